@@ -1,0 +1,67 @@
+# pgduplex — top-level build.
+#
+#   make            build the output plugin and the pgduplex program
+#   make install    install the extension (control, SQL, .so) and the program
+#   make deps       install the Debian packages the build and tests need (root)
+#   make test       deps + build + install + every test suite
+#   make demo       two throwaway local clusters with two-way sync live
+#   make bench-decode / bench-apply   speed against PostgreSQL's own tools
+
+PG_CONFIG ?= pg_config
+PREFIX    ?= /usr/local
+BUILD     := $(CURDIR)/build
+PROTO_OUT := $(BUILD)/proto
+
+export PG_CONFIG BUILD PROTO_OUT
+
+.PHONY: all proto plugin worker install deps test unit regress integration \
+        demo bench-decode bench-apply clean
+
+all: plugin worker
+
+proto: $(PROTO_OUT)/pgduplex.pb.cc
+
+$(PROTO_OUT)/pgduplex.pb.cc: proto/pgduplex.proto
+	@mkdir -p $(PROTO_OUT)
+	protoc --proto_path=proto --cpp_out=$(PROTO_OUT) $<
+
+plugin: proto
+	$(MAKE) -C plugin
+
+worker: proto
+	$(MAKE) -C worker
+
+install: all
+	$(MAKE) -C plugin install
+	install -D -m 0755 $(BUILD)/worker/pgduplex $(DESTDIR)$(PREFIX)/bin/pgduplex
+
+deps:
+	bash .ci/install-deps
+
+test: deps
+	$(MAKE) install
+	$(MAKE) unit regress integration
+
+unit: proto
+	$(MAKE) -C worker unit-tests
+	$(BUILD)/worker/unit-tests
+
+regress:
+	bash tests/regress/run
+
+integration:
+	bash tests/integration/run
+
+demo: deps
+	$(MAKE) install
+	$(PREFIX)/bin/pgduplex demo
+
+bench-decode: install
+	bash bench/decode
+
+bench-apply: install
+	bash bench/apply
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C plugin clean

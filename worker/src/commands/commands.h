@@ -1,0 +1,77 @@
+// The pgduplex subcommands. main.cpp parses the command line (CLI11) into
+// these option structs and calls one function; each function lives in its own
+// file under commands/ and returns the process exit code.
+//
+// Exit codes shared by every command: 0 success, 1 a check/compare found a
+// problem (precheck FAIL, verify difference), 2 bad usage or config,
+// 3 stopped on a conflict under policy "fail", 4 gave up after the retry
+// window or another fatal runtime error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.h"
+
+namespace pgduplex {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFound = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitConflict = 3;
+constexpr int kExitFatal = 4;
+
+struct RunOptions {
+  std::string config_path;
+  Direction direction = Direction::kForward;
+  std::string metrics_listen;  // host:port, empty = off
+};
+int CommandRun(const RunOptions& options);
+
+struct UpOptions {
+  std::string config_path;
+  std::string metrics_listen;  // first port for forward, +1 for reverse
+};
+int CommandUp(const UpOptions& options);
+
+struct PrecheckOptions {
+  std::string config_path;
+  bool fix = false;
+};
+int CommandPrecheck(const PrecheckOptions& options);
+
+struct VerifyOptions {
+  std::string config_path;
+  bool repair = false;
+  std::vector<std::string> tables;  // empty = every table in scope
+  int max_keys_shown = 20;
+};
+int CommandVerify(const VerifyOptions& options);
+
+struct StatusOptions {
+  std::string config_path;
+  bool json = false;
+};
+int CommandStatus(const StatusOptions& options);
+
+struct DropOptions {
+  std::string config_path;
+  bool force = false;
+};
+int CommandDrop(const DropOptions& options);
+
+struct SequencesOptions {
+  std::string config_path;
+  bool apply = false;
+  bool interleave = false;
+};
+int CommandSequences(const SequencesOptions& options);
+
+struct DemoOptions {
+  int duration_sec = 0;  // 0 = until Ctrl-C
+  std::string workdir;   // empty = a fresh temporary directory
+  bool keep = false;     // leave the clusters behind
+};
+int CommandDemo(const DemoOptions& options);
+
+}  // namespace pgduplex

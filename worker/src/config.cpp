@@ -1,0 +1,258 @@
+#include "config.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace pgduplex {
+
+const char* ToString(ConflictPolicy policy) {
+  switch (policy) {
+    case ConflictPolicy::kFail: return "fail";
+    case ConflictPolicy::kIgnore: return "ignore";
+    case ConflictPolicy::kOverwrite: return "overwrite";
+    case ConflictPolicy::kLastWriteWins: return "last-write-wins";
+  }
+  return "?";
+}
+
+const char* ToString(Direction direction) {
+  return direction == Direction::kForward ? "forward" : "reverse";
+}
+
+const char* ToString(InitialSync initial) {
+  switch (initial) {
+    case InitialSync::kNone: return "none";
+    case InitialSync::kData: return "data";
+    case InitialSync::kSchemaAndData: return "schema+data";
+  }
+  return "?";
+}
+
+const char* ToString(ConflictingTables mode) {
+  return mode == ConflictingTables::kError ? "error" : "ignore";
+}
+
+Direction ParseDirection(const std::string& text) {
+  if (text == "forward") return Direction::kForward;
+  if (text == "reverse") return Direction::kReverse;
+  throw ConfigError(fmt::format("unknown direction \"{}\" (expected forward or reverse)", text));
+}
+
+std::string TaskConfig::SlotName(Direction direction) const {
+  return fmt::format("pgduplex_{}_{}", name, ToString(direction));
+}
+
+const ClusterConfig& TaskConfig::Source(Direction direction) const {
+  return direction == Direction::kForward ? a : b;
+}
+
+const ClusterConfig& TaskConfig::Target(Direction direction) const {
+  return direction == Direction::kForward ? b : a;
+}
+
+namespace {
+
+// Reads one TOML table against a fixed set of keys; every accessor names the
+// file and the dotted key in its error.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string prefix, const std::string& path)
+      : table_(table), prefix_(std::move(prefix)), path_(path) {}
+
+  void RejectUnknown(const std::set<std::string>& known) const {
+    for (const auto& [key, node] : table_) {
+      if (!known.count(std::string(key.str()))) {
+        throw Error(Dotted(std::string(key.str())), "unknown key");
+      }
+    }
+  }
+
+  bool Has(const std::string& key) const { return table_.contains(key); }
+
+  std::string String(const std::string& key, const std::string& fallback, bool required = false) const {
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) throw Error(Dotted(key), "is required");
+      return fallback;
+    }
+    if (!node->is_string()) throw Error(Dotted(key), "must be a string");
+    return node->as_string()->get();
+  }
+
+  bool Bool(const std::string& key, bool fallback) const {
+    const toml::node* node = table_.get(key);
+    if (!node) return fallback;
+    if (!node->is_boolean()) throw Error(Dotted(key), "must be true or false");
+    return node->as_boolean()->get();
+  }
+
+  double Number(const std::string& key, double fallback, double min) const {
+    const toml::node* node = table_.get(key);
+    if (!node) return fallback;
+    double value;
+    if (node->is_integer()) {
+      value = static_cast<double>(node->as_integer()->get());
+    } else if (node->is_floating_point()) {
+      value = node->as_floating_point()->get();
+    } else {
+      throw Error(Dotted(key), "must be a number");
+    }
+    if (value < min) throw Error(Dotted(key), fmt::format("must be at least {}", min));
+    return value;
+  }
+
+  int Integer(const std::string& key, int fallback, int min) const {
+    const toml::node* node = table_.get(key);
+    if (!node) return fallback;
+    if (!node->is_integer()) throw Error(Dotted(key), "must be an integer");
+    int64_t value = node->as_integer()->get();
+    if (value < min || value > INT32_MAX) throw Error(Dotted(key), fmt::format("must be at least {}", min));
+    return static_cast<int>(value);
+  }
+
+  std::vector<std::string> StringList(const std::string& key, std::vector<std::string> fallback) const {
+    const toml::node* node = table_.get(key);
+    if (!node) return fallback;
+    const toml::array* array = node->as_array();
+    if (!array) throw Error(Dotted(key), "must be a list of strings");
+    std::vector<std::string> out;
+    for (const auto& item : *array) {
+      if (!item.is_string()) throw Error(Dotted(key), "must be a list of strings");
+      out.push_back(item.as_string()->get());
+    }
+    return out;
+  }
+
+  const toml::table* Subtable(const std::string& key, bool required) const {
+    const toml::node* node = table_.get(key);
+    if (!node) {
+      if (required) throw Error(key, "section is required");
+      return nullptr;
+    }
+    if (!node->is_table()) throw Error(key, "must be a [section]");
+    return node->as_table();
+  }
+
+  ConfigError Error(const std::string& key, const std::string& what) const {
+    return ConfigError(fmt::format("{}: {} {}", path_, key, what));
+  }
+
+ private:
+  std::string Dotted(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+
+  const toml::table& table_;
+  std::string prefix_;
+  const std::string& path_;
+};
+
+template <typename Enum, size_t N>
+Enum ParseChoice(const TableReader& reader, const std::string& key, const std::string& dotted,
+                 const std::pair<const char*, Enum> (&choices)[N], Enum fallback) {
+  if (!reader.Has(key)) return fallback;
+  std::string text = reader.String(key, "");
+  std::string allowed;
+  for (const auto& [name, value] : choices) {
+    if (text == name) return value;
+    allowed += allowed.empty() ? name : std::string(" | ") + name;
+  }
+  throw reader.Error(dotted, fmt::format("has unknown value \"{}\" (expected {})", text, allowed));
+}
+
+void ValidateTablePattern(const TableReader& reader, const std::string& pattern) {
+  static const std::regex kPattern(R"(^[^.\s]+\.[^.\s]+$)");
+  if (!std::regex_match(pattern, kPattern)) {
+    throw reader.Error("sync.tables",
+                       fmt::format("entry \"{}\" is not schema.table or schema.*", pattern));
+  }
+}
+
+ClusterConfig ReadCluster(const TableReader& root, const std::string& label, const std::string& path) {
+  TableReader reader(*root.Subtable(label, true), label, path);
+  reader.RejectUnknown({"conninfo"});
+  ClusterConfig cluster;
+  cluster.conninfo = reader.String("conninfo", "", true);
+  return cluster;
+}
+
+}  // namespace
+
+TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
+  toml::table root_table;
+  try {
+    root_table = toml::parse(toml_text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw ConfigError(fmt::format("{}:{}:{}: {}", path, where.line, where.column, e.description()));
+  }
+
+  TaskConfig config;
+  config.path = path;
+  TableReader root(root_table, "", path);
+  root.RejectUnknown({"name", "a", "b", "sync", "retry"});
+
+  config.name = root.String("name", "", true);
+  static const std::regex kName("^[a-z0-9_]{1,40}$");
+  if (!std::regex_match(config.name, kName)) {
+    throw root.Error("name", "must be 1-40 characters of a-z, 0-9 and _ (it becomes part of slot names)");
+  }
+  config.a = ReadCluster(root, "a", path);
+  config.b = ReadCluster(root, "b", path);
+
+  if (const toml::table* sync_table = root.Subtable("sync", false)) {
+    TableReader sync(*sync_table, "sync", path);
+    sync.RejectUnknown({"tables", "conflict_policy", "ddl", "initial", "conflicting_tables",
+                        "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec",
+                        "apply_max_rows_per_sec", "apply_max_mb_per_sec", "batch_max_transactions",
+                        "batch_max_changes", "heartbeat_interval_sec"});
+    SyncConfig& s = config.sync;
+    s.tables = sync.StringList("tables", s.tables);
+    if (s.tables.empty()) throw sync.Error("sync.tables", "must name at least one table pattern");
+    for (const auto& pattern : s.tables) ValidateTablePattern(sync, pattern);
+    static const std::pair<const char*, ConflictPolicy> kPolicies[] = {
+        {"fail", ConflictPolicy::kFail},
+        {"ignore", ConflictPolicy::kIgnore},
+        {"overwrite", ConflictPolicy::kOverwrite},
+        {"last-write-wins", ConflictPolicy::kLastWriteWins}};
+    s.conflict_policy = ParseChoice(sync, "conflict_policy", "sync.conflict_policy", kPolicies, s.conflict_policy);
+    s.ddl = sync.Bool("ddl", s.ddl);
+    static const std::pair<const char*, InitialSync> kInitial[] = {
+        {"none", InitialSync::kNone}, {"data", InitialSync::kData}, {"schema+data", InitialSync::kSchemaAndData}};
+    s.initial = ParseChoice(sync, "initial", "sync.initial", kInitial, s.initial);
+    static const std::pair<const char*, ConflictingTables> kConflicting[] = {
+        {"error", ConflictingTables::kError}, {"ignore", ConflictingTables::kIgnore}};
+    s.conflicting_tables = ParseChoice(sync, "conflicting_tables", "sync.conflicting_tables", kConflicting,
+                                       s.conflicting_tables);
+    s.copy_workers = sync.Integer("copy_workers", s.copy_workers, 1);
+    s.copy_max_rows_per_sec = sync.Number("copy_max_rows_per_sec", s.copy_max_rows_per_sec, 0);
+    s.copy_max_mb_per_sec = sync.Number("copy_max_mb_per_sec", s.copy_max_mb_per_sec, 0);
+    s.apply_max_rows_per_sec = sync.Number("apply_max_rows_per_sec", s.apply_max_rows_per_sec, 0);
+    s.apply_max_mb_per_sec = sync.Number("apply_max_mb_per_sec", s.apply_max_mb_per_sec, 0);
+    s.batch_max_transactions = sync.Integer("batch_max_transactions", s.batch_max_transactions, 1);
+    s.batch_max_changes = sync.Integer("batch_max_changes", s.batch_max_changes, 1);
+    s.heartbeat_interval_sec = sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1);
+  }
+
+  if (const toml::table* retry_table = root.Subtable("retry", false)) {
+    TableReader retry(*retry_table, "retry", path);
+    retry.RejectUnknown({"connection_retry_minutes", "error_retry_minutes"});
+    config.retry.connection_retry_minutes =
+        retry.Integer("connection_retry_minutes", config.retry.connection_retry_minutes, 0);
+    config.retry.error_retry_minutes = retry.Integer("error_retry_minutes", config.retry.error_retry_minutes, 0);
+  }
+  return config;
+}
+
+TaskConfig LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read config file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace pgduplex

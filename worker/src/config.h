@@ -1,0 +1,79 @@
+// TaskConfig: the TOML file every pgduplex command takes with --config.
+//
+// Contract: LoadConfig either returns a fully validated config or throws
+// ConfigError whose message names the file, the key and what is wrong.
+// Unknown keys and unknown values are errors (a typo must never silently
+// fall back to a default). Defaults live here and nowhere else; README.md
+// lists every key.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pgduplex {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class ConflictPolicy { kFail, kIgnore, kOverwrite, kLastWriteWins };
+enum class Direction { kForward, kReverse };  // forward = A→B, reverse = B→A
+enum class InitialSync { kNone, kData, kSchemaAndData };
+enum class ConflictingTables { kError, kIgnore };
+
+const char* ToString(ConflictPolicy policy);
+const char* ToString(Direction direction);
+const char* ToString(InitialSync initial);
+const char* ToString(ConflictingTables mode);
+Direction ParseDirection(const std::string& text);  // throws ConfigError
+
+struct ClusterConfig {
+  std::string conninfo;  // any libpq conninfo; may contain a password
+};
+
+struct SyncConfig {
+  std::vector<std::string> tables = {"public.*"};  // schema.table or schema.*
+  ConflictPolicy conflict_policy = ConflictPolicy::kOverwrite;
+  bool ddl = true;  // forward only; reverse never carries DDL
+  InitialSync initial = InitialSync::kSchemaAndData;
+  ConflictingTables conflicting_tables = ConflictingTables::kError;
+  int copy_workers = 4;               // parallel COPY of the initial sync
+  double copy_max_rows_per_sec = 0;   // 0 = unlimited
+  double copy_max_mb_per_sec = 0;     // 0 = unlimited
+  double apply_max_rows_per_sec = 0;  // incremental apply throttle, 0 = off
+  double apply_max_mb_per_sec = 0;
+  int batch_max_transactions = 1000;  // source txns grouped in one target txn
+  int batch_max_changes = 10000;
+  int heartbeat_interval_sec = 5;
+};
+
+struct RetryConfig {
+  int connection_retry_minutes = 720;  // connection failures
+  int error_retry_minutes = 10;        // other errors
+};
+
+struct TaskConfig {
+  std::string path;  // where it was read from, for messages
+  std::string name;  // task name; slot and origin names derive from it
+  ClusterConfig a;
+  ClusterConfig b;
+  SyncConfig sync;
+  RetryConfig retry;
+
+  // pgduplex_<task>_<direction>: the slot on the source of that direction
+  // and the replication origin on its target share this name.
+  std::string SlotName(Direction direction) const;
+  std::string OriginName(Direction direction) const { return SlotName(direction); }
+  const ClusterConfig& Source(Direction direction) const;
+  const ClusterConfig& Target(Direction direction) const;
+  static const char* SourceLabel(Direction d) { return d == Direction::kForward ? "a" : "b"; }
+  static const char* TargetLabel(Direction d) { return d == Direction::kForward ? "b" : "a"; }
+};
+
+TaskConfig LoadConfig(const std::string& path);
+TaskConfig ParseConfig(const std::string& toml_text, const std::string& path);
+
+}  // namespace pgduplex
