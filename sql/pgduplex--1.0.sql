@@ -81,3 +81,26 @@ $$;
 
 CREATE EVENT TRIGGER pgduplex_capture_ddl ON ddl_command_end
   EXECUTE FUNCTION capture_ddl();
+
+-- One row per (task, direction), on the TARGET of that direction, kept up to
+-- date by the apply worker (at most about once a second, inside its apply
+-- transactions, so it rides on the same replication origin and is never sent
+-- back). `pgduplex status` reads it together with the source's slot.
+CREATE TABLE worker_status (
+  task                  text NOT NULL,
+  direction             text NOT NULL CHECK (direction IN ('forward', 'reverse')),
+  state                 text NOT NULL,       -- copying | streaming | stopped | failed
+  pid                   integer,
+  started_at            timestamptz,
+  updated_at            timestamptz NOT NULL DEFAULT clock_timestamp(),
+  last_error            text,
+  applied_transactions  bigint NOT NULL DEFAULT 0,  -- since started_at
+  applied_changes       bigint NOT NULL DEFAULT 0,
+  applied_bytes         bigint NOT NULL DEFAULT 0,
+  last_source_lsn       pg_lsn,              -- end LSN of the last applied source txn
+  last_commit_ts        timestamptz,         -- source commit time of that txn
+  last_heartbeat_source timestamptz,         -- source clock in the last heartbeat applied
+  last_heartbeat_at     timestamptz,         -- target clock when it was applied
+  conflicts             jsonb NOT NULL DEFAULT '{}',  -- {"insert_exists": n, ...} since start
+  PRIMARY KEY (task, direction)
+);
