@@ -1,0 +1,42 @@
+// WorkerMetrics: the counters and gauges one `pgduplex run` process keeps.
+// The apply loop writes them (relaxed atomics, no locks on the hot path);
+// the metrics endpoint and the worker_status row read them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace pgduplex {
+
+enum class WorkerState : int { kStarting = 0, kCopying, kStreaming, kReconnecting, kStopped, kFailed };
+const char* ToString(WorkerState state);
+
+enum class ConflictType : int { kInsertExists = 0, kUpdateMissing, kUpdateExists, kDeleteMissing };
+constexpr int kConflictTypes = 4;
+const char* ToString(ConflictType type);
+
+// What was done about a conflict (pgduplex.conflicts.resolution).
+enum class Resolution : int { kFailed = 0, kSkipped, kApplied, kConvertedToInsert, kKeptLocal };
+constexpr int kResolutions = 5;
+const char* ToString(Resolution resolution);
+
+struct WorkerMetrics {
+  std::atomic<int> state{static_cast<int>(WorkerState::kStarting)};
+  std::atomic<uint64_t> applied_transactions{0};  // source transactions
+  std::atomic<uint64_t> applied_changes{0};       // row changes
+  std::atomic<uint64_t> applied_bytes{0};         // record bytes received and applied
+  std::atomic<uint64_t> received_bytes{0};
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> conflicts[kConflictTypes][kResolutions] = {};
+  std::atomic<double> apply_lag_seconds{0};       // from commit/heartbeat times
+  std::atomic<int64_t> slot_lag_bytes{0};         // source WAL end - confirmed flush
+  std::atomic<uint64_t> last_source_lsn{0};
+
+  void SetState(WorkerState s) { state.store(static_cast<int>(s), std::memory_order_relaxed); }
+  WorkerState GetState() const { return static_cast<WorkerState>(state.load(std::memory_order_relaxed)); }
+  void CountConflict(ConflictType type, Resolution resolution) {
+    conflicts[static_cast<int>(type)][static_cast<int>(resolution)].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace pgduplex
