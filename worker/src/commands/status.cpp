@@ -1,13 +1,154 @@
-// pgduplex status — NOT IMPLEMENTED YET (placeholder so the CLI links).
+// pgduplex status: per direction, state, slot lag, apply lag, rates and
+// conflicts, read from both clusters (never from the workers themselves, so
+// it works for workers started anywhere, and for stopped ones).
+#include <fmt/format.h>
+
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "commands/commands.h"
+#include "direction_status.h"
+#include "pg_connection.h"
 
 namespace pgduplex {
 
-int CommandStatus(const StatusOptions&) {
-  std::cerr << "pgduplex status: not implemented yet\n";
-  return kExitFatal;
+namespace {
+
+struct Sample {
+  double updated_epoch = 0;
+  uint64_t transactions = 0;
+  uint64_t changes = 0;
+};
+
+void ReadSource(PgConnection& source, const std::string& slot, DirectionStatus& s) {
+  PgResult r = source.ExecParams(
+      "SELECT active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::bigint "
+      "FROM pg_replication_slots WHERE slot_name = $1",
+      {slot});
+  if (r.rows() == 0) return;
+  s.slot_exists = true;
+  s.slot_active = r.Get(0, 0) == "t";
+  s.slot_lag_bytes = std::stoll(r.Get(0, 1));
+}
+
+Sample ReadTarget(PgConnection& target, const TaskConfig& config, Direction d, DirectionStatus& s) {
+  Sample sample;
+  std::string direction = ToString(d);
+  PgResult r = target.ExecParams(
+      "SELECT state, coalesce(last_error, ''), extract(epoch FROM clock_timestamp() - updated_at), "
+      "applied_transactions, applied_changes, "
+      "extract(epoch FROM clock_timestamp() - last_heartbeat_source), "
+      "extract(epoch FROM last_heartbeat_at - last_heartbeat_source), "
+      "conflicts::text, extract(epoch FROM updated_at) "
+      "FROM pgduplex.worker_status WHERE task = $1 AND direction = $2",
+      {config.name, direction});
+  if (r.rows() > 0) {
+    s.has_row = true;
+    s.row_state = r.Get(0, 0);
+    s.last_error = r.Get(0, 1);
+    s.seconds_since_update = std::stod(r.Get(0, 2));
+    s.applied_transactions = std::stoull(r.Get(0, 3));
+    s.applied_changes = std::stoull(r.Get(0, 4));
+    if (!r.IsNull(0, 5)) s.heartbeat_age_sec = std::stod(r.Get(0, 5));
+    if (!r.IsNull(0, 6)) s.heartbeat_delay_sec = std::stod(r.Get(0, 6));
+    for (auto& [type, count] : nlohmann::json::parse(r.Get(0, 7)).items()) {
+      s.conflicts_since_start[type] = count.get<uint64_t>();
+    }
+    sample = {std::stod(r.Get(0, 8)), s.applied_transactions, s.applied_changes};
+  }
+  PgResult totals = target.ExecParams(
+      "SELECT conflict_type, count(*) FROM pgduplex.conflicts WHERE task = $1 AND direction = $2 GROUP BY 1",
+      {config.name, direction});
+  for (int i = 0; i < totals.rows(); ++i) s.conflicts_total[totals.Get(i, 0)] = std::stoull(totals.Get(i, 1));
+  auto progress = target.Scalar(
+      "SELECT pg_replication_origin_progress($1, true)::text "
+      "FROM pg_replication_origin WHERE roname = $1",
+      {config.OriginName(d)});
+  s.origin_progress = progress.value_or("");
+  return sample;
+}
+
+DirectionStatus ReadDirection(const TaskConfig& config, Direction d, Sample* sample) {
+  DirectionStatus s;
+  s.direction = ToString(d);
+  s.source = TaskConfig::SourceLabel(d);
+  s.target = TaskConfig::TargetLabel(d);
+  try {
+    PgConnection source = PgConnection::Connect(config.Source(d).conninfo, s.source);
+    ReadSource(source, config.SlotName(d), s);
+  } catch (const std::exception& e) {
+    s.error = e.what();
+  }
+  try {
+    PgConnection target = PgConnection::Connect(config.Target(d).conninfo, s.target);
+    *sample = ReadTarget(target, config, d, s);
+  } catch (const std::exception& e) {
+    s.error += (s.error.empty() ? "" : "; ") + std::string(e.what());
+  }
+  return s;
+}
+
+std::string CountsText(const std::map<std::string, uint64_t>& counts) {
+  std::string out;
+  for (const auto& [type, n] : counts) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", type, n);
+  return out.empty() ? "none" : out;
+}
+
+void PrintText(const TaskConfig& config, const DirectionStatus& s) {
+  auto lag = ApplyLagSeconds(s, config.sync.heartbeat_interval_sec);
+  std::cout << fmt::format("{} ({} -> {}): {}\n", s.direction, s.source, s.target, DeriveState(s));
+  std::cout << fmt::format("  slot lag        {} bytes\n", s.slot_lag_bytes);
+  std::cout << fmt::format("  apply lag       {}\n", lag ? fmt::format("{:.1f} s", *lag) : "unknown (no heartbeat yet)");
+  if (s.transactions_per_sec) {
+    std::cout << fmt::format("  rate            {:.1f} transactions/s, {:.1f} rows/s\n", *s.transactions_per_sec,
+                             *s.changes_per_sec);
+  }
+  std::cout << fmt::format("  applied         {} transactions, {} rows since start\n", s.applied_transactions,
+                           s.applied_changes);
+  std::cout << fmt::format("  conflicts       since start: {}; total: {}\n", CountsText(s.conflicts_since_start),
+                           CountsText(s.conflicts_total));
+  if (!s.origin_progress.empty()) std::cout << fmt::format("  durable at      {}\n", s.origin_progress);
+  if (!s.last_error.empty()) std::cout << fmt::format("  last error      {}\n", s.last_error);
+  if (!s.error.empty()) std::cout << fmt::format("  cannot read     {}\n", s.error);
+}
+
+}  // namespace
+
+int CommandStatus(const StatusOptions& options) {
+  TaskConfig config = LoadConfig(options.config_path);
+  const Direction directions[] = {Direction::kForward, Direction::kReverse};
+  std::vector<DirectionStatus> statuses;
+  std::vector<Sample> first(2);
+  bool any_running = false;
+  for (int i = 0; i < 2; ++i) {
+    statuses.push_back(ReadDirection(config, directions[i], &first[i]));
+    any_running = any_running || statuses.back().slot_active;
+  }
+  if (any_running) {
+    // Rates need two samples; the worker refreshes its row about once a second.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+    for (int i = 0; i < 2; ++i) {
+      Sample second;
+      DirectionStatus again = ReadDirection(config, directions[i], &second);
+      double dt = second.updated_epoch - first[i].updated_epoch;
+      if (again.slot_active && dt > 0.2 && second.transactions >= first[i].transactions &&
+          second.changes >= first[i].changes) {
+        again.transactions_per_sec = (second.transactions - first[i].transactions) / dt;
+        again.changes_per_sec = (second.changes - first[i].changes) / dt;
+      }
+      statuses[i] = std::move(again);
+    }
+  }
+  if (options.json) {
+    nlohmann::json out = {{"task", config.name}, {"directions", nlohmann::json::array()}};
+    for (const auto& s : statuses) out["directions"].push_back(ToJson(s, config.sync.heartbeat_interval_sec));
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << fmt::format("task {}\n", config.name);
+    for (const auto& s : statuses) PrintText(config, s);
+  }
+  return kExitOk;
 }
 
 }  // namespace pgduplex

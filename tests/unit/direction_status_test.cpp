@@ -1,0 +1,52 @@
+#include <catch2/catch.hpp>
+
+#include "direction_status.h"
+
+using namespace pgduplex;
+
+TEST_CASE("state_follows_slot_activity_and_worker_row") {
+  DirectionStatus s;
+  CHECK(DeriveState(s) == "not created");
+  s.slot_exists = true;
+  CHECK(DeriveState(s) == "stopped");
+  s.has_row = true;
+  s.row_state = "failed";
+  CHECK(DeriveState(s) == "failed");
+  s.slot_active = true;
+  s.row_state = "streaming";
+  CHECK(DeriveState(s) == "streaming");
+  s.row_state = "copying";
+  CHECK(DeriveState(s) == "copying");
+}
+
+TEST_CASE("lag_is_heartbeat_delay_while_heartbeats_arrive") {
+  DirectionStatus s;
+  CHECK_FALSE(ApplyLagSeconds(s, 5).has_value());
+  s.heartbeat_age_sec = 3;
+  s.heartbeat_delay_sec = 0.2;
+  CHECK(*ApplyLagSeconds(s, 5) == Approx(0.2));
+}
+
+TEST_CASE("lag_rises_with_heartbeat_age_when_they_stop_arriving") {
+  DirectionStatus s;
+  s.heartbeat_delay_sec = 0.2;
+  s.heartbeat_age_sec = 30;
+  CHECK(*ApplyLagSeconds(s, 5) == Approx(30));
+  s.heartbeat_age_sec = 60;
+  CHECK(*ApplyLagSeconds(s, 5) == Approx(60));
+}
+
+TEST_CASE("json_has_state_lag_and_conflict_counts") {
+  DirectionStatus s;
+  s.direction = "forward";
+  s.slot_exists = s.slot_active = s.has_row = true;
+  s.row_state = "streaming";
+  s.conflicts_total["insert_exists"] = 2;
+  s.heartbeat_age_sec = 1;
+  s.heartbeat_delay_sec = 0.5;
+  auto j = ToJson(s, 5);
+  CHECK(j["state"] == "streaming");
+  CHECK(j["apply_lag_seconds"].get<double>() == Approx(0.5));
+  CHECK(j["conflicts_total"]["insert_exists"] == 2);
+  CHECK(j["transactions_per_sec"].is_null());
+}
