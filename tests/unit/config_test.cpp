@@ -54,3 +54,26 @@ TEST_CASE("table_patterns_are_validated") {
   text = std::string(kMinimal) + "[sync]\ntables = [\"public.orders\", \"sales.*\"]\n";
   CHECK(ParseConfig(text, "shop.toml").sync.tables.size() == 2);
 }
+
+TEST_CASE("initial_sync_keys_have_defaults_and_are_validated") {
+  TaskConfig config = ParseConfig(kMinimal, "shop.toml");
+  CHECK(config.sync.copy_workers == 4);
+  CHECK(config.sync.copy_split_rows == 1000000);
+  CHECK(config.sync.conflicting_tables == ConflictingTables::kError);
+  std::string text = std::string(kMinimal) +
+                     "[sync]\ninitial = \"data\"\nconflicting_tables = \"ignore\"\ncopy_workers = 2\n"
+                     "copy_split_rows = 0\ncopy_max_rows_per_sec = 5000\ncopy_max_mb_per_sec = 1.5\n";
+  config = ParseConfig(text, "shop.toml");
+  CHECK(config.sync.initial == InitialSync::kData);
+  CHECK(config.sync.conflicting_tables == ConflictingTables::kIgnore);
+  CHECK(config.sync.copy_workers == 2);
+  CHECK(config.sync.copy_split_rows == 0);
+  CHECK(config.sync.copy_max_rows_per_sec == 5000);
+  CHECK(config.sync.copy_max_mb_per_sec == 1.5);
+  CHECK_THROWS_WITH(ParseConfig(std::string(kMinimal) + "[sync]\ncopy_split_rows = -1\n", "shop.toml"),
+                    Catch::Contains("sync.copy_split_rows"));
+  CHECK_THROWS_WITH(ParseConfig(std::string(kMinimal) + "[sync]\ncopy_workers = 0\n", "shop.toml"),
+                    Catch::Contains("sync.copy_workers"));
+  CHECK_THROWS_WITH(ParseConfig(std::string(kMinimal) + "[sync]\ninitial = \"schema\"\n", "shop.toml"),
+                    Catch::Contains("schema+data"));
+}

@@ -43,6 +43,9 @@ struct SyncConfig {
   int copy_workers = 4;               // parallel COPY of the initial sync
   double copy_max_rows_per_sec = 0;   // 0 = unlimited
   double copy_max_mb_per_sec = 0;     // 0 = unlimited
+  // Tables with more (estimated) rows are copied as several key or block
+  // ranges in parallel; 0 = never split.
+  int copy_split_rows = 1000000;
   double apply_max_rows_per_sec = 0;  // incremental apply throttle, 0 = off
   double apply_max_mb_per_sec = 0;
   int batch_max_transactions = 1000;  // source txns grouped in one target txn
