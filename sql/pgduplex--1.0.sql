@@ -53,28 +53,17 @@ DECLARE
   obj_identity text;
   obj_schema text;
   top text := current_query();
-  stack text;
-  dropped jsonb;
 BEGIN
   IF current_setting('session_replication_role') = 'replica'
      OR tg_tag IN ('CREATE EXTENSION', 'ALTER EXTENSION', 'DROP EXTENSION') THEN
     RETURN;
   END IF;
-  GET DIAGNOSTICS stack = PG_CONTEXT;
   SELECT c.object_type, c.object_identity, c.schema_name
     INTO obj_type, obj_identity, obj_schema
     FROM pg_event_trigger_ddl_commands() AS c
     WHERE NOT c.in_extension
     LIMIT 1;
-  -- DROP commands list no object here: capture_drop (sql_drop) left the
-  -- dropped tables in pgduplex.dropped; identities comma-separated.
-  IF obj_type IS NULL AND tg_tag LIKE 'DROP %' THEN
-    dropped := nullif(current_setting('pgduplex.dropped', true), '')::jsonb;
-    obj_type := dropped->>'type';
-    obj_identity := dropped->>'identities';
-    obj_schema := dropped->>'schema';
-    PERFORM set_config('pgduplex.dropped', '', true);
-  END IF;
+  -- DROP commands list no object here (they are in sql_drop); the obj_* stay NULL.
   PERFORM pg_logical_emit_message(true, 'pgduplex.ddl', json_build_object(
     'statement',       top,
     'search_path',     current_setting('search_path'),
@@ -83,33 +72,12 @@ BEGIN
     'object_type',     obj_type,
     'object_identity', obj_identity,
     'schema',          obj_schema,
-    -- A statement that did not come straight from the client: run by a
-    -- function, procedure or DO block, whose frames are on the call stack
-    -- below this trigger's own line.
-    'in_function',     position(E'\n' in stack) > 0
+    -- A statement that did not come straight from the client: the
+    -- top-level query does not start with the command's own verb.
+    'in_function',     upper(split_part(ltrim(top), ' ', 1)) <> split_part(tg_tag, ' ', 1)
   )::text);
 END
 $$;
-
--- sql_drop runs just before ddl_command_end for the same command; it leaves
--- the dropped tables for capture_ddl in a transaction-local setting.
-CREATE FUNCTION capture_drop() RETURNS event_trigger
-  LANGUAGE plpgsql
-  AS $$
-BEGIN
-  IF current_setting('session_replication_role') = 'replica' THEN
-    RETURN;
-  END IF;
-  PERFORM set_config('pgduplex.dropped', coalesce((
-    SELECT jsonb_build_object('type', min(d.object_type), 'schema', min(d.schema_name),
-                              'identities', string_agg(d.object_identity, ', '))
-      FROM pg_event_trigger_dropped_objects() AS d
-      WHERE d.original AND d.object_type = 'table')::text, ''), true);
-END
-$$;
-
-CREATE EVENT TRIGGER pgduplex_capture_drop ON sql_drop
-  EXECUTE FUNCTION capture_drop();
 
 CREATE EVENT TRIGGER pgduplex_capture_ddl ON ddl_command_end
   EXECUTE FUNCTION capture_ddl();
