@@ -1,0 +1,432 @@
+#include "initial_sync/initial_sync.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "initial_sync/copy_plan.h"
+#include "initial_sync/progress.h"
+#include "initial_sync/schema_copy.h"
+#include "initial_sync/sync_state.h"
+#include "initial_sync/table_copier.h"
+#include "pg_connection.h"
+#include "sql_lexer.h"
+#include "table_scope.h"
+
+namespace pgduplex {
+
+namespace {
+
+constexpr double kBytesPerMb = 1e6;
+
+// A selected table and what the copy does with it.
+struct PlannedTable {
+  SourceTable source;
+  bool exists_on_target = false;
+  bool had_rows = false;        // target rows before the copy (leaf tables)
+  bool unique_on_target = false;
+  bool create = false;          // created from the dump
+  size_t progress = 0;          // CopyProgress slot (leaf tables)
+};
+
+std::string OidArray(const std::vector<uint32_t>& oids) {
+  std::string out = "{";
+  for (size_t i = 0; i < oids.size(); ++i) out += (i ? "," : "") + std::to_string(oids[i]);
+  return out + "}";
+}
+
+std::string JoinNames(const std::vector<TableName>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n.Display();
+  return out;
+}
+
+// Opens a source session inside the snapshot's REPEATABLE READ transaction.
+PgConnection SnapshotSession(const TaskConfig& config, const std::string& snapshot) {
+  PgConnection conn = PgConnection::Connect(config.a.conninfo, "a");
+  conn.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  conn.Exec("SET TRANSACTION SNAPSHOT " + conn.QuoteLiteral(snapshot));
+  return conn;
+}
+
+// Every ordinary and partitioned table of the source, as of the snapshot.
+std::vector<SourceTable> ListSourceTables(PgConnection& source) {
+  PgResult r = source.Exec(R"SQL(
+SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', pn.nspname, pc.relname,
+       c.reltuples, pg_catalog.pg_relation_size(c.oid), current_setting('block_size')::bigint
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_catalog.pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
+  LEFT JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+  LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\_%'
+   AND n.nspname NOT IN ('information_schema', 'pgduplex')
+ ORDER BY 2, 3)SQL");
+  std::vector<SourceTable> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    SourceTable t;
+    t.oid = static_cast<uint32_t>(std::stoul(r.Get(i, 0)));
+    t.name = {r.Get(i, 1), r.Get(i, 2)};
+    t.partitioned = r.Get(i, 3) == "t";
+    if (!r.IsNull(i, 4)) t.parent = TableName{r.Get(i, 4), r.Get(i, 5)};
+    t.reltuples = std::stod(r.Get(i, 6));
+    t.relation_bytes = std::stoll(r.Get(i, 7));
+    t.relation_pages = t.relation_bytes / std::max<int64_t>(1, std::stoll(r.Get(i, 8)));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void LoadColumnsAndKeys(PgConnection& source, std::vector<PlannedTable>& tables) {
+  std::vector<uint32_t> oids;
+  std::map<uint32_t, PlannedTable*> by_oid;
+  for (auto& t : tables) {
+    oids.push_back(t.source.oid);
+    by_oid[t.source.oid] = &t;
+  }
+  PgResult cols = source.ExecParams(
+      "SELECT a.attrelid, a.attname FROM pg_catalog.pg_attribute a "
+      "WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+      "ORDER BY a.attrelid, a.attnum",
+      {OidArray(oids)});
+  for (int i = 0; i < cols.rows(); ++i) {
+    by_oid[static_cast<uint32_t>(std::stoul(cols.Get(i, 0)))]->source.columns.push_back(cols.Get(i, 1));
+  }
+  PgResult keys = source.ExecParams(
+      "SELECT con.conrelid, a.attname FROM pg_catalog.pg_constraint con "
+      "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1] "
+      "WHERE con.contype = 'p' AND cardinality(con.conkey) = 1 AND con.conrelid = ANY($1::oid[]) "
+      "AND a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype, 'pg_catalog.int8'::regtype)",
+      {OidArray(oids)});
+  for (int i = 0; i < keys.rows(); ++i) {
+    by_oid[static_cast<uint32_t>(std::stoul(keys.Get(i, 0)))]->source.int_key = keys.Get(i, 1);
+  }
+}
+
+// Facts about the selected tables on the target.
+void LoadTargetFacts(PgConnection& target, std::vector<PlannedTable>& tables) {
+  PgResult r = target.Exec(
+      "SELECT n.nspname, c.relname, c.oid, "
+      "  EXISTS (SELECT 1 FROM pg_catalog.pg_index x WHERE x.indrelid = c.oid AND x.indisunique AND x.indisvalid) "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p')");
+  std::map<TableName, std::pair<std::string, bool>> existing;
+  for (int i = 0; i < r.rows(); ++i) existing[{r.Get(i, 0), r.Get(i, 1)}] = {r.Get(i, 2), r.Get(i, 3) == "t"};
+  for (auto& t : tables) {
+    auto it = existing.find(t.source.name);
+    if (it == existing.end()) continue;
+    t.exists_on_target = true;
+    t.unique_on_target = it->second.second;
+    if (!t.source.partitioned) {
+      t.had_rows = target
+                       .Scalar("SELECT EXISTS (SELECT 1 FROM ONLY " +
+                               QuoteQualified(t.source.name.schema, t.source.name.name) + ")")
+                       .value_or("f") == "t";
+    }
+  }
+}
+
+// Columns the source copies that a pre-existing target table lacks.
+std::vector<std::string> MissingTargetColumns(PgConnection& target, const PlannedTable& t) {
+  PgResult r = target.ExecParams(
+      "SELECT a.attname FROM pg_catalog.pg_attribute a "
+      "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
+      {QuoteQualified(t.source.name.schema, t.source.name.name)});
+  std::set<std::string> have;
+  for (int i = 0; i < r.rows(); ++i) have.insert(r.Get(i, 0));
+  std::vector<std::string> missing;
+  for (const auto& c : t.source.columns) {
+    if (!have.count(c)) missing.push_back(c);
+  }
+  return missing;
+}
+
+void UpsertWorkerStatus(PgConnection& target, const std::string& task) {
+  if (!target.Scalar("SELECT to_regclass('pgduplex.worker_status')")) return;  // older extension build
+  target.ExecParams(
+      "INSERT INTO pgduplex.worker_status (task, direction, state, pid, started_at, updated_at) "
+      "VALUES ($1, 'forward', 'copying', $2, clock_timestamp(), clock_timestamp()) "
+      "ON CONFLICT (task, direction) DO UPDATE SET state = 'copying', pid = EXCLUDED.pid, "
+      "started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, last_error = NULL",
+      {task, std::to_string(getpid())});
+}
+
+// A control session on the target: replica role, its own copy origin.
+PgConnection ControlSession(const TaskConfig& config) {
+  PgConnection conn = PgConnection::Connect(config.b.conninfo, "b");
+  SetupCopySession(conn, CopyOriginName(config.name, 0));
+  return conn;
+}
+
+}  // namespace
+
+namespace initial_sync {
+
+InitialSync::InitialSync(const TaskConfig& config, std::string snapshot_name, std::string consistent_lsn,
+                         Options options)
+    : config_(config),
+      snapshot_(std::move(snapshot_name)),
+      consistent_lsn_(std::move(consistent_lsn)),
+      options_(options) {}
+
+bool InitialSync::Unfinished(const TaskConfig& config) {
+  PgConnection target = PgConnection::Connect(config.b.conninfo, "b");
+  if (!target.Scalar("SELECT to_regclass('pgduplex.initial_sync')")) return false;
+  return target.Scalar("SELECT state FROM pgduplex.initial_sync WHERE task = $1", {config.name}).value_or("") ==
+         "copying";
+}
+
+void InitialSync::Prepare(const TaskConfig& config) {
+  PgConnection target = ControlSession(config);
+  SyncState state(target, config.name);
+  state.EnsureTables();
+  if (state.State().value_or("") == "copying") {
+    spdlog::warn("initial copy: a previous copy did not finish; undoing it and starting over");
+    PgConnection source = PgConnection::Connect(config.a.conninfo, "a");
+    if (DropSlotIfExists(source, config.SlotName(Direction::kForward))) {
+      spdlog::info("initial copy: dropped replication slot {} of the unfinished copy on cluster a",
+                   config.SlotName(Direction::kForward));
+    }
+    spdlog::info("initial copy: on cluster b, {}", state.UndoTargetWrites());
+  }
+  state.Begin();
+  target.Exec("SELECT pg_replication_origin_session_reset()");
+}
+
+void InitialSync::Run() {
+  auto started = std::chrono::steady_clock::now();
+  if (options_.metrics) options_.metrics->SetState(WorkerState::kCopying);
+  const SyncConfig& sync = config_.sync;
+  const bool with_schema = sync.initial == pgduplex::InitialSync::kSchemaAndData;
+  const bool ignore_conflicts = sync.conflicting_tables == ConflictingTables::kIgnore;
+
+  PgConnection target = ControlSession(config_);
+  SyncState state(target, config_.name);
+  state.EnsureTables();
+  if (state.State().value_or("") != "copying") state.Begin();
+  UpsertWorkerStatus(target, config_.name);
+
+  // 1. What to copy, as of the snapshot.
+  PgConnection planner = SnapshotSession(config_, snapshot_);
+  TableScope scope(sync.tables);
+  std::vector<SourceTable> all = ListSourceTables(planner);
+  std::vector<TableName> selected_names;
+  std::vector<PlannedTable> tables;
+  for (const auto& t : all) {
+    if (!scope.Matches(t.name.schema, t.name.name)) continue;
+    selected_names.push_back(t.name);
+    tables.push_back(PlannedTable{t});
+  }
+  std::vector<std::string> problems = PartitionScopeProblems(all, selected_names);
+  if (!problems.empty()) {
+    std::string text;
+    for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
+    throw InitialSyncError("initial copy: " + text + " (a partitioned table syncs with all its partitions)");
+  }
+  if (tables.empty()) {
+    spdlog::warn("initial copy: no table on cluster a matches [sync] tables; nothing to copy");
+  } else {
+    std::string lock = "LOCK TABLE ";
+    for (size_t i = 0; i < tables.size(); ++i) {
+      lock += (i ? ", " : "") + QuoteQualified(tables[i].source.name.schema, tables[i].source.name.name);
+    }
+    planner.Exec(lock + " IN ACCESS SHARE MODE");
+    LoadColumnsAndKeys(planner, tables);
+  }
+
+  // 2. The target side.
+  LoadTargetFacts(target, tables);
+  std::vector<TableName> missing, with_rows, no_key, to_create;
+  std::vector<std::string> column_problems;
+  for (auto& t : tables) {
+    if (!t.exists_on_target) {
+      if (with_schema) {
+        t.create = true;
+        to_create.push_back(t.source.name);
+      } else {
+        missing.push_back(t.source.name);
+      }
+      continue;
+    }
+    if (t.had_rows) with_rows.push_back(t.source.name);
+    if (t.had_rows && ignore_conflicts && !t.unique_on_target) no_key.push_back(t.source.name);
+    if (!t.source.partitioned) {
+      auto lacking = MissingTargetColumns(target, t);
+      if (!lacking.empty()) {
+        std::string cols;
+        for (const auto& c : lacking) cols += (cols.empty() ? "" : ", ") + c;
+        column_problems.push_back(fmt::format("{} lacks column(s) {}", t.source.name.Display(), cols));
+      }
+    }
+  }
+  if (!missing.empty()) {
+    throw InitialSyncError(fmt::format(
+        "initial copy: these tables do not exist on cluster b and [sync] initial = \"data\" does not create "
+        "them: {}",
+        JoinNames(missing)));
+  }
+  if (!with_rows.empty() && !ignore_conflicts) {
+    throw InitialSyncError(fmt::format(
+        "initial copy: these tables already have rows on cluster b: {} (empty them, or set [sync] "
+        "conflicting_tables = \"ignore\" to keep their rows and skip source rows with the same key)",
+        JoinNames(with_rows)));
+  }
+  if (!no_key.empty()) {
+    throw InitialSyncError(fmt::format(
+        "initial copy: these tables have rows on cluster b but no primary key or unique index there, so "
+        "conflicting_tables = \"ignore\" cannot tell which source rows they already hold: {}",
+        JoinNames(no_key)));
+  }
+  if (!column_problems.empty()) {
+    std::string text;
+    for (const auto& p : column_problems) text += (text.empty() ? "" : "; ") + p;
+    throw InitialSyncError("initial copy: tables on cluster b differ from cluster a: " + text);
+  }
+
+  CopyProgress progress(options_.terminal);
+  auto note = [&](const std::string& line) { progress.Note(line); };
+  auto warn = [&](const std::string& line) { progress.Warn(line); };
+  note(fmt::format("initial copy: {} table(s) in scope, {} to create on cluster b, {} with rows kept; "
+                   "snapshot {}, consistent point {}",
+                   tables.size(), to_create.size(), with_rows.size(), snapshot_, consistent_lsn_));
+
+  // 3. Pre-data, recorded with the table list in one transaction.
+  SchemaDump dump;
+  if (!to_create.empty()) {
+    SchemaRequest request;
+    request.snapshot = snapshot_;
+    request.tables = to_create;
+    for (const auto& t : tables) {
+      if (t.create) request.table_oids.push_back(t.source.oid);
+    }
+    dump = DumpSchema(planner, target, request, note);
+  }
+  std::vector<SyncTableRecord> records;
+  for (const auto& t : tables) {
+    records.push_back({t.source.name, !t.source.partitioned, t.create, t.had_rows});
+  }
+  target.Exec("BEGIN");
+  try {
+    if (!dump.pre_data.empty()) target.Exec(dump.pre_data);
+    state.RecordTables(records);
+    target.Exec("COMMIT");
+  } catch (...) {
+    try {
+      target.Exec("ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+  if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
+
+  // 4. The data.
+  for (auto& t : tables) {
+    if (t.source.partitioned || t.source.int_key.empty()) continue;
+    if (PartsFor(t.source.EstimatedRows(), sync.copy_workers, sync.copy_split_rows) <= 1) continue;
+    std::string key = QuoteIdent(t.source.int_key);
+    PgResult r = planner.Exec(fmt::format("SELECT min({}), max({}) FROM ONLY {}", key, key,
+                                          QuoteQualified(t.source.name.schema, t.source.name.name)));
+    if (!r.IsNull(0, 0)) {
+      t.source.key_min = std::stoll(r.Get(0, 0));
+      t.source.key_max = std::stoll(r.Get(0, 1));
+    }
+  }
+  std::vector<SourceTable> sources;
+  for (const auto& t : tables) sources.push_back(t.source);
+  std::vector<CopyTask> tasks = PlanCopyTasks(sources, sync.copy_workers, sync.copy_split_rows);
+  std::map<size_t, int> parts;
+  for (const auto& task : tasks) parts[task.table] = task.parts;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (tables[i].source.partitioned) continue;
+    tables[i].progress = progress.AddTable(tables[i].source.name.Display(), tables[i].source.EstimatedRows(),
+                                           parts.count(i) ? parts[i] : 1);
+  }
+
+  SharedThrottle throttle(sync.copy_max_rows_per_sec, sync.copy_max_mb_per_sec * kBytesPerMb);
+  std::atomic<size_t> next_task{0};
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> skipped{0};
+  std::mutex error_mutex;
+  std::exception_ptr first_error;
+  int workers = std::max(1, std::min<int>(sync.copy_workers, static_cast<int>(tasks.size())));
+  progress.Start();
+  auto copy_worker = [&](int n) {
+    try {
+      PgConnection source = SnapshotSession(config_, snapshot_);
+      PgConnection sink = PgConnection::Connect(config_.b.conninfo, "b");
+      SetupCopySession(sink, CopyOriginName(config_.name, n));
+      sink.Exec("SET synchronous_commit = off");
+      while (!stop.load()) {
+        size_t i = next_task.fetch_add(1);
+        if (i >= tasks.size()) break;
+        const CopyTask& task = tasks[i];
+        PlannedTable& t = tables[task.table];
+        CopyJob job;
+        job.source = t.source.name;
+        job.target = t.source.name;
+        job.columns = t.source.columns;
+        job.where = task.where;
+        job.skip_existing_keys = t.had_rows;
+        if (t.had_rows) job.after_copy_sql = state.RecordXactSql(t.source.name);
+        CopyProgress::Table& slot = progress.table(t.progress);
+        progress.PartStarted(t.progress);
+        CopyResult result = CopyTable(source, sink, job, {&slot.rows, &slot.bytes}, &throttle, stop);
+        skipped += result.skipped;
+        if (result.skipped > 0) {
+          progress.Note(fmt::format("initial copy: {}: kept {} row(s) already on cluster b (same key)",
+                                    t.source.name.Display(), result.skipped));
+        }
+        progress.PartDone(t.progress);
+      }
+      sink.Exec("SELECT pg_replication_origin_session_reset()");
+      source.Exec("COMMIT");
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+      stop.store(true);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int n = 1; n <= workers; ++n) threads.emplace_back(copy_worker, n);
+  for (auto& t : threads) t.join();
+  progress.Finish();
+  if (first_error) std::rethrow_exception(first_error);
+
+  // 5. Post-data.
+  if (!dump.post_data.empty()) {
+    auto post_started = std::chrono::steady_clock::now();
+    std::vector<std::unique_ptr<PgConnection>> builders;
+    std::vector<PgConnection*> raw;
+    for (int n = 0; n < std::max(1, sync.copy_workers); ++n) {
+      auto conn = std::make_unique<PgConnection>(PgConnection::Connect(config_.b.conninfo, "b"));
+      conn->Exec("SET session_replication_role = replica; SET client_min_messages = warning");
+      conn->Exec("SET maintenance_work_mem = '128MB'");
+      raw.push_back(conn.get());
+      builders.push_back(std::move(conn));
+    }
+    ApplyPostData(raw, dump.post_data, [&](const std::string& line) { warn("initial copy: " + line); });
+    spdlog::info("initial copy: indexes and constraints built on cluster b in {}",
+                 FormatDuration(std::chrono::duration<double>(std::chrono::steady_clock::now() - post_started)
+                                    .count()));
+  }
+
+  // 6. Done: the stream takes over from the consistent point.
+  target.Exec("SELECT pg_replication_origin_session_reset()");
+  state.Finish(config_.OriginName(Direction::kForward), consistent_lsn_);
+  DropCopyOrigins(target, config_.name);
+  planner.Exec("COMMIT");
+  spdlog::info("initial copy: done in {}; {} origin moved to {}",
+               FormatDuration(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()),
+               config_.OriginName(Direction::kForward), consistent_lsn_);
+}
+
+}  // namespace initial_sync
+}  // namespace pgduplex

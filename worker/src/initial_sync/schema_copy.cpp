@@ -1,0 +1,331 @@
+#include "initial_sync/schema_copy.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "initial_sync/client_program.h"
+#include "sql_lexer.h"
+
+namespace pgduplex {
+
+namespace {
+
+std::string RemoveMetaCommands(const std::string& script) {
+  static const std::regex kMeta(R"(^\\(restrict|unrestrict|connect)\b[^\n]*$)", std::regex::multiline);
+  return std::regex_replace(script, kMeta, "");
+}
+
+std::string OidArray(const std::vector<uint32_t>& oids) {
+  std::string out = "{";
+  for (size_t i = 0; i < oids.size(); ++i) out += (i ? "," : "") + std::to_string(oids[i]);
+  return out + "}";
+}
+
+// pg_dump -t / -n pattern matching exactly one name (inside double quotes
+// pattern characters are literal).
+std::string ExactPattern(const std::string& schema, const std::string& name) {
+  return QuoteQualified(schema, name);
+}
+
+// A temporary directory for dump files, removed with its content.
+class TempDir {
+ public:
+  TempDir() {
+    const char* dir = getenv("TMPDIR");
+    path_ = std::string(dir && *dir ? dir : "/tmp") + "/pgduplex-schema-XXXXXX";
+    if (!mkdtemp(path_.data())) throw ClientProgramError("cannot create a temporary directory");
+  }
+  ~TempDir() {
+    for (const auto& f : files_) unlink(f.c_str());
+    rmdir(path_.c_str());
+  }
+  std::string File(const std::string& name) {
+    files_.push_back(path_ + "/" + name);
+    return files_.back();
+  }
+
+ private:
+  std::string path_;
+  std::vector<std::string> files_;
+};
+
+struct TypeFact {
+  uint32_t oid;
+  std::string schema;
+  std::string name;
+  std::string extension;  // empty unless the type belongs to an extension
+};
+
+// User-defined types the tables use, directly or through arrays, domains,
+// composites and ranges; table row types are left out (the table makes it).
+std::vector<TypeFact> UsedTypes(PgConnection& source, const std::vector<uint32_t>& table_oids) {
+  PgResult r = source.ExecParams(R"SQL(
+WITH RECURSIVE used(typ) AS (
+  SELECT a.atttypid FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+  UNION
+  SELECT x.typ FROM used u JOIN pg_catalog.pg_type t ON t.oid = u.typ
+  CROSS JOIN LATERAL (
+    SELECT t.typelem WHERE t.typelem <> 0
+    UNION ALL SELECT t.typbasetype WHERE t.typbasetype <> 0
+    UNION ALL SELECT a2.atttypid FROM pg_catalog.pg_attribute a2
+               WHERE t.typtype = 'c' AND a2.attrelid = t.typrelid AND a2.attnum > 0 AND NOT a2.attisdropped
+    UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid
+  ) AS x(typ)
+)
+SELECT t.oid, n.nspname, t.typname, coalesce(e.extname, '')
+  FROM used u
+  JOIN pg_catalog.pg_type t ON t.oid = u.typ
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+  LEFT JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type el WHERE el.typarray = t.oid)
+   AND NOT (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+                                         WHERE c.oid = t.typrelid AND c.relkind <> 'c'))
+ ORDER BY t.oid)SQL",
+                                 {OidArray(table_oids)});
+  std::vector<TypeFact> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({static_cast<uint32_t>(std::stoul(r.Get(i, 0))), r.Get(i, 1), r.Get(i, 2), r.Get(i, 3)});
+  }
+  return out;
+}
+
+std::set<std::pair<std::string, std::string>> ExistingTypes(PgConnection& target) {
+  PgResult r = target.Exec(
+      "SELECT n.nspname, t.typname FROM pg_catalog.pg_type t "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace");
+  std::set<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < r.rows(); ++i) out.insert({r.Get(i, 0), r.Get(i, 1)});
+  return out;
+}
+
+std::set<std::string> ExistingExtensions(PgConnection& target) {
+  PgResult r = target.Exec("SELECT extname FROM pg_catalog.pg_extension");
+  std::set<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.insert(r.Get(i, 0));
+  return out;
+}
+
+// Sequences the tables' defaults call (nextval('seq')), owned or not.
+std::vector<TableName> DefaultSequences(PgConnection& source, const std::vector<uint32_t>& table_oids) {
+  PgResult r = source.ExecParams(
+      "SELECT DISTINCT n.nspname, s.relname FROM pg_catalog.pg_attrdef ad "
+      "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid "
+      "  AND d.refclassid = 'pg_catalog.pg_class'::regclass "
+      "JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S' "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace "
+      "WHERE ad.adrelid = ANY($1::oid[]) ORDER BY 1, 2",
+      {OidArray(table_oids)});
+  std::vector<TableName> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.Get(i, 0), r.Get(i, 1)});
+  return out;
+}
+
+bool RelationExists(PgConnection& target, const TableName& name) {
+  return target
+      .Scalar("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+              "WHERE n.nspname = $1 AND c.relname = $2",
+              {name.schema, name.name})
+      .has_value();
+}
+
+std::string SessionPrefix(const std::vector<ScriptStatement>& statements, size_t upto) {
+  std::string prefix;
+  for (size_t i = 0; i < upto; ++i) {
+    if (statements[i].session) prefix += statements[i].text + "\n";
+  }
+  return prefix;
+}
+
+}  // namespace
+
+std::vector<ScriptStatement> ParseDumpScript(const std::string& script) {
+  std::vector<ScriptStatement> out;
+  for (auto& statement : SplitStatements(RemoveMetaCommands(script))) {
+    ScriptStatement s;
+    const auto& t = statement.tokens;
+    s.session = (!t.empty() && t[0].IsWord("set")) ||
+                (t.size() > 3 && t[0].IsWord("select") && t[1].IsWord("pg_catalog") && t[3].IsWord("set_config"));
+    s.text = std::move(statement.text);
+    if (s.text.back() != ';') s.text += ';';
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool IsParallelPostDataStatement(const std::string& statement) {
+  auto t = TokenizeSql(statement);
+  size_t i = 0;
+  auto at = [&](size_t k, std::string_view w) { return k < t.size() && t[k].IsWord(w); };
+  if (at(0, "create")) {
+    i = 1;
+    if (at(i, "unique")) ++i;
+    return at(i, "index");
+  }
+  if (at(0, "alter") && at(1, "table")) {
+    // ALTER TABLE [ONLY] name ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE|CHECK
+    for (i = 2; i + 3 < t.size(); ++i) {
+      if (t[i].IsWord("add") && t[i + 1].IsWord("constraint")) {
+        const SqlToken& kind = t[i + 3];
+        return kind.IsWord("primary") || kind.IsWord("unique") || kind.IsWord("exclude") || kind.IsWord("check");
+      }
+    }
+  }
+  return false;
+}
+
+SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRequest& request,
+                      const std::function<void(const std::string&)>& note) {
+  SchemaDump dump;
+  if (request.tables.empty()) return dump;
+  std::string snapshot_arg = "--snapshot=" + request.snapshot;
+  const std::vector<std::string> common = {"--schema-only", "--no-owner", "--no-privileges", "--no-tablespaces",
+                                           "--no-security-labels", "--no-subscriptions", "--no-publications",
+                                           "--strict-names", snapshot_arg};
+
+  std::set<std::string> schemas;
+  for (const auto& t : request.tables) schemas.insert(t.schema);
+
+  // Types the tables use that the target lacks.
+  std::vector<TypeFact> types = UsedTypes(source, request.table_oids);
+  auto existing_types = ExistingTypes(target);
+  auto existing_extensions = ExistingExtensions(target);
+  std::set<std::string> extensions;
+  std::set<uint32_t> type_oids;
+  std::set<std::string> type_schemas;
+  for (const auto& t : types) {
+    if (!t.extension.empty()) {
+      if (!existing_extensions.count(t.extension)) extensions.insert(t.extension);
+      continue;
+    }
+    if (existing_types.count({t.schema, t.name})) continue;
+    type_oids.insert(t.oid);
+    type_schemas.insert(t.schema);
+    schemas.insert(t.schema);
+  }
+
+  // Sequences the defaults use that the target lacks (pg_dump -t copies
+  // owned sequences with their table, but not shared ones).
+  std::vector<TableName> sequences;
+  for (const auto& s : DefaultSequences(source, request.table_oids)) {
+    if (!RelationExists(target, s)) {
+      sequences.push_back(s);
+      schemas.insert(s.schema);
+    }
+  }
+
+  std::string head;
+  for (const auto& s : schemas) head += "CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(s) + ";\n";
+  for (const auto& e : extensions) {
+    head += "CREATE EXTENSION IF NOT EXISTS " + QuoteIdent(e) + " CASCADE;\n";
+    note(fmt::format("schema: extension {} is used by the tables and will be created on the target", e));
+  }
+
+  std::string types_sql;
+  if (!type_oids.empty()) {
+    TempDir dir;
+    std::string archive = dir.File("types.dump");
+    std::vector<std::string> args = common;
+    args.insert(args.end(), {"-Fc", "-f", archive});
+    for (const auto& s : type_schemas) args.insert(args.end(), {"-n", QuoteIdent(s)});
+    RunClientProgram(source, "pg_dump", args);
+    std::string pg_restore = FindClientProgram("pg_restore", source.server_version());
+    std::string listing = RunProgram(pg_restore, {"-l", archive});
+    std::string selected;
+    std::istringstream lines(listing);
+    std::string line;
+    static const std::regex kEntry(R"(^\d+; 1247 (\d+) )");
+    while (std::getline(lines, line)) {
+      std::smatch m;
+      if (std::regex_search(line, m, kEntry) && type_oids.count(static_cast<uint32_t>(std::stoul(m[1].str())))) {
+        selected += line + "\n";
+      }
+    }
+    std::string list_file = dir.File("types.list");
+    {
+      FILE* f = fopen(list_file.c_str(), "w");
+      if (!f) throw ClientProgramError("cannot write the pg_restore list file");
+      fputs(selected.c_str(), f);
+      fclose(f);
+    }
+    types_sql = RemoveMetaCommands(RunProgram(pg_restore, {"-L", list_file, "-f", "-", archive}));
+  }
+
+  std::vector<std::string> pre = common;
+  pre.push_back("--section=pre-data");
+  std::vector<std::string> post = common;
+  post.push_back("--section=post-data");
+  for (const auto& t : request.tables) {
+    pre.insert(pre.end(), {"-t", ExactPattern(t.schema, t.name)});
+    post.insert(post.end(), {"-t", ExactPattern(t.schema, t.name)});
+  }
+  for (const auto& s : sequences) pre.insert(pre.end(), {"-t", ExactPattern(s.schema, s.name)});
+
+  std::string tables_sql = RemoveMetaCommands(RunClientProgram(source, "pg_dump", pre));
+  dump.pre_data = head + types_sql + "\n" + tables_sql;
+  dump.post_data = ParseDumpScript(RunClientProgram(source, "pg_dump", post));
+  return dump;
+}
+
+void ApplyPostData(std::vector<PgConnection*> parallel, const std::vector<ScriptStatement>& statements,
+                   const std::function<void(const std::string&)>& warn) {
+  if (parallel.empty()) throw std::logic_error("ApplyPostData needs a connection");
+  struct Item {
+    std::string sql;
+    std::string text;
+  };
+  std::vector<Item> first, rest;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (statements[i].session) continue;
+    Item item{SessionPrefix(statements, i) + statements[i].text, statements[i].text};
+    (IsParallelPostDataStatement(statements[i].text) ? first : rest).push_back(std::move(item));
+  }
+
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  std::string error;
+  auto run = [&](PgConnection* conn) {
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error.empty()) return;
+      }
+      size_t i = next.fetch_add(1);
+      if (i >= first.size()) return;
+      try {
+        conn->Exec(first[i].sql);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (error.empty()) error = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (PgConnection* conn : parallel) threads.emplace_back(run, conn);
+  for (auto& t : threads) t.join();
+  if (!error.empty()) throw PgError("building indexes and keys on the target: " + error, "");
+
+  for (const auto& item : rest) {
+    try {
+      parallel[0]->Exec(item.sql);
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const PgError& e) {
+      std::string statement = item.text;
+      for (char& c : statement) c = c == '\n' ? ' ' : c;
+      warn(fmt::format("schema: not created on the target: {} ({})", statement, e.what()));
+    }
+  }
+}
+
+}  // namespace pgduplex

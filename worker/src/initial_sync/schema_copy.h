@@ -1,0 +1,74 @@
+// SchemaCopy: creates the definitions of the selected tables on the target,
+// from pg_dump of the source run under the slot's exported snapshot.
+//
+//   pre-data  (before the rows): schemas, the types the tables use
+//             (enums, composites, domains, ranges; extension types become
+//             CREATE EXTENSION IF NOT EXISTS), sequences used by defaults,
+//             tables and partitions with defaults, NOT NULL and CHECK
+//             constraints. Applied in ONE target transaction: all or
+//             nothing.
+//   post-data (after the rows): indexes, primary keys, unique and
+//             exclusion constraints (built in parallel, one statement per
+//             connection), then foreign keys, index attachments of
+//             partitions, triggers, rules and policies (one by one; a
+//             failure there, e.g. a foreign key to a table outside the
+//             scope or a trigger function missing on the target, is a
+//             warning, not an error: the data is already right).
+//
+// pg_dump runs with --no-owner --no-privileges --no-tablespaces: objects are
+// owned by the target user and get its default privileges. Functions are
+// not copied (pg_dump -t never copies them): functions used by defaults,
+// checks or triggers must already exist on the target.
+//
+// Both pg_dump runs happen while the snapshot is alive (before the copy);
+// Apply* run later. Target sessions run with session_replication_role =
+// replica, so the target's DDL capture trigger stays quiet.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pg_connection.h"
+#include "table_scope.h"
+
+namespace pgduplex {
+
+// One statement of a pg_dump script; `session` statements (SET ...,
+// SELECT pg_catalog.set_config(...)) set up the session for what follows.
+struct ScriptStatement {
+  std::string text;
+  bool session = false;
+};
+
+// Splits pg_dump output into statements, dropping psql meta-commands
+// (\connect, \restrict, \unrestrict) and comments.
+std::vector<ScriptStatement> ParseDumpScript(const std::string& script);
+
+// Post-data statements that may run in parallel (index and key builds)
+// versus the rest.
+bool IsParallelPostDataStatement(const std::string& statement);
+
+struct SchemaDump {
+  std::string pre_data;                 // SQL for one transaction
+  std::vector<ScriptStatement> post_data;
+};
+
+struct SchemaRequest {
+  std::string snapshot;
+  std::vector<TableName> tables;      // tables to create (missing on the target)
+  std::vector<uint32_t> table_oids;   // their source OIDs
+};
+
+// Dumps what `request` needs from the source (under the snapshot) and
+// leaves out what the target already has (types, sequences, schemas).
+// `source` must be inside a transaction that imported the snapshot.
+SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRequest& request,
+                      const std::function<void(const std::string&)>& note);
+
+// Post-data: parallel part on `parallel` connections, then the rest on the
+// first; failures in the rest are reported through `warn`.
+void ApplyPostData(std::vector<PgConnection*> parallel, const std::vector<ScriptStatement>& statements,
+                   const std::function<void(const std::string&)>& warn);
+
+}  // namespace pgduplex

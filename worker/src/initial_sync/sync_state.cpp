@@ -1,0 +1,229 @@
+#include "initial_sync/sync_state.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "sql_lexer.h"
+
+namespace pgduplex {
+
+namespace {
+
+// Runs `body` inside BEGIN/COMMIT, rolling back on any error.
+template <typename Body>
+void InTransaction(PgConnection& conn, Body body) {
+  conn.Exec("BEGIN");
+  try {
+    body();
+    conn.Exec("COMMIT");
+  } catch (...) {
+    try {
+      conn.Exec("ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+std::string QuotedList(const std::vector<TableName>& tables) {
+  std::string out;
+  for (const auto& t : tables) out += (out.empty() ? "" : ", ") + QuoteQualified(t.schema, t.name);
+  return out;
+}
+
+}  // namespace
+
+void SyncState::EnsureTables() {
+  // Created on first use (not by CREATE EXTENSION) so an installed
+  // extension of this version needs no upgrade; added to the extension so
+  // it goes away with it. DDL here is quiet: the session runs as replica.
+  target_.Exec(R"SQL(
+DO $$
+BEGIN
+  IF to_regclass('pgduplex.initial_sync') IS NULL THEN
+    CREATE TABLE pgduplex.initial_sync (
+      task           text PRIMARY KEY,
+      state          text NOT NULL CHECK (state IN ('copying', 'done')),
+      consistent_lsn pg_lsn,
+      started_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+      finished_at    timestamptz,
+      tables         jsonb NOT NULL DEFAULT '[]'
+    );
+    ALTER EXTENSION pgduplex ADD TABLE pgduplex.initial_sync;
+  END IF;
+  IF to_regclass('pgduplex.initial_sync_xacts') IS NULL THEN
+    CREATE TABLE pgduplex.initial_sync_xacts (
+      task     text NOT NULL,
+      relation text NOT NULL,
+      xid      xid NOT NULL
+    );
+    ALTER EXTENSION pgduplex ADD TABLE pgduplex.initial_sync_xacts;
+  END IF;
+END
+$$)SQL");
+}
+
+std::optional<std::string> SyncState::State() {
+  return target_.Scalar("SELECT state FROM pgduplex.initial_sync WHERE task = $1", {task_});
+}
+
+void SyncState::Begin() {
+  target_.ExecParams(
+      "INSERT INTO pgduplex.initial_sync (task, state) VALUES ($1, 'copying') "
+      "ON CONFLICT (task) DO UPDATE SET state = 'copying', consistent_lsn = NULL, "
+      "started_at = clock_timestamp(), finished_at = NULL, tables = '[]'",
+      {task_});
+}
+
+void SyncState::RecordTables(const std::vector<SyncTableRecord>& tables) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : tables) {
+    list.push_back({{"schema", t.name.schema},
+                    {"name", t.name.name},
+                    {"leaf", t.leaf},
+                    {"created", t.created},
+                    {"had_rows", t.had_rows}});
+  }
+  target_.ExecParams("UPDATE pgduplex.initial_sync SET tables = $2::jsonb WHERE task = $1", {task_, list.dump()});
+}
+
+std::vector<SyncTableRecord> SyncState::Tables() {
+  auto text = target_.Scalar("SELECT tables FROM pgduplex.initial_sync WHERE task = $1", {task_});
+  std::vector<SyncTableRecord> out;
+  if (!text) return out;
+  for (const auto& item : nlohmann::json::parse(*text)) {
+    SyncTableRecord r;
+    r.name = {item.at("schema").get<std::string>(), item.at("name").get<std::string>()};
+    r.leaf = item.value("leaf", true);
+    r.created = item.value("created", false);
+    r.had_rows = item.value("had_rows", false);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string SyncState::RecordXactSql(const TableName& table) const {
+  return fmt::format(
+      "INSERT INTO pgduplex.initial_sync_xacts (task, relation, xid) VALUES ({}, {}, pg_current_xact_id()::xid)",
+      target_.QuoteLiteral(task_), target_.QuoteLiteral(QuoteQualified(table.schema, table.name)));
+}
+
+std::string SyncState::UndoTargetWrites() {
+  std::vector<SyncTableRecord> tables = Tables();
+  std::vector<TableName> created, emptied, pruned;
+  for (const auto& t : tables) {
+    if (t.created) {
+      created.push_back(t.name);
+    } else if (t.leaf && t.had_rows) {
+      pruned.push_back(t.name);
+    } else if (t.leaf) {
+      emptied.push_back(t.name);
+    }
+  }
+  InTransaction(target_, [&] {
+    if (!created.empty()) target_.Exec("DROP TABLE IF EXISTS " + QuotedList(created));
+    if (!emptied.empty()) {
+      target_.Exec("SAVEPOINT undo_truncate");
+      try {
+        target_.Exec("TRUNCATE " + QuotedList(emptied));
+        target_.Exec("RELEASE SAVEPOINT undo_truncate");
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError&) {
+        // Referenced by a foreign key from a table we do not empty: delete
+        // instead (replica role: the foreign key triggers stay quiet).
+        target_.Exec("ROLLBACK TO SAVEPOINT undo_truncate");
+        for (const auto& t : emptied) target_.Exec("DELETE FROM ONLY " + QuoteQualified(t.schema, t.name));
+      }
+    }
+    for (const auto& t : pruned) {
+      target_.ExecParams(
+          "DELETE FROM ONLY " + QuoteQualified(t.schema, t.name) +
+              " WHERE xmin = ANY (ARRAY(SELECT xid FROM pgduplex.initial_sync_xacts "
+              "WHERE task = $1 AND relation = $2))",
+          {task_, QuoteQualified(t.schema, t.name)});
+    }
+    target_.ExecParams("DELETE FROM pgduplex.initial_sync_xacts WHERE task = $1", {task_});
+    target_.ExecParams("UPDATE pgduplex.initial_sync SET tables = '[]' WHERE task = $1", {task_});
+  });
+  return fmt::format("dropped {} table(s) it created, emptied {}, removed its rows from {} that had rows before",
+                     created.size(), emptied.size(), pruned.size());
+}
+
+void SyncState::Finish(const std::string& origin, const std::string& consistent_lsn) {
+  target_.ExecParams(
+      "SELECT pg_replication_origin_create($1) WHERE NOT EXISTS "
+      "(SELECT 1 FROM pg_catalog.pg_replication_origin WHERE roname = $1)",
+      {origin});
+  InTransaction(target_, [&] {
+    target_.ExecParams("SELECT pg_replication_origin_advance($1, $2::pg_lsn)", {origin, consistent_lsn});
+    target_.ExecParams(
+        "UPDATE pgduplex.initial_sync SET state = 'done', consistent_lsn = $2::pg_lsn, "
+        "finished_at = clock_timestamp() WHERE task = $1",
+        {task_, consistent_lsn});
+    target_.ExecParams("DELETE FROM pgduplex.initial_sync_xacts WHERE task = $1", {task_});
+    // Everything the copy wrote with synchronous_commit = off is flushed by
+    // this synchronous commit (WAL is flushed in order).
+    target_.Exec("SET LOCAL synchronous_commit = on");
+  });
+}
+
+std::string CopyOriginName(const std::string& task, int n) { return fmt::format("pgduplex_{}_copy_{}", task, n); }
+
+void SetupCopySession(PgConnection& conn, const std::string& origin) {
+  conn.Exec("SET session_replication_role = replica; SET client_min_messages = warning");
+  conn.ExecParams(
+      "SELECT pg_replication_origin_create($1) WHERE NOT EXISTS "
+      "(SELECT 1 FROM pg_catalog.pg_replication_origin WHERE roname = $1)",
+      {origin});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (true) {
+    try {
+      conn.ExecParams("SELECT pg_replication_origin_session_setup($1)", {origin});
+      return;
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const PgError& e) {
+      // Still held by a backend of a run that just died: it goes soon.
+      if (std::chrono::steady_clock::now() > deadline || std::string(e.what()).find("already active") == std::string::npos) {
+        throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  }
+}
+
+void DropCopyOrigins(PgConnection& conn, const std::string& task) {
+  conn.ExecParams(
+      "SELECT pg_replication_origin_drop(roname) FROM pg_catalog.pg_replication_origin "
+      "WHERE roname LIKE $1",
+      {fmt::format("pgduplex\\_{}\\_copy\\_%", [&] {
+         std::string escaped;
+         for (char c : task) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+         return escaped;
+       }())});
+}
+
+bool DropSlotIfExists(PgConnection& source, const std::string& slot) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (true) {
+    PgResult r = source.ExecParams(
+        "SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", {slot});
+    if (r.rows() == 0) return false;
+    if (r.IsNull(0, 0)) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw PgError(fmt::format("cluster {}: replication slot {} is in use by PID {}; is another pgduplex run of "
+                                "this task running?",
+                                source.label(), slot, r.Get(0, 0)),
+                    "55006");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  source.ExecParams("SELECT pg_drop_replication_slot($1)", {slot});
+  return true;
+}
+
+}  // namespace pgduplex

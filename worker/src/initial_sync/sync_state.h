@@ -1,0 +1,85 @@
+// SyncState: the target-side record of an initial copy, so a copy cut off
+// by a crash is never mistaken for a finished one.
+//
+// Tables (schema pgduplex on the target; created on first use and made
+// members of the extension, so DROP EXTENSION removes them):
+//   initial_sync       one row per task: state 'copying' | 'done', the
+//                      consistent LSN, and the tables the copy touches with
+//                      what they were before it ({"schema","name","leaf",
+//                      "created","had_rows"}).
+//   initial_sync_xacts one row per committed copy transaction into a table
+//                      that already had rows (conflicting_tables =
+//                      "ignore"): the transaction id, so exactly the rows
+//                      that transaction inserted (xmin) can be removed.
+//
+// Lifecycle:
+//   1. Begin()            before the slot is created: state 'copying'.
+//   2. RecordTables()     in the transaction that creates the schema.
+//   3. copy...            each copy transaction calls RecordXactSql().
+//   4. Finish()           one transaction: forward origin advanced to the
+//                         consistent LSN, state 'done'.
+// A restart that finds 'copying' calls Reset(): the slot on the source is
+// dropped, tables the copy created are dropped, tables that were empty are
+// truncated, rows the copy added to tables that had rows are deleted (by
+// xmin), all under a replication origin and session_replication_role =
+// replica so nothing of it travels back to the source. Then the copy starts
+// over from a new slot and snapshot.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "pg_connection.h"
+#include "table_scope.h"
+
+namespace pgduplex {
+
+struct SyncTableRecord {
+  TableName name;
+  bool leaf = true;       // has rows of its own (not a partitioned table)
+  bool created = false;   // the copy created it on the target
+  bool had_rows = false;  // it had rows on the target before the copy
+};
+
+class SyncState {
+ public:
+  // `target` must be a session with session_replication_role = replica
+  // and a replication origin set up.
+  SyncState(PgConnection& target, std::string task) : target_(target), task_(std::move(task)) {}
+
+  void EnsureTables();
+  // nullopt when no initial copy was ever started.
+  std::optional<std::string> State();
+  void Begin();
+  // Runs inside the caller's transaction.
+  void RecordTables(const std::vector<SyncTableRecord>& tables);
+  std::vector<SyncTableRecord> Tables();
+  // SQL that records the current transaction as a copy into `table`.
+  std::string RecordXactSql(const TableName& table) const;
+  // Removes what an unfinished copy wrote on the target. Returns a
+  // description of what was undone, for the log.
+  std::string UndoTargetWrites();
+  // Marks the copy done and moves `origin` to `consistent_lsn`, atomically.
+  void Finish(const std::string& origin, const std::string& consistent_lsn);
+
+ private:
+  PgConnection& target_;
+  std::string task_;
+};
+
+// Helper replication origins of the copy sessions on the target:
+// pgduplex_<task>_copy_<n>. PostgreSQL 15 lets one backend use an origin at
+// a time, hence one per session.
+std::string CopyOriginName(const std::string& task, int n);
+// Sets up `origin` on `conn` (creating it when missing), waiting up to a
+// few seconds for a backend of a crashed run to release it.
+void SetupCopySession(PgConnection& conn, const std::string& origin);
+// Drops the copy origins of `task` (they must not be in use).
+void DropCopyOrigins(PgConnection& conn, const std::string& task);
+// Drops `slot` on the source if it exists, ending a walsender of an earlier
+// run still holding it.
+bool DropSlotIfExists(PgConnection& source, const std::string& slot);
+
+}  // namespace pgduplex
