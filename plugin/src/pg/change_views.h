@@ -10,8 +10,10 @@
 #ifndef PGDUPLEX_PG_CHANGE_VIEWS_H
 #define PGDUPLEX_PG_CHANGE_VIEWS_H
 
+extern "C" {
 #include "access/htup.h"
 #include "utils/relcache.h"
+}
 
 #include "pg/relation_cache.h"
 

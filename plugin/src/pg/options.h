@@ -24,7 +24,9 @@
 #ifndef PGDUPLEX_PG_OPTIONS_H
 #define PGDUPLEX_PG_OPTIONS_H
 
+extern "C" {
 #include "nodes/pg_list.h"
+}
 
 #define PGDUPLEX_PROTO_VERSION 1
 

@@ -19,9 +19,11 @@
 #ifndef PGDUPLEX_PG_RELATION_CACHE_H
 #define PGDUPLEX_PG_RELATION_CACHE_H
 
+extern "C" {
 #include "access/attnum.h"
 #include "fmgr.h"
 #include "utils/relcache.h"
+}
 
 #include "pg/options.h"
 
