@@ -3,10 +3,10 @@
 #include <cstring>
 #include <exception>
 #include <new>
-#include <vector>
 
 #include "pgduplex.pb.h"
 
+#include "core/change_wire.h"
 #include "core/ddl_message.h"
 #include "core/heartbeat_message.h"
 #include "core/utf8.h"
@@ -23,65 +23,42 @@ bool Utf8(const char* s) noexcept { return s == nullptr || IsValidUtf8(s, std::s
 }  // namespace
 
 struct RecordEncoder::Impl {
+  // Begin, Commit and row changes: written directly (see change_wire.h).
+  ChangeWire wire;
+  bool wire_pending = false;
+  // The other, rare, records go through protobuf. Their messages are owned
+  // here and attached to `record` only between an Encode* call and
+  // WriteTo(), so that switching kinds never frees and reallocates them.
   v1::Record record;
-  // The messages below are owned here and attached to `record` (or to each
-  // other, for tuples) only between an Encode* call and WriteTo().
-  v1::Begin begin;
-  v1::Commit commit;
   v1::Relation relation;
-  v1::Insert insert;
-  v1::Update update;
-  v1::Delete del;
   v1::Truncate truncate;
   v1::Ddl ddl;
   v1::LogicalMessage message;
   v1::Heartbeat heartbeat;
-  v1::Tuple insert_new;
-  v1::Tuple update_new;
-  v1::Tuple update_old;
-  v1::Tuple delete_old;
-  // Values cut off a tuple when a narrower relation came along, kept (with
-  // their text buffers) for the next wide one.
-  std::vector<v1::Value*> spare_values;
   DdlMessage ddl_scratch;
   HeartbeatMessage heartbeat_scratch;
   size_t size = 0;
 
-  ~Impl() {
-    Detach();
-    for (v1::Value* v : spare_values) delete v;
-  }
+  ~Impl() { Detach(); }
 
-  // Undoes every attachment so that no protobuf message ever deletes one of
-  // the members above. Safe to call at any time.
+  // Undoes every attachment so that `record` never deletes one of the
+  // members above, and forgets the pending record. Safe at any time.
   void Detach() noexcept {
     switch (record.kind_case()) {
-      case v1::Record::kBegin: record.unsafe_arena_release_begin(); break;
-      case v1::Record::kCommit: record.unsafe_arena_release_commit(); break;
       case v1::Record::kRelation: record.unsafe_arena_release_relation(); break;
-      case v1::Record::kInsert: record.unsafe_arena_release_insert(); break;
-      case v1::Record::kUpdate: record.unsafe_arena_release_update(); break;
-      case v1::Record::kDelete: record.unsafe_arena_release_delete_(); break;
       case v1::Record::kTruncate: record.unsafe_arena_release_truncate(); break;
       case v1::Record::kDdl: record.unsafe_arena_release_ddl(); break;
       case v1::Record::kMessage: record.unsafe_arena_release_message(); break;
       case v1::Record::kHeartbeat: record.unsafe_arena_release_heartbeat(); break;
-      case v1::Record::KIND_NOT_SET: break;
+      default: record.clear_kind(); break;  // never attached by us
     }
-    if (insert.has_new_tuple()) insert.unsafe_arena_release_new_tuple();
-    if (update.has_new_tuple()) update.unsafe_arena_release_new_tuple();
-    if (update.has_old_tuple()) update.unsafe_arena_release_old_tuple();
-    if (del.has_old_tuple()) del.unsafe_arena_release_old_tuple();
+    wire_pending = false;
     size = 0;
   }
 
   // Gives back the memory a very large record left in reused buffers.
   void Trim() {
     Detach();
-    for (v1::Value* v : spare_values) delete v;
-    spare_values.clear();
-    spare_values.shrink_to_fit();
-    for (v1::Tuple* t : {&insert_new, &update_new, &update_old, &delete_old}) *t = v1::Tuple();
     relation = v1::Relation();
     ddl = v1::Ddl();
     message = v1::LogicalMessage();
@@ -90,44 +67,22 @@ struct RecordEncoder::Impl {
     heartbeat_scratch = HeartbeatMessage();
   }
 
-  void FillTuple(const TupleView& view, v1::Tuple* tuple) {
-    auto* values = tuple->mutable_values();
-    const int n = static_cast<int>(view.count);
-    if (values->size() > n) {
-      const int extra = values->size() - n;
-      const size_t had = spare_values.size();
-      spare_values.resize(had + extra);
-      values->UnsafeArenaExtractSubrange(n, extra, spare_values.data() + had);
-    }
-    while (values->size() < n) {
-      if (spare_values.empty()) {
-        values->Add();
-      } else {
-        values->UnsafeArenaAddAllocated(spare_values.back());
-        spare_values.pop_back();
-      }
-    }
-    for (int i = 0; i < n; ++i) {
-      const ValueView& in = view.values[i];
-      v1::Value* out = values->Mutable(i);
-      switch (in.kind) {
-        case ValueKind::kText: out->set_text(in.data, in.size); break;
-        case ValueKind::kNull: out->set_null(true); break;
-        case ValueKind::kUnchangedToast: out->set_unchanged_toast(true); break;
-      }
-    }
-  }
-
-  Status Finish() {
-    size = record.ByteSizeLong();
-    if (size > kMaxRecordSize) {
-      size_t too_big = size;
+  Status Check(size_t wanted) {
+    if (wanted > kMaxRecordSize) {
       Detach();
-      return Status::Error("record of %zu bytes exceeds the limit of %zu bytes",
-                           too_big, kMaxRecordSize);
+      return Status::Error("record of %zu bytes exceeds the limit of %zu bytes", wanted,
+                           kMaxRecordSize);
     }
+    size = wanted;
     return Status::OK();
   }
+
+  Status FinishWire(size_t wanted) {
+    wire_pending = true;
+    return Check(wanted);
+  }
+
+  Status FinishMessage() { return Check(record.ByteSizeLong()); }
 };
 
 // Runs an encode step with every exception turned into a Status; on failure
@@ -170,9 +125,12 @@ size_t RecordEncoder::size() const noexcept { return impl_->size; }
 
 void RecordEncoder::WriteTo(char* dst) noexcept {
   Impl* impl = impl_;
-  if (impl->size > 0)
+  if (impl->size == 0) return;
+  if (impl->wire_pending)
+    impl->wire.Write(dst);
+  else
     impl->record.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(dst));
-  const bool large = impl->size > kTrimThreshold;
+  const bool large = impl->size > kTrimThreshold && !impl->wire_pending;
   impl->Detach();
   if (large) {
     try {
@@ -186,25 +144,13 @@ void RecordEncoder::WriteTo(char* dst) noexcept {
 Status RecordEncoder::EncodeBegin(const BeginView& in) noexcept {
   return RunGuarded(impl_, "begin", [&] {
     if (!Utf8(in.origin)) return Status::Error("origin name is not valid UTF-8");
-    v1::Begin& m = impl_->begin;
-    m.set_xid(in.xid);
-    m.set_final_lsn(in.final_lsn);
-    m.set_commit_time(in.commit_time);
-    m.set_origin(in.origin ? in.origin : "");
-    impl_->record.unsafe_arena_set_allocated_begin(&m);
-    return impl_->Finish();
+    return impl_->FinishWire(impl_->wire.PrepareBegin(in));
   });
 }
 
 Status RecordEncoder::EncodeCommit(const CommitView& in) noexcept {
-  return RunGuarded(impl_, "commit", [&] {
-    v1::Commit& m = impl_->commit;
-    m.set_commit_lsn(in.commit_lsn);
-    m.set_end_lsn(in.end_lsn);
-    m.set_commit_time(in.commit_time);
-    impl_->record.unsafe_arena_set_allocated_commit(&m);
-    return impl_->Finish();
-  });
+  return RunGuarded(impl_, "commit",
+                    [&] { return impl_->FinishWire(impl_->wire.PrepareCommit(in)); });
 }
 
 Status RecordEncoder::EncodeRelation(const RelationView& in) noexcept {
@@ -237,18 +183,13 @@ Status RecordEncoder::EncodeRelation(const RelationView& in) noexcept {
       col->set_key(c.key);
     }
     impl_->record.unsafe_arena_set_allocated_relation(&m);
-    return impl_->Finish();
+    return impl_->FinishMessage();
   });
 }
 
 Status RecordEncoder::EncodeInsert(uint32_t relation_oid, const TupleView& new_tuple) noexcept {
   return RunGuarded(impl_, "insert", [&] {
-    v1::Insert& m = impl_->insert;
-    m.set_relation_oid(relation_oid);
-    impl_->FillTuple(new_tuple, &impl_->insert_new);
-    m.unsafe_arena_set_allocated_new_tuple(&impl_->insert_new);
-    impl_->record.unsafe_arena_set_allocated_insert(&m);
-    return impl_->Finish();
+    return impl_->FinishWire(impl_->wire.PrepareInsert(relation_oid, new_tuple));
   });
 }
 
@@ -258,17 +199,8 @@ Status RecordEncoder::EncodeUpdate(uint32_t relation_oid, const TupleView& new_t
   return RunGuarded(impl_, "update", [&] {
     if (old_kind != OldTupleKind::kNone && old_tuple == nullptr)
       return Status::Error("update of relation %u: old tuple missing", relation_oid);
-    v1::Update& m = impl_->update;
-    m.set_relation_oid(relation_oid);
-    impl_->FillTuple(new_tuple, &impl_->update_new);
-    m.unsafe_arena_set_allocated_new_tuple(&impl_->update_new);
-    m.set_old_kind(static_cast<v1::OldTuple>(old_kind));
-    if (old_kind != OldTupleKind::kNone) {
-      impl_->FillTuple(*old_tuple, &impl_->update_old);
-      m.unsafe_arena_set_allocated_old_tuple(&impl_->update_old);
-    }
-    impl_->record.unsafe_arena_set_allocated_update(&m);
-    return impl_->Finish();
+    return impl_->FinishWire(
+        impl_->wire.PrepareUpdate(relation_oid, new_tuple, old_kind, old_tuple));
   });
 }
 
@@ -277,15 +209,7 @@ Status RecordEncoder::EncodeDelete(uint32_t relation_oid, OldTupleKind old_kind,
   return RunGuarded(impl_, "delete", [&] {
     if (old_kind != OldTupleKind::kNone && old_tuple == nullptr)
       return Status::Error("delete of relation %u: old tuple missing", relation_oid);
-    v1::Delete& m = impl_->del;
-    m.set_relation_oid(relation_oid);
-    m.set_old_kind(static_cast<v1::OldTuple>(old_kind));
-    if (old_kind != OldTupleKind::kNone) {
-      impl_->FillTuple(*old_tuple, &impl_->delete_old);
-      m.unsafe_arena_set_allocated_old_tuple(&impl_->delete_old);
-    }
-    impl_->record.unsafe_arena_set_allocated_delete_(&m);
-    return impl_->Finish();
+    return impl_->FinishWire(impl_->wire.PrepareDelete(relation_oid, old_kind, old_tuple));
   });
 }
 
@@ -299,7 +223,7 @@ Status RecordEncoder::EncodeTruncate(const TruncateView& in) noexcept {
     m.set_cascade(in.cascade);
     m.set_restart_identity(in.restart_identity);
     impl_->record.unsafe_arena_set_allocated_truncate(&m);
-    return impl_->Finish();
+    return impl_->FinishMessage();
   });
 }
 
@@ -319,7 +243,7 @@ Status RecordEncoder::EncodeDdl(const char* json, size_t size, bool has_dml) noe
     m.set_in_function(d.in_function);
     m.set_has_dml(has_dml);
     impl_->record.unsafe_arena_set_allocated_ddl(&m);
-    return impl_->Finish();
+    return impl_->FinishMessage();
   });
 }
 
@@ -333,7 +257,7 @@ Status RecordEncoder::EncodeHeartbeat(const char* content, size_t size, uint64_t
     m.set_task(h.task);
     m.set_lsn(lsn);
     impl_->record.unsafe_arena_set_allocated_heartbeat(&m);
-    return impl_->Finish();
+    return impl_->FinishMessage();
   });
 }
 
@@ -343,11 +267,11 @@ Status RecordEncoder::EncodeMessage(const MessageView& in) noexcept {
       return Status::Error("message prefix is not valid UTF-8");
     v1::LogicalMessage& m = impl_->message;
     m.set_prefix(in.prefix);
-    m.set_content(in.content, in.content_size);
+    m.mutable_content()->assign(in.content, in.content_size);
     m.set_transactional(in.transactional);
     m.set_lsn(in.lsn);
     impl_->record.unsafe_arena_set_allocated_message(&m);
-    return impl_->Finish();
+    return impl_->FinishMessage();
   });
 }
 

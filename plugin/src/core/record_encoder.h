@@ -4,15 +4,19 @@
 // current record and computes its wire size; the caller then provides a
 // buffer of size() bytes and calls WriteTo(), which serializes straight into
 // it (the PostgreSQL layer hands over the tail of ctx->out, so the bytes are
-// written once, with no intermediate copy). Every method is noexcept and
-// reports failures as a Status; nothing here includes a PostgreSQL header.
+// written once, with no intermediate copy). What the views point to (column
+// values, names) must stay valid until WriteTo(). Every method is noexcept
+// and reports failures as a Status; nothing here includes a PostgreSQL
+// header.
 //
-// Speed. The encoder owns ONE Record and one message of each kind, attached
-// to the Record only for the duration of an encode/write and detached again,
-// so switching between record kinds never frees and reallocates nested
-// messages, and the text buffers of column values are reused from one change
-// to the next. After a very large record the buffers are released again, so
-// one huge value does not pin memory for the rest of the session.
+// Speed. Begin, Commit, Insert, Update and Delete — nearly every record of
+// a busy stream — are written directly in the wire format (change_wire.h):
+// values are copied once, from the views into the output. The rare records
+// (Relation, Truncate, Ddl, LogicalMessage, Heartbeat) fill ONE reused
+// pgduplex.v1::Record whose per-kind messages the encoder owns and attaches
+// only for the duration of an encode/write, so switching kinds never frees
+// and reallocates them. After a very large record the buffers are released
+// again, so one huge message does not pin memory for the session.
 #ifndef PGDUPLEX_CORE_RECORD_ENCODER_H_
 #define PGDUPLEX_CORE_RECORD_ENCODER_H_
 
