@@ -9,9 +9,9 @@
 using namespace pgduplex;
 
 TEST_CASE("lsn_formats_like_pg_lsn") {
-  CHECK(FormatLsn(0) == "0/0");
-  CHECK(FormatLsn(0x16B3748) == "0/16B3748");
-  CHECK(FormatLsn((uint64_t{0xA} << 32) | 0xFF) == "A/FF");
+  CHECK(LsnToString(0) == "0/0");
+  CHECK(LsnToString(0x16B3748) == "0/16B3748");
+  CHECK(LsnToString((uint64_t{0xA} << 32) | 0xFF) == "A/FF");
 }
 
 TEST_CASE("lsn_parses_and_rejects_garbage") {
@@ -104,15 +104,15 @@ TEST_CASE("record_decoder_names_the_lsn_of_a_bad_record") {
   v1::Record record;
   record.mutable_begin()->set_xid(7);
   std::string bytes = record.SerializeAsString();
-  const v1::Record* decoded = DecodeRecord(bytes.data(), bytes.size(), 0x10, &arena);
+  const v1::Record* decoded = ReadRecord(bytes.data(), bytes.size(), 0x10, &arena);
   CHECK(decoded->begin().xid() == 7);
   CHECK(std::string(RecordKindName(*decoded)) == "begin");
 
   std::string garbage = "\xff\xff\xff";
-  CHECK_THROWS_WITH(DecodeRecord(garbage.data(), garbage.size(), 0x16B3748, &arena),
+  CHECK_THROWS_WITH(ReadRecord(garbage.data(), garbage.size(), 0x16B3748, &arena),
                     Catch::Contains("0/16B3748"));
   // A record kind from a newer plugin (field 30) is an error, not skipped.
   std::string unknown("\xf2\x01\x00", 3);  // field 30, length-delimited, empty
-  CHECK_THROWS_WITH(DecodeRecord(unknown.data(), unknown.size(), 0x20, &arena),
+  CHECK_THROWS_WITH(ReadRecord(unknown.data(), unknown.size(), 0x20, &arena),
                     Catch::Contains("does not know"));
 }

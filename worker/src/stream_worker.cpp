@@ -155,11 +155,11 @@ void StreamWorker::Session() {
   if (!stream_->SlotExists(slot_)) {
     CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
     spdlog::info("created replication slot {} on cluster {} at {}", slot_, source_label,
-                 FormatLsn(created.consistent_point));
+                 LsnToString(created.consistent_point));
   }
   stream_->StartReplication(slot_, start, PluginOptionsFor(config_, direction_));
   spdlog::info("streaming {} from cluster {} to cluster {}, slot {}, from {}", ToString(direction_), source_label,
-               target_label, slot_, start ? FormatLsn(start) : std::string("the slot's position"));
+               target_label, slot_, start ? LsnToString(start) : std::string("the slot's position"));
 
   WorkerStatusRow& status = applier_->status();
   status.pid = static_cast<int>(getpid());
@@ -208,7 +208,7 @@ void StreamWorker::Dispatch(const ServerMessage& message) {
   last_data_ = Clock::now();
   metrics_.received_bytes.fetch_add(message.payload_size, std::memory_order_relaxed);
   const v1::Record* record =
-      DecodeRecord(message.payload, message.payload_size, message.data_start, applier_->arena());
+      ReadRecord(message.payload, message.payload_size, message.data_start, applier_->arena());
   switch (record->kind_case()) {
     case v1::Record::kBegin: applier_->OnBegin(record->begin()); break;
     case v1::Record::kCommit: applier_->OnCommit(record->commit()); break;
@@ -324,7 +324,7 @@ void StreamWorker::Shutdown() {
   applier_->status().state = "stopped";
   applier_->WriteStatusNow();
   metrics_.SetState(WorkerState::kStopped);
-  spdlog::info("stopped; applied up to source LSN {}", FormatLsn(applier_->committed_lsn()));
+  spdlog::info("stopped; applied up to source LSN {}", LsnToString(applier_->committed_lsn()));
   DropSession();
 }
 

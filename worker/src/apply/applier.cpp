@@ -82,6 +82,11 @@ Lsn Applier::Setup(const std::string& source_encoding) {
   }
   c.ExecParams("SELECT pg_catalog.pg_replication_origin_session_setup($1)", {options_.origin});
   session_search_path_ = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
+  has_status_table_ = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();
+  if (!has_status_table_) {
+    spdlog::warn("cluster {} has no table pgduplex.worker_status (older extension script): status is not recorded",
+                 c.label());
+  }
   RefreshDurable();
   committed_lsn_ = durable_lsn_;
   handled_lsn_ = durable_lsn_;
@@ -138,7 +143,7 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
   if (skipping_) return;
   if (!in_txn_ || txns_.empty()) {
     throw ApplyError(fmt::format("{} record at LSN {} outside a transaction", RecordKindName(record),
-                                 FormatLsn(lsn)));
+                                 LsnToString(lsn)));
   }
   TargetRelation* relation = nullptr;
   switch (record.kind_case()) {
@@ -152,7 +157,7 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
     case v1::Record::kDdl: {
       DdlDecision decision = DecideDdl(record.ddl(), options_.direction);
       if (!decision.apply) {
-        spdlog::warn("DDL at LSN {} not applied ({}): {}", FormatLsn(lsn), decision.reason,
+        spdlog::warn("DDL at LSN {} not applied ({}): {}", LsnToString(lsn), decision.reason,
                      record.ddl().statement().substr(0, 200));
         return;
       }
@@ -299,7 +304,7 @@ std::string Applier::Where(uint64_t index) {
   std::string table = change.relation ? change.relation->display : std::string("-");
   const SourceTxn& txn = txns_[change.txn];
   return fmt::format("{} on {} at LSN {} (source transaction {})", RecordKindName(*change.record), table,
-                     FormatLsn(change.lsn), txn.xid);
+                     LsnToString(change.lsn), txn.xid);
 }
 
 void Applier::Judge(const PipelineTag& tag, const PGresult* result) {
@@ -418,7 +423,7 @@ void Applier::HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn)
     c.Exec(kRelease);
     if (txn > 0) {
       const SourceTxn& previous = txns_[txn - 1];
-      c.ExecParams(kXactSetup, {FormatLsn(previous.end_lsn), FormatPgTimestamp(previous.commit_time)});
+      c.ExecParams(kXactSetup, {LsnToString(previous.end_lsn), FormatPgTimestamp(previous.commit_time)});
     } else {
       c.Exec(kXactReset);
     }
@@ -466,14 +471,14 @@ void Applier::CommitBatch() {
   const SourceTxn& last = txns_.back();
   auto now = std::chrono::steady_clock::now();
   // Progress rides on the commit.
-  std::string lsn_text = FormatLsn(last.end_lsn);
+  std::string lsn_text = LsnToString(last.end_lsn);
   std::string time_text = FormatPgTimestamp(last.commit_time);
   const char* setup_values[] = {lsn_text.c_str(), time_text.c_str()};
   pipeline_.SendQuery(kXactSetup, 2, setup_values, ControlTag());
   // The status row about once a second, in the same transaction.
   std::vector<SqlParam> status_params;
   std::vector<const char*> status_values;
-  if (now - last_status_ >= kStatusInterval) {
+  if (has_status_table_ && now - last_status_ >= kStatusInterval) {
     last_status_ = now;
     metrics_.last_source_lsn.store(last.end_lsn, std::memory_order_relaxed);
     FillStatus();
@@ -510,7 +515,7 @@ void Applier::CommitBatch() {
   if (!failure.empty() || commit_tag != "COMMIT") {
     while (!failure.empty() && failure.back() == '\n') failure.pop_back();
     throw PgError(fmt::format("cluster {}: committing the batch up to source LSN {} failed: {}", conn_->label(),
-                              FormatLsn(last.end_lsn), failure.empty() ? "transaction was rolled back" : failure),
+                              LsnToString(last.end_lsn), failure.empty() ? "transaction was rolled back" : failure),
                   "XX000");
   }
   pipeline_.Exit();
@@ -586,7 +591,7 @@ void Applier::FillStatus() {
 }
 
 void Applier::WriteStatusNow() {
-  if (open_) return;
+  if (open_ || !has_status_table_) return;
   FillStatus();
   // A transaction of its own must not move the origin's progress.
   conn_->Exec("BEGIN");

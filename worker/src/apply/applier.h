@@ -193,6 +193,7 @@ class Applier {
   Lsn handled_lsn_ = kInvalidLsn;
   PgTimestamp last_commit_time_ = 0;
   std::string session_search_path_;
+  bool has_status_table_ = true;
 
   WorkerStatusRow status_;
   std::chrono::steady_clock::time_point last_status_{};

@@ -234,7 +234,7 @@ void ChangeReplayer::Stop(ConflictRecord record, const SourceTxn& txn) {
   std::string message = fmt::format(
       "conflict {} on table {} key {} under conflict_policy fail: stopped; nothing of source transaction {} "
       "(commit LSN {}) was applied, a restart retries it",
-      ToString(record.type), record.relation->display, record.key, txn.xid, FormatLsn(txn.commit_lsn));
+      ToString(record.type), record.relation->display, record.key, txn.xid, LsnToString(txn.commit_lsn));
   throw ConflictStop(message, std::move(record));
 }
 

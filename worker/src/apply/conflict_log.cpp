@@ -16,7 +16,7 @@ void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
                                   ToString(record.type),
                                   ToString(record.resolution),
                                   record.local_row,
-                                  FormatLsn(record.source_lsn),
+                                  LsnToString(record.source_lsn),
                                   FormatPgTimestamp(record.remote_commit_time)};
   for (size_t i = 0; i < record.remote_values.size() && i < relation.shape.columns.size(); ++i) {
     const char* value = record.remote_values[i];

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+extern "C" const char* pg_encoding_to_char(int encoding);
+
 namespace pgduplex {
 
 DdlDecision DecideDdl(const v1::Ddl& ddl, Direction direction) {
@@ -27,7 +29,17 @@ void ExecuteDdl(PgConnection& target, const v1::Ddl& ddl, const std::string& ses
                    ddl.role(), target.label());
     }
   }
-  target.Exec(ddl.statement());
+  // Statement texts travel in UTF-8 whatever the databases' encodings.
+  std::string encoding = pg_encoding_to_char(PQclientEncoding(target.get()));
+  bool switch_encoding = encoding != "UTF8";
+  if (switch_encoding) PQsetClientEncoding(target.get(), "UTF8");
+  try {
+    target.Exec(ddl.statement());
+  } catch (...) {
+    if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
+    throw;
+  }
+  if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
   if (role_set) target.Exec("RESET ROLE");
   target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {session_search_path});
 }

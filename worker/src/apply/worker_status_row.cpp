@@ -35,7 +35,7 @@ std::vector<SqlParam> WorkerStatusParams(const WorkerStatusRow& row) {
           std::to_string(row.applied_transactions),
           std::to_string(row.applied_changes),
           std::to_string(row.applied_bytes),
-          row.last_source_lsn == kInvalidLsn ? SqlParam() : SqlParam(FormatLsn(row.last_source_lsn)),
+          row.last_source_lsn == kInvalidLsn ? SqlParam() : SqlParam(LsnToString(row.last_source_lsn)),
           time(row.last_commit_ts),
           time(row.last_heartbeat_source),
           time(row.last_heartbeat_at),

@@ -4,7 +4,7 @@
 
 namespace pgduplex {
 
-std::string FormatLsn(Lsn lsn) {
+std::string LsnToString(Lsn lsn) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn));
   return buf;

@@ -4,16 +4,16 @@
 
 namespace pgduplex {
 
-const v1::Record* DecodeRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena) {
+const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena) {
   v1::Record* record = google::protobuf::Arena::CreateMessage<v1::Record>(arena);
   if (!record->ParseFromArray(data, static_cast<int>(size))) {
     throw DecodeError(fmt::format("record at LSN {} ({} bytes) is not a valid pgduplex v1 record",
-                                  FormatLsn(lsn), size));
+                                  LsnToString(lsn), size));
   }
   if (record->kind_case() == v1::Record::KIND_NOT_SET) {
     throw DecodeError(fmt::format(
         "record at LSN {} is of a kind this worker does not know (is the plugin newer than the worker?)",
-        FormatLsn(lsn)));
+        LsnToString(lsn)));
   }
   return record;
 }

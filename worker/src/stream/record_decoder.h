@@ -22,7 +22,7 @@ class DecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-const v1::Record* DecodeRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena);
+const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena);
 
 // "begin", "insert", ... for messages.
 const char* RecordKindName(const v1::Record& record);

@@ -28,7 +28,7 @@ std::string QuoteName(const std::string& name) {
 }  // namespace
 
 std::string BuildStartReplicationCommand(const std::string& slot, Lsn start, const PluginOptions& options) {
-  std::string command = fmt::format("START_REPLICATION SLOT {} LOGICAL {}", QuoteName(slot), FormatLsn(start));
+  std::string command = fmt::format("START_REPLICATION SLOT {} LOGICAL {}", QuoteName(slot), LsnToString(start));
   if (!options.empty()) {
     command += " (";
     for (size_t i = 0; i < options.size(); ++i) {
