@@ -1,13 +1,48 @@
-// pgduplex run — NOT IMPLEMENTED YET (placeholder so the CLI links).
-#include <iostream>
+// pgduplex run --config FILE --direction forward|reverse
+// Streams one direction until SIGTERM/SIGINT (exit 0); exit 3 on a conflict
+// under policy fail, 4 when the retry window is exhausted.
+#include <signal.h>
+
+#include <atomic>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
 
 #include "commands/commands.h"
+#include "log.h"
+#include "stream_worker.h"
+#include "worker_metrics.h"
 
 namespace pgduplex {
 
-int CommandRun(const RunOptions&) {
-  std::cerr << "pgduplex run: not implemented yet\n";
-  return kExitFatal;
+namespace {
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void OnStopSignal(int) { g_stop_requested.store(true); }
+
+void InstallSignalHandlers() {
+  struct sigaction action;
+  std::memset(&action, 0, sizeof(action));
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: waits return EINTR and the loop sees the flag
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+}  // namespace
+
+int CommandRun(const RunOptions& options) {
+  TaskConfig config = LoadConfig(options.config_path);
+  InitLogging(config.name + "/" + ToString(options.direction));
+  InstallSignalHandlers();
+  // The run loop keeps these up to date; a metrics endpoint only reads them.
+  WorkerMetrics metrics;
+  if (!options.metrics_listen.empty()) {
+    spdlog::warn("--metrics-listen {} is not served by this build yet", options.metrics_listen);
+  }
+  StreamWorker worker(config, options.direction, metrics, g_stop_requested);
+  return worker.Run();
 }
 
 }  // namespace pgduplex

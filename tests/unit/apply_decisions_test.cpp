@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include "apply/conflict_resolver.h"
+#include "apply/retry_policy.h"
+#include "stream_worker.h"
+
+using namespace pgduplex;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+
+namespace {
+ConflictDecision Decide(ConflictPolicy policy, ConflictType type, bool whole = true, PgTimestamp remote = 0,
+                        std::optional<PgTimestamp> local = std::nullopt,
+                        Direction direction = Direction::kForward) {
+  return ConflictResolver(policy, direction).Decide({type, whole, remote, local});
+}
+}  // namespace
+
+TEST_CASE("insert_and_update_exists_follow_the_policy") {
+  for (ConflictType type : {ConflictType::kInsertExists, ConflictType::kUpdateExists}) {
+    CHECK(Decide(ConflictPolicy::kFail, type).action == ConflictAction::kStop);
+    CHECK(Decide(ConflictPolicy::kFail, type).resolution == Resolution::kFailed);
+    CHECK(Decide(ConflictPolicy::kIgnore, type).action == ConflictAction::kSkip);
+    CHECK(Decide(ConflictPolicy::kIgnore, type).resolution == Resolution::kSkipped);
+    CHECK(Decide(ConflictPolicy::kOverwrite, type).action == ConflictAction::kApplyRemote);
+    CHECK(Decide(ConflictPolicy::kOverwrite, type).resolution == Resolution::kApplied);
+  }
+}
+
+TEST_CASE("update_of_missing_row_becomes_insert_under_every_policy_when_row_is_whole") {
+  for (ConflictPolicy policy : {ConflictPolicy::kFail, ConflictPolicy::kIgnore, ConflictPolicy::kOverwrite,
+                                ConflictPolicy::kLastWriteWins}) {
+    ConflictDecision d = Decide(policy, ConflictType::kUpdateMissing, true);
+    CHECK(d.action == ConflictAction::kConvertToInsert);
+    CHECK(d.resolution == Resolution::kConvertedToInsert);
+  }
+}
+
+TEST_CASE("update_of_missing_row_without_whole_row_follows_policy") {
+  CHECK(Decide(ConflictPolicy::kFail, ConflictType::kUpdateMissing, false).action == ConflictAction::kStop);
+  CHECK(Decide(ConflictPolicy::kIgnore, ConflictType::kUpdateMissing, false).action == ConflictAction::kSkip);
+  CHECK(Decide(ConflictPolicy::kOverwrite, ConflictType::kUpdateMissing, false).action == ConflictAction::kSkip);
+  CHECK(Decide(ConflictPolicy::kLastWriteWins, ConflictType::kUpdateMissing, false).action == ConflictAction::kSkip);
+}
+
+TEST_CASE("delete_of_missing_row_is_skipped_under_every_policy") {
+  for (ConflictPolicy policy : {ConflictPolicy::kFail, ConflictPolicy::kIgnore, ConflictPolicy::kOverwrite,
+                                ConflictPolicy::kLastWriteWins}) {
+    ConflictDecision d = Decide(policy, ConflictType::kDeleteMissing);
+    CHECK(d.action == ConflictAction::kSkip);
+    CHECK(d.resolution == Resolution::kSkipped);
+  }
+}
+
+TEST_CASE("last_write_wins_takes_the_later_commit") {
+  auto lww = ConflictPolicy::kLastWriteWins;
+  CHECK(Decide(lww, ConflictType::kInsertExists, true, 200, 100).action == ConflictAction::kApplyRemote);
+  CHECK(Decide(lww, ConflictType::kInsertExists, true, 100, 200).action == ConflictAction::kKeepLocal);
+  CHECK(Decide(lww, ConflictType::kInsertExists, true, 100, 200).resolution == Resolution::kKeptLocal);
+  // Unknown local commit time counts as older.
+  CHECK(Decide(lww, ConflictType::kUpdateExists, true, 100, std::nullopt).action == ConflictAction::kApplyRemote);
+}
+
+TEST_CASE("last_write_wins_ties_go_to_cluster_a_in_both_directions") {
+  // forward: remote is A -> remote wins; reverse: local is A -> local wins.
+  CHECK(ConflictResolver::RemoteWins(100, 100, Direction::kForward));
+  CHECK_FALSE(ConflictResolver::RemoteWins(100, 100, Direction::kReverse));
+  CHECK(Decide(ConflictPolicy::kLastWriteWins, ConflictType::kInsertExists, true, 5, 5, Direction::kReverse).action ==
+        ConflictAction::kKeepLocal);
+}
+
+TEST_CASE("retry_window_of_zero_gives_up_at_first_failure") {
+  RetryConfig config;
+  config.connection_retry_minutes = 0;
+  config.error_retry_minutes = 0;
+  RetryPolicy policy(config);
+  CHECK_FALSE(policy.OnFailure(FailureKind::kConnection, RetryPolicy::Clock::now()));
+  CHECK_FALSE(policy.OnFailure(FailureKind::kOther, RetryPolicy::Clock::now()));
+}
+
+TEST_CASE("retry_backs_off_and_stops_at_window_end") {
+  RetryConfig config;
+  config.connection_retry_minutes = 1;
+  config.error_retry_minutes = 10;
+  RetryPolicy policy(config);
+  auto t0 = RetryPolicy::Clock::now();
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t0) == milliseconds(1000));
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t0 + milliseconds(1000)) == milliseconds(2000));
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t0 + milliseconds(3000)) == milliseconds(4000));
+  // Never past the window's end, and nothing after it.
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t0 + milliseconds(59500)) == milliseconds(500));
+  CHECK_FALSE(policy.OnFailure(FailureKind::kConnection, t0 + minutes(1)));
+  // The other kind has its own window.
+  CHECK(policy.OnFailure(FailureKind::kOther, t0 + minutes(1)));
+}
+
+TEST_CASE("progress_starts_a_fresh_window") {
+  RetryConfig config;
+  config.connection_retry_minutes = 1;
+  RetryPolicy policy(config);
+  auto t0 = RetryPolicy::Clock::now();
+  policy.OnFailure(FailureKind::kConnection, t0);
+  policy.OnProgress();
+  auto later = t0 + minutes(5);
+  CHECK(*policy.OnFailure(FailureKind::kConnection, later) == milliseconds(1000));
+}
+
+TEST_CASE("backoff_is_capped_at_thirty_seconds") {
+  RetryConfig config;
+  config.connection_retry_minutes = 720;
+  RetryPolicy policy(config);
+  auto t = RetryPolicy::Clock::now();
+  std::chrono::milliseconds last{0};
+  for (int i = 0; i < 10; ++i) last = *policy.OnFailure(FailureKind::kConnection, t);
+  CHECK(last == milliseconds(30000));
+}
+
+TEST_CASE("plugin_options_carry_ddl_only_forward") {
+  TaskConfig config;
+  config.name = "t";
+  config.sync.tables = {"public.*", "app.orders"};
+  config.sync.ddl = true;
+  PluginOptions forward = PluginOptionsFor(config, Direction::kForward);
+  PluginOptions reverse = PluginOptionsFor(config, Direction::kReverse);
+  CHECK(forward == PluginOptions{{"proto_version", "1"}, {"origins", "none"}, {"ddl", "true"},
+                                 {"tables", "public.*,app.orders"}});
+  CHECK(reverse[2] == std::make_pair(std::string("ddl"), std::string("false")));
+  config.sync.ddl = false;
+  CHECK(PluginOptionsFor(config, Direction::kForward)[2].second == "false");
+}
+
+TEST_CASE("authentication_failures_are_recognised") {
+  CHECK(IsAuthenticationFailure("FATAL:  password authentication failed for user \"x\""));
+  CHECK(IsAuthenticationFailure("fe_sendauth: no password supplied"));
+  CHECK_FALSE(IsAuthenticationFailure("could not connect to server: Connection refused"));
+}

@@ -1,0 +1,112 @@
+#include <catch2/catch.hpp>
+
+#include "apply/sql_builder.h"
+#include "apply/worker_status_row.h"
+
+using namespace pgduplex;
+
+namespace {
+TableShape Orders() {
+  TableShape shape;
+  shape.quoted_table = "\"public\".\"orders\"";
+  shape.columns = {{"\"id\"", "integer", true, false},
+                   {"\"note\"", "text", false, false},
+                   {"\"doc\"", "json", false, true}};
+  return shape;
+}
+}  // namespace
+
+TEST_CASE("insert_lists_every_column_in_order") {
+  CHECK(BuildInsertSql(Orders(), false) ==
+        "INSERT INTO \"public\".\"orders\" (\"id\", \"note\", \"doc\") VALUES ($1, $2, $3)");
+  CHECK(BuildInsertSql(Orders(), true) ==
+        "INSERT INTO \"public\".\"orders\" (\"id\", \"note\", \"doc\") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+}
+
+TEST_CASE("update_sets_only_sent_columns_and_finds_row_by_key") {
+  // doc unchanged (TOAST): left out of the SET list.
+  CHECK(BuildUpdateSql(Orders(), {false, true, false}) ==
+        "UPDATE \"public\".\"orders\" SET \"note\" = $1 WHERE \"id\" = $2");
+  // Key changed: the key is set too, the row found by the old key.
+  CHECK(BuildUpdateSql(Orders(), {true, true, true}) ==
+        "UPDATE \"public\".\"orders\" SET \"id\" = $1, \"note\" = $2, \"doc\" = $3 WHERE \"id\" = $4");
+  // Nothing sent but the key: the row must still be found.
+  CHECK(BuildUpdateSql(Orders(), {false, false, false}) ==
+        "UPDATE \"public\".\"orders\" SET \"id\" = \"id\" WHERE \"id\" = $1");
+}
+
+TEST_CASE("delete_finds_row_by_key") {
+  CHECK(BuildDeleteSql(Orders()) == "DELETE FROM \"public\".\"orders\" WHERE \"id\" = $1");
+}
+
+TEST_CASE("keyless_tables_match_one_row_by_value_with_casts") {
+  TableShape shape = Orders();
+  shape.unique_key = false;
+  for (auto& c : shape.columns) c.key = true;
+  CHECK(BuildDeleteSql(shape) ==
+        "DELETE FROM \"public\".\"orders\" WHERE ctid = (SELECT t.ctid FROM \"public\".\"orders\" AS t WHERE "
+        "t.\"id\" IS NOT DISTINCT FROM $1::integer AND t.\"note\" IS NOT DISTINCT FROM $2::text AND "
+        "t.\"doc\"::text IS NOT DISTINCT FROM $3::json::text LIMIT 1)");
+}
+
+TEST_CASE("multi_column_keys_number_params_after_set_list") {
+  TableShape shape;
+  shape.quoted_table = "\"s\".\"t\"";
+  shape.columns = {{"\"a\"", "int", true, false}, {"\"v\"", "text", false, false}, {"\"b\"", "int", true, false}};
+  CHECK(BuildUpdateSql(shape, {false, true, false}) == "UPDATE \"s\".\"t\" SET \"v\" = $1 WHERE \"a\" = $2 AND \"b\" = $3");
+}
+
+TEST_CASE("truncate_lists_tables_and_options") {
+  CHECK(BuildTruncateSql({"\"a\".\"b\"", "\"c\".\"d\""}, true, true) ==
+        "TRUNCATE TABLE \"a\".\"b\", \"c\".\"d\" RESTART IDENTITY CASCADE");
+  CHECK(BuildTruncateSql({"\"a\".\"b\""}, false, false) == "TRUNCATE TABLE \"a\".\"b\"");
+}
+
+TEST_CASE("local_row_lookup_reads_commit_time_only_when_asked") {
+  std::string with = BuildLocalRowsSql(Orders(), {0}, true, true);
+  CHECK(with.find("pg_xact_commit_timestamp(t.xmin)") != std::string::npos);
+  CHECK(with.find("WHERE t.\"id\" = $1") != std::string::npos);
+  CHECK(BuildLocalRowsSql(Orders(), {0}, true, false).find("pg_xact_commit_timestamp") == std::string::npos);
+}
+
+TEST_CASE("conflict_row_types_remote_values_by_target_columns") {
+  std::string sql = BuildConflictInsertSql(Orders(), {0, 2});
+  CHECK(sql.find("(SELECT pg_catalog.to_jsonb(r) FROM (SELECT $9::integer AS \"id\", $10::json AS \"doc\") AS r)") !=
+        std::string::npos);
+  CHECK(sql.find("INSERT INTO pgduplex.conflicts") == 0);
+  CHECK(BuildConflictInsertSql(Orders(), {}).find("NULL::jsonb") != std::string::npos);
+}
+
+TEST_CASE("keys_print_like_postgres") {
+  std::string one = "1", x = "x";
+  CHECK(FormatKey({"a", "b"}, {&one, &x}) == "(a, b)=(1, x)");
+  CHECK(FormatKey({"a"}, {nullptr}) == "(a)=(NULL)");
+}
+
+TEST_CASE("worker_status_params_match_the_upsert") {
+  WorkerStatusRow row;
+  row.task = "shop";
+  row.direction = "forward";
+  row.state = "streaming";
+  row.pid = 12;
+  row.last_source_lsn = 0x100;
+  std::vector<SqlParam> params = WorkerStatusParams(row);
+  REQUIRE(params.size() == 14);
+  CHECK(*params[0] == "shop");
+  CHECK(*params[3] == "12");
+  CHECK_FALSE(params[4].has_value());  // started_at unknown
+  CHECK(*params[9] == "0/100");
+  CHECK_FALSE(params[10].has_value());
+  std::string sql = WorkerStatusUpsertSql();
+  CHECK(sql.find("$14::jsonb") != std::string::npos);
+  CHECK(sql.find("$15") == std::string::npos);
+}
+
+TEST_CASE("conflict_counts_json_has_every_type") {
+  WorkerMetrics metrics;
+  metrics.CountConflict(ConflictType::kInsertExists, Resolution::kApplied);
+  metrics.CountConflict(ConflictType::kInsertExists, Resolution::kSkipped);
+  metrics.CountConflict(ConflictType::kDeleteMissing, Resolution::kSkipped);
+  CHECK(ConflictCountsJson(metrics) ==
+        "{\"insert_exists\": 2, \"update_missing\": 0, \"update_exists\": 0, \"delete_missing\": 1}");
+}

@@ -1,0 +1,241 @@
+#include "apply/change_replayer.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "apply/change_params.h"
+#include "apply/sql_builder.h"
+
+namespace pgduplex {
+
+namespace {
+constexpr const char* kChangeSavepoint = "SAVEPOINT pgduplex_change";
+constexpr const char* kReleaseChange = "RELEASE SAVEPOINT pgduplex_change";
+constexpr const char* kRollbackChange = "ROLLBACK TO SAVEPOINT pgduplex_change";
+constexpr const char* kUniqueViolation = "23505";
+
+bool IsUniqueViolation(const PgResult& result) {
+  const char* state = PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE);
+  return state && std::string(state) == kUniqueViolation;
+}
+}  // namespace
+
+PgResult ExecPrepared(PgConnection& conn, PreparedStatement* statement, const std::vector<const char*>& values) {
+  if (statement->state != PreparedStatement::State::kReady) {
+    PgResult prepared(PQprepare(conn.get(), statement->name.c_str(), statement->sql.c_str(), statement->params,
+                                nullptr));
+    conn.Check(prepared.raw(), "preparing " + statement->sql);
+    statement->state = PreparedStatement::State::kReady;
+  }
+  return PgResult(PQexecPrepared(conn.get(), statement->name.c_str(), statement->params, values.data(), nullptr,
+                                 nullptr, 0));
+}
+
+int AffectedRows(const PgResult& result) { return std::atoi(PQcmdTuples(result.raw())); }
+
+void ChangeReplayer::Apply(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  if (record.has_insert()) return ReplayInsert(record, relation, txn);
+  if (record.has_update()) return ReplayUpdate(record, relation, txn);
+  if (record.has_delete_()) return ReplayDelete(record, relation, txn);
+  throw std::logic_error("ChangeReplayer::Apply: not a row change");
+}
+
+void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  InsertParams(*relation, record.insert(), &row_);
+  PreparedStatement* statement = relation->Insert(/*skip_conflicts=*/true);
+  PgResult result = ExecPrepared(conn_, statement, row_);
+  conn_.Check(result.raw(), "INSERT into " + relation->display);
+  if (AffectedRows(result) == 1) return;
+  std::vector<const char*> row = row_;
+  InsertExists(record, relation, txn, row);
+}
+
+void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  std::string error;
+  if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
+  PreparedStatement* statement = relation->Update(mask_);
+  conn_.Exec(kChangeSavepoint);
+  PgResult result = ExecPrepared(conn_, statement, values_);
+  ExecStatusType status = PQresultStatus(result.raw());
+  if (status == PGRES_COMMAND_OK) {
+    conn_.Exec(kReleaseChange);
+    if (AffectedRows(result) == 0) UpdateMissing(record, relation, txn);
+    return;
+  }
+  if (IsUniqueViolation(result)) {
+    conn_.Exec(kRollbackChange);
+    conn_.Exec(kReleaseChange);
+    UpdateExists(record, relation, txn);
+    return;
+  }
+  conn_.ThrowError(result.raw(), "UPDATE of " + relation->display);
+}
+
+void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  std::string error;
+  if (!DeleteParams(*relation, record.delete_(), &values_, &error)) throw ApplyError(error);
+  PgResult result = ExecPrepared(conn_, relation->Delete(), values_);
+  conn_.Check(result.raw(), "DELETE from " + relation->display);
+  if (AffectedRows(result) > 0) return;
+  // delete_missing: ignored under every policy, recorded.
+  const v1::Delete& remove = record.delete_();
+  std::vector<const char*> remote;
+  TupleValues(remove.old_tuple(), &remote);
+  if (remove.old_kind() != v1::OLD_TUPLE_FULL) {
+    for (size_t i = 0; i < remote.size(); ++i) {
+      if (!relation->source->column_is_key[i]) remote[i] = kUnknownValue;
+    }
+  }
+  ConflictDecision decision = resolver_.Decide({ConflictType::kDeleteMissing, true, txn.commit_time, {}});
+  log_.Write(conn_, MakeRecord(record, relation, txn, ConflictType::kDeleteMissing, decision.resolution, {}, remote));
+}
+
+void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  std::vector<const char*> row;
+  bool whole = WholeNewRow(*relation, record.update(), &row);
+  ConflictDecision decision = resolver_.Decide({ConflictType::kUpdateMissing, whole, txn.commit_time, {}});
+  ConflictRecord conflict =
+      MakeRecord(record, relation, txn, ConflictType::kUpdateMissing, decision.resolution, {}, row);
+  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  log_.Write(conn_, conflict);
+  if (decision.action != ConflictAction::kConvertToInsert) return;
+  PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/true), row);
+  conn_.Check(result.raw(), "INSERT into " + relation->display + " (converted UPDATE)");
+  if (AffectedRows(result) == 1) return;
+  InsertExists(record, relation, txn, row);
+}
+
+void ChangeReplayer::InsertExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
+                                  const std::vector<const char*>& row) {
+  std::vector<LocalRow> locals = ConflictingRows(*relation, row, "");
+  ConflictFacts facts{ConflictType::kInsertExists, true, txn.commit_time, NewestLocal(locals)};
+  ConflictDecision decision = resolver_.Decide(facts);
+  ConflictRecord conflict =
+      MakeRecord(record, relation, txn, ConflictType::kInsertExists, decision.resolution, locals, row);
+  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  if (decision.action == ConflictAction::kApplyRemote) {
+    if (locals.empty()) {
+      throw ApplyError(fmt::format("a row inserted into {} conflicts with a local row that cannot be located "
+                                   "through a plain unique index; cannot overwrite it",
+                                   relation->display));
+    }
+    DeleteRows(*relation, locals);
+    PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/false), row);
+    conn_.Check(result.raw(), "INSERT into " + relation->display + " (overwriting)");
+  }
+  log_.Write(conn_, conflict);
+}
+
+void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  std::vector<const char*> row;
+  TupleValues(record.update().new_tuple(), &row);
+  std::string own = TargetRowCtid(*relation, record);
+  std::vector<LocalRow> locals = ConflictingRows(*relation, row, own);
+  ConflictFacts facts{ConflictType::kUpdateExists, true, txn.commit_time, NewestLocal(locals)};
+  ConflictDecision decision = resolver_.Decide(facts);
+  ConflictRecord conflict =
+      MakeRecord(record, relation, txn, ConflictType::kUpdateExists, decision.resolution, locals, row);
+  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  if (decision.action == ConflictAction::kApplyRemote) {
+    if (locals.empty()) {
+      throw ApplyError(fmt::format("an UPDATE of {} conflicts with a local row that cannot be located through a "
+                                   "plain unique index; cannot overwrite it",
+                                   relation->display));
+    }
+    DeleteRows(*relation, locals);
+    std::string error;
+    if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
+    PgResult result = ExecPrepared(conn_, relation->Update(mask_), values_);
+    conn_.Check(result.raw(), "UPDATE of " + relation->display + " (overwriting)");
+  }
+  log_.Write(conn_, conflict);
+}
+
+std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const TargetRelation& relation,
+                                                                       const std::vector<const char*>& row,
+                                                                       const std::string& exclude_ctid) {
+  std::vector<LocalRow> rows;
+  std::set<std::string> seen;
+  for (const auto& index : relation.unique_indexes) {
+    std::vector<SqlParam> params;
+    bool usable = true;
+    for (int column : index) {
+      const char* value = row[column];
+      if (!value || value == kUnknownValue) {
+        usable = false;  // NULLs never conflict; unknown values cannot be matched
+        break;
+      }
+      params.emplace_back(value);
+    }
+    if (!usable) continue;
+    PgResult result = conn_.ExecParams(
+        BuildLocalRowsSql(relation.shape, index, /*unique=*/true, resolver_.NeedsLocalCommitTime()), params);
+    for (int i = 0; i < result.rows(); ++i) {
+      std::string ctid = result.Get(i, 0);
+      if (ctid == exclude_ctid || !seen.insert(ctid).second) continue;
+      LocalRow local{ctid, result.Get(i, 1), std::nullopt};
+      if (!result.IsNull(i, 2)) local.commit_time = std::stoll(result.Get(i, 2));
+      rows.push_back(std::move(local));
+    }
+  }
+  return rows;
+}
+
+std::string ChangeReplayer::TargetRowCtid(const TargetRelation& relation, const v1::Record& record) {
+  std::vector<const char*> key;
+  std::string error;
+  if (!ChangeKey(relation, record, &key, &error)) return "";
+  std::vector<int> columns;
+  for (size_t i = 0; i < relation.shape.columns.size(); ++i) {
+    if (relation.shape.columns[i].key) columns.push_back(static_cast<int>(i));
+  }
+  std::vector<SqlParam> params;
+  for (const char* value : key) params.push_back(value ? SqlParam(value) : SqlParam());
+  PgResult result =
+      conn_.ExecParams(BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, false) + " LIMIT 1",
+                       params);
+  return result.rows() ? result.Get(0, 0) : "";
+}
+
+void ChangeReplayer::DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows) {
+  std::string array = "{";
+  for (size_t i = 0; i < rows.size(); ++i) array += (i ? ",\"" : "\"") + rows[i].ctid + "\"";
+  array += "}";
+  conn_.ExecParams(BuildDeleteByCtidSql(relation.shape), {array});
+}
+
+std::optional<PgTimestamp> ChangeReplayer::NewestLocal(const std::vector<LocalRow>& rows) const {
+  std::optional<PgTimestamp> newest;
+  for (const auto& row : rows) {
+    if (row.commit_time && (!newest || *row.commit_time > *newest)) newest = row.commit_time;
+  }
+  return newest;
+}
+
+ConflictRecord ChangeReplayer::MakeRecord(const v1::Record& record, const TargetRelation* relation,
+                                          const SourceTxn& txn, ConflictType type, Resolution resolution,
+                                          const std::vector<LocalRow>& locals,
+                                          const std::vector<const char*>& remote) const {
+  ConflictRecord conflict;
+  conflict.relation = relation;
+  conflict.type = type;
+  conflict.resolution = resolution;
+  if (!locals.empty()) conflict.local_row = locals.front().json;
+  conflict.remote_values = remote;
+  conflict.key = DescribeKey(*relation, record);
+  conflict.source_lsn = txn.commit_lsn;
+  conflict.remote_commit_time = txn.commit_time;
+  return conflict;
+}
+
+void ChangeReplayer::Stop(ConflictRecord record, const SourceTxn& txn) {
+  std::string message = fmt::format(
+      "conflict {} on table {} key {} under conflict_policy fail: stopped; nothing of source transaction {} "
+      "(commit LSN {}) was applied, a restart retries it",
+      ToString(record.type), record.relation->display, record.key, txn.xid, LsnToString(txn.commit_lsn));
+  throw ConflictStop(message, std::move(record));
+}
+
+}  // namespace pgduplex

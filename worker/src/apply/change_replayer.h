@@ -1,0 +1,92 @@
+// ChangeReplayer: the conflict path. Applies one change on its own,
+// synchronously, detects every conflict by its result (0 rows from an
+// UPDATE/DELETE, a unique violation from an UPDATE, 0 rows from
+// INSERT ... ON CONFLICT DO NOTHING), asks the ConflictResolver what to do,
+// does it, and logs one pgduplex.conflicts row per conflict.
+//
+// Contract: the target connection is inside a transaction and not in
+// pipeline mode. Under policy fail it changes nothing for the conflicting
+// change and throws ConflictStop, which carries the conflict row for the
+// caller to write after rolling the transaction back. Other failures throw
+// PgError / ApplyError.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "apply/conflict_log.h"
+#include "apply/conflict_resolver.h"
+#include "apply/relation_map.h"
+#include "pg_connection.h"
+#include "pgduplex.pb.h"
+
+namespace pgduplex {
+
+struct SourceTxn {
+  uint32_t xid = 0;
+  Lsn commit_lsn = kInvalidLsn;   // Begin.final_lsn
+  Lsn end_lsn = kInvalidLsn;      // Commit.end_lsn (0 until the commit arrives)
+  PgTimestamp commit_time = 0;
+};
+
+class ConflictStop : public std::runtime_error {
+ public:
+  ConflictStop(const std::string& message, ConflictRecord record)
+      : std::runtime_error(message), record_(std::move(record)) {}
+  const ConflictRecord& record() const { return record_; }
+
+ private:
+  ConflictRecord record_;
+};
+
+// Synchronous execution of a prepared statement (prepares it first if needed).
+PgResult ExecPrepared(PgConnection& conn, PreparedStatement* statement, const std::vector<const char*>& values);
+int AffectedRows(const PgResult& result);
+
+class ChangeReplayer {
+ public:
+  ChangeReplayer(PgConnection& conn, const ConflictResolver& resolver, ConflictLog& log)
+      : conn_(conn), resolver_(resolver), log_(log) {}
+  ChangeReplayer(const ChangeReplayer&) = delete;
+  ChangeReplayer& operator=(const ChangeReplayer&) = delete;
+
+  // INSERT, UPDATE or DELETE.
+  void Apply(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+
+ private:
+  struct LocalRow {
+    std::string ctid;
+    std::string json;
+    std::optional<PgTimestamp> commit_time;
+  };
+
+  void ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  void ReplayUpdate(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  void ReplayDelete(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  void UpdateMissing(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  void UpdateExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  // `row` is a whole row that INSERT ... ON CONFLICT DO NOTHING did not insert.
+  void InsertExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
+                    const std::vector<const char*>& row);
+
+  std::vector<LocalRow> ConflictingRows(const TargetRelation& relation, const std::vector<const char*>& row,
+                                        const std::string& exclude_ctid);
+  std::string TargetRowCtid(const TargetRelation& relation, const v1::Record& record);
+  void DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows);
+  std::optional<PgTimestamp> NewestLocal(const std::vector<LocalRow>& rows) const;
+  ConflictRecord MakeRecord(const v1::Record& record, const TargetRelation* relation, const SourceTxn& txn,
+                            ConflictType type, Resolution resolution, const std::vector<LocalRow>& locals,
+                            const std::vector<const char*>& remote) const;
+  [[noreturn]] void Stop(ConflictRecord record, const SourceTxn& txn);
+
+  PgConnection& conn_;
+  const ConflictResolver& resolver_;
+  ConflictLog& log_;
+  std::vector<const char*> values_;
+  std::vector<const char*> row_;
+  std::string mask_;
+};
+
+}  // namespace pgduplex

@@ -1,0 +1,33 @@
+#include "apply/conflict_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include "apply/change_params.h"
+#include "apply/sql_builder.h"
+
+namespace pgduplex {
+
+void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
+  const TargetRelation& relation = *record.relation;
+  std::vector<int> remote_columns;
+  std::vector<SqlParam> params = {task_,
+                                  ToString(direction_),
+                                  relation.display,
+                                  ToString(record.type),
+                                  ToString(record.resolution),
+                                  record.local_row,
+                                  LsnToString(record.source_lsn),
+                                  FormatPgTimestamp(record.remote_commit_time)};
+  for (size_t i = 0; i < record.remote_values.size() && i < relation.shape.columns.size(); ++i) {
+    const char* value = record.remote_values[i];
+    if (value == kUnknownValue) continue;
+    remote_columns.push_back(static_cast<int>(i));
+    params.push_back(value ? SqlParam(value) : SqlParam());
+  }
+  target.ExecParams(BuildConflictInsertSql(relation.shape, remote_columns), params);
+  metrics_.CountConflict(record.type, record.resolution);
+  spdlog::info("conflict {} on {} key {}: {}", ToString(record.type), relation.display, record.key,
+               ToString(record.resolution));
+}
+
+}  // namespace pgduplex

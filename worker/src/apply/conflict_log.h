@@ -1,0 +1,47 @@
+// ConflictLog: one row in pgduplex.conflicts per conflict met, written on
+// the target through the apply session (same transaction as the
+// resolution, same replication origin: never sent back), plus the metrics
+// counter and one log line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apply/relation_map.h"
+#include "config.h"
+#include "pg_connection.h"
+#include "stream/lsn.h"
+#include "stream/pg_time.h"
+#include "worker_metrics.h"
+
+namespace pgduplex {
+
+struct ConflictRecord {
+  const TargetRelation* relation = nullptr;
+  ConflictType type = ConflictType::kInsertExists;
+  Resolution resolution = Resolution::kFailed;
+  std::optional<std::string> local_row;     // to_jsonb of the local row, when there is one
+  std::vector<const char*> remote_values;   // per column; kUnknownValue = not part of the remote row
+  std::string key;                          // "(id)=(5)", for the log line
+  Lsn source_lsn = kInvalidLsn;             // commit LSN of the source transaction
+  PgTimestamp remote_commit_time = 0;
+};
+
+class ConflictLog {
+ public:
+  ConflictLog(std::string task, Direction direction, WorkerMetrics& metrics)
+      : task_(std::move(task)), direction_(direction), metrics_(metrics) {}
+  ConflictLog(const ConflictLog&) = delete;
+  ConflictLog& operator=(const ConflictLog&) = delete;
+
+  // Synchronous statement on `target` (not in pipeline mode).
+  void Write(PgConnection& target, const ConflictRecord& record);
+
+ private:
+  std::string task_;
+  Direction direction_;
+  WorkerMetrics& metrics_;
+};
+
+}  // namespace pgduplex

@@ -1,0 +1,36 @@
+#include "apply/conflict_resolver.h"
+
+namespace pgduplex {
+
+bool ConflictResolver::RemoteWins(PgTimestamp remote, std::optional<PgTimestamp> local, Direction direction) {
+  if (!local) return true;
+  if (remote != *local) return remote > *local;
+  return direction == Direction::kForward;  // ties go to cluster A
+}
+
+ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
+  switch (facts.type) {
+    case ConflictType::kDeleteMissing:
+      return {ConflictAction::kSkip, Resolution::kSkipped};
+    case ConflictType::kUpdateMissing:
+      if (facts.whole_row_known) return {ConflictAction::kConvertToInsert, Resolution::kConvertedToInsert};
+      if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
+      return {ConflictAction::kSkip, Resolution::kSkipped};
+    case ConflictType::kInsertExists:
+    case ConflictType::kUpdateExists:
+      break;
+  }
+  switch (policy_) {
+    case ConflictPolicy::kFail: return {ConflictAction::kStop, Resolution::kFailed};
+    case ConflictPolicy::kIgnore: return {ConflictAction::kSkip, Resolution::kSkipped};
+    case ConflictPolicy::kOverwrite: return {ConflictAction::kApplyRemote, Resolution::kApplied};
+    case ConflictPolicy::kLastWriteWins:
+      if (RemoteWins(facts.remote_commit_time, facts.local_commit_time, direction_)) {
+        return {ConflictAction::kApplyRemote, Resolution::kApplied};
+      }
+      return {ConflictAction::kKeepLocal, Resolution::kKeptLocal};
+  }
+  return {ConflictAction::kStop, Resolution::kFailed};
+}
+
+}  // namespace pgduplex

@@ -1,0 +1,64 @@
+// ConflictResolver: what to do about one conflict, given the task's policy.
+// Pure decisions; the applier detects conflicts and carries the decision out.
+//
+//   conflict        fail            ignore          overwrite       last-write-wins
+//   insert_exists   stop            skip            apply remote    later commit wins
+//   update_exists   stop            skip            apply remote    later commit wins
+//   update_missing  -> INSERT when the whole row is known (every policy);
+//                   otherwise: stop under fail, skip under the others
+//   delete_missing  skip (every policy; recorded)
+//
+// last-write-wins compares the source transaction's commit time with the
+// commit time of the local row's last writer (pg_xact_commit_timestamp of
+// its xmin). A local row whose commit time is unknown (frozen, or written
+// before track_commit_timestamp was on) counts as older. Ties go to cluster
+// A: in the forward direction (A -> B) the remote row wins a tie, in the
+// reverse direction (B -> A) the local row does. Both directions therefore
+// agree and the clusters converge.
+#pragma once
+
+#include <optional>
+
+#include "config.h"
+#include "stream/pg_time.h"
+#include "worker_metrics.h"
+
+namespace pgduplex {
+
+enum class ConflictAction {
+  kStop,             // policy fail: stop the worker, apply nothing of the transaction
+  kSkip,             // leave the target as it is
+  kApplyRemote,      // remove what is in the way, then apply the remote change
+  kConvertToInsert,  // update_missing with a whole row: insert it
+  kKeepLocal,        // last-write-wins and the local row is newer
+};
+
+struct ConflictFacts {
+  ConflictType type = ConflictType::kInsertExists;
+  bool whole_row_known = true;  // update_missing: can the new row be inserted?
+  PgTimestamp remote_commit_time = 0;
+  std::optional<PgTimestamp> local_commit_time;  // last-write-wins only
+};
+
+struct ConflictDecision {
+  ConflictAction action;
+  Resolution resolution;  // what pgduplex.conflicts records
+};
+
+class ConflictResolver {
+ public:
+  ConflictResolver(ConflictPolicy policy, Direction direction) : policy_(policy), direction_(direction) {}
+
+  ConflictDecision Decide(const ConflictFacts& facts) const;
+  // last-write-wins: does the remote change beat the local row?
+  static bool RemoteWins(PgTimestamp remote, std::optional<PgTimestamp> local, Direction direction);
+
+  ConflictPolicy policy() const { return policy_; }
+  bool NeedsLocalCommitTime() const { return policy_ == ConflictPolicy::kLastWriteWins; }
+
+ private:
+  ConflictPolicy policy_;
+  Direction direction_;
+};
+
+}  // namespace pgduplex

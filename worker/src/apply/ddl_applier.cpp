@@ -1,0 +1,47 @@
+#include "apply/ddl_applier.h"
+
+#include <spdlog/spdlog.h>
+
+extern "C" const char* pg_encoding_to_char(int encoding);
+
+namespace pgduplex {
+
+DdlDecision DecideDdl(const v1::Ddl& ddl, Direction direction) {
+  if (direction != Direction::kForward) return {false, "DDL is only applied in the forward direction"};
+  if (ddl.in_function()) return {false, "it ran inside a function or procedure"};
+  if (ddl.has_dml()) return {false, "its transaction also changed rows"};
+  if (ddl.statement().empty()) return {false, "the statement text is empty"};
+  return {true, ""};
+}
+
+void ExecuteDdl(PgConnection& target, const v1::Ddl& ddl, const std::string& session_search_path) {
+  if (!ddl.search_path().empty()) {
+    target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {ddl.search_path()});
+  }
+  bool role_set = false;
+  if (!ddl.role().empty()) {
+    if (target.Scalar("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {ddl.role()})) {
+      target.Exec("SET ROLE " + target.QuoteIdent(ddl.role()));
+      role_set = true;
+    } else {
+      spdlog::warn("DDL ran as role {} on the source, which does not exist on cluster {}; running it as the "
+                   "worker's user",
+                   ddl.role(), target.label());
+    }
+  }
+  // Statement texts travel in UTF-8 whatever the databases' encodings.
+  std::string encoding = pg_encoding_to_char(PQclientEncoding(target.get()));
+  bool switch_encoding = encoding != "UTF8";
+  if (switch_encoding) PQsetClientEncoding(target.get(), "UTF8");
+  try {
+    target.Exec(ddl.statement());
+  } catch (...) {
+    if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
+    throw;
+  }
+  if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
+  if (role_set) target.Exec("RESET ROLE");
+  target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {session_search_path});
+}
+
+}  // namespace pgduplex

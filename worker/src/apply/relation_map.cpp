@@ -1,0 +1,229 @@
+#include "apply/relation_map.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace pgduplex {
+
+bool SourceRelation::SameDefinition(const SourceRelation& other) const {
+  return schema == other.schema && name == other.name && root_schema == other.root_schema &&
+         root_name == other.root_name && identity == other.identity && column_names == other.column_names &&
+         column_is_key == other.column_is_key;
+}
+
+SourceRelation SourceRelationFromRecord(const v1::Relation& relation) {
+  SourceRelation source;
+  source.oid = relation.oid();
+  source.schema = relation.schema();
+  source.name = relation.name();
+  source.root_schema = relation.root_schema();
+  source.root_name = relation.root_name();
+  source.identity = relation.replica_identity();
+  for (const auto& column : relation.columns()) {
+    source.column_names.push_back(column.name());
+    source.column_is_key.push_back(column.key());
+  }
+  return source;
+}
+
+bool TypeNeedsTextCompare(const std::string& type_name) {
+  std::string base = type_name;
+  while (base.size() > 2 && base.compare(base.size() - 2, 2, "[]") == 0) base.resize(base.size() - 2);
+  return base == "json" || base == "xml" || base == "point" || base == "polygon";
+}
+
+PreparedStatement* TargetRelation::Insert(bool skip_conflicts) {
+  auto& slot = skip_conflicts ? insert_skip : insert;
+  if (!slot) {
+    slot = std::make_unique<PreparedStatement>();
+    slot->name = fmt::format("pgduplex_{}_{}", serial, skip_conflicts ? "insert_skip" : "insert");
+    slot->sql = BuildInsertSql(shape, skip_conflicts);
+    slot->params = static_cast<int>(shape.columns.size());
+  }
+  return slot.get();
+}
+
+PreparedStatement* TargetRelation::Delete() {
+  if (!remove) {
+    remove = std::make_unique<PreparedStatement>();
+    remove->name = fmt::format("pgduplex_{}_delete", serial);
+    remove->sql = BuildDeleteSql(shape);
+    for (const auto& column : shape.columns) remove->params += column.key ? 1 : 0;
+  }
+  return remove.get();
+}
+
+PreparedStatement* TargetRelation::Update(const std::string& mask) {
+  auto it = updates.find(mask);
+  if (it != updates.end()) return it->second.get();
+  auto statement = std::make_unique<PreparedStatement>();
+  statement->name = fmt::format("pgduplex_{}_update_{}", serial, updates.size());
+  std::vector<bool> set(mask.size());
+  for (size_t i = 0; i < mask.size(); ++i) {
+    set[i] = mask[i] == '1';
+    statement->params += set[i] ? 1 : 0;
+  }
+  for (const auto& column : shape.columns) statement->params += column.key ? 1 : 0;
+  statement->sql = BuildUpdateSql(shape, set);
+  PreparedStatement* raw = statement.get();
+  updates.emplace(mask, std::move(statement));
+  return raw;
+}
+
+void RelationMap::Retire(Entry& entry) {
+  if (entry.target) retired_targets_.push_back(std::move(entry.target));
+}
+
+void RelationMap::Define(const v1::Relation& relation) {
+  auto source = std::make_unique<SourceRelation>(SourceRelationFromRecord(relation));
+  Entry& entry = entries_[relation.oid()];
+  if (entry.source && entry.source->SameDefinition(*source)) return;
+  Retire(entry);
+  if (entry.source) retired_sources_.push_back(std::move(entry.source));
+  entry.source = std::move(source);
+}
+
+TargetRelation* RelationMap::Find(uint32_t oid) const {
+  auto it = entries_.find(oid);
+  return it == entries_.end() ? nullptr : it->second.target.get();
+}
+
+const SourceRelation* RelationMap::Source(uint32_t oid) const {
+  auto it = entries_.find(oid);
+  return it == entries_.end() ? nullptr : it->second.source.get();
+}
+
+void RelationMap::InvalidateTargets() {
+  for (auto& [oid, entry] : entries_) Retire(entry);
+}
+
+void RelationMap::ReleaseRetired() {
+  retired_targets_.clear();
+  retired_sources_.clear();
+}
+
+namespace {
+std::optional<std::string> FindTable(PgConnection& target, const std::string& schema, const std::string& name) {
+  return target.Scalar(
+      "SELECT c.oid::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+      {schema, name});
+}
+}  // namespace
+
+TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
+  auto it = entries_.find(oid);
+  if (it == entries_.end() || !it->second.source) {
+    throw ApplyError(fmt::format("change for relation OID {} arrived before its Relation record", oid));
+  }
+  Entry& entry = it->second;
+  if (entry.target) return entry.target.get();
+  const SourceRelation& source = *entry.source;
+
+  std::string schema = source.schema, name = source.name;
+  std::optional<std::string> table_oid = FindTable(target, schema, name);
+  if (!table_oid && !source.root_name.empty()) {
+    table_oid = FindTable(target, source.root_schema, source.root_name);
+    if (table_oid) {
+      schema = source.root_schema;
+      name = source.root_name;
+    }
+  }
+  if (!table_oid) {
+    throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
+                                 "sync.tables); nothing after it is applied",
+                                 source.Display(), target_label_));
+  }
+
+  auto relation = std::make_unique<TargetRelation>();
+  relation->source = &source;
+  relation->serial = next_serial_++;
+  relation->display = schema + "." + name;
+  relation->shape.quoted_table = target.QuoteIdent(schema) + "." + target.QuoteIdent(name);
+
+  // Target columns by name.
+  PgResult columns = target.ExecParams(
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' "
+      "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
+      {*table_oid});
+  std::map<std::string, std::pair<std::string, bool>> target_columns;  // name -> (type, generated)
+  for (int i = 0; i < columns.rows(); ++i) {
+    target_columns[columns.Get(i, 0)] = {columns.Get(i, 1), columns.Get(i, 2) == "t"};
+  }
+  std::map<std::string, int> position;
+  for (size_t i = 0; i < source.column_names.size(); ++i) {
+    const std::string& column = source.column_names[i];
+    auto found = target_columns.find(column);
+    if (found == target_columns.end()) {
+      throw ApplyError(fmt::format("table {} on cluster {} has no column \"{}\" (the source table {} has it)",
+                                   relation->display, target_label_, column, source.Display()));
+    }
+    if (found->second.second) {
+      throw ApplyError(fmt::format("column \"{}\" of table {} on cluster {} is generated, but the source sends "
+                                   "values for it",
+                                   column, relation->display, target_label_));
+    }
+    ShapeColumn shape_column;
+    shape_column.quoted_name = target.QuoteIdent(column);
+    shape_column.type_name = found->second.first;
+    shape_column.text_compare = TypeNeedsTextCompare(shape_column.type_name);
+    relation->shape.columns.push_back(std::move(shape_column));
+    position[column] = static_cast<int>(i);
+  }
+
+  // Unique indexes (plain columns, no predicate), primary key first.
+  PgResult indexes = target.ExecParams(
+      "SELECT i.indexrelid::text, i.indisprimary, i.indisreplident, a.attname "
+      "FROM pg_catalog.pg_index i "
+      "CROSS JOIN LATERAL pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
+      "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL "
+      "AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts "
+      "ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indexrelid, k.ord",
+      {*table_oid});
+  std::vector<int> primary, replident;
+  std::string current;
+  std::vector<int> columns_of_index;
+  bool usable = true, is_primary = false, is_replident = false;
+  auto finish_index = [&]() {
+    if (current.empty()) return;
+    if (usable && !columns_of_index.empty()) {
+      relation->unique_indexes.push_back(columns_of_index);
+      if (is_primary && primary.empty()) primary = columns_of_index;
+      if (is_replident && replident.empty()) replident = columns_of_index;
+    }
+  };
+  for (int i = 0; i < indexes.rows(); ++i) {
+    if (indexes.Get(i, 0) != current) {
+      finish_index();
+      current = indexes.Get(i, 0);
+      columns_of_index.clear();
+      usable = true;
+      is_primary = indexes.Get(i, 1) == "t";
+      is_replident = indexes.Get(i, 2) == "t";
+    }
+    auto found = position.find(indexes.Get(i, 3));
+    if (found == position.end()) {
+      usable = false;
+    } else {
+      columns_of_index.push_back(found->second);
+    }
+  }
+  finish_index();
+
+  std::vector<int> key = !primary.empty() ? primary : replident;
+  relation->shape.unique_key = !key.empty();
+  if (key.empty()) {
+    for (size_t i = 0; i < source.column_is_key.size(); ++i) {
+      if (source.column_is_key[i]) key.push_back(static_cast<int>(i));
+    }
+  }
+  for (int index : key) relation->shape.columns[index].key = true;
+  relation->has_key = !key.empty();
+
+  entry.target = std::move(relation);
+  return entry.target.get();
+}
+
+}  // namespace pgduplex

@@ -1,0 +1,113 @@
+// RelationMap: source relations (from Relation records) -> target tables.
+//
+// A Relation record arrives before the first change of a relation in a
+// stream and again whenever its definition changed. The target table is
+// found by the same schema and name (for a partition missing on the target:
+// by its root's name), every source column must exist there by name, and
+// the key used to find rows is the target's primary key, else its replica
+// identity index, else the source's replica identity columns (then rows are
+// matched by value and one is picked). A missing table or column is an
+// ApplyError naming it: nothing is ever skipped.
+//
+// Lifetime: TargetRelation objects stay valid until ReleaseRetired() (called
+// at the end of every target transaction), even when a newer definition
+// replaced them, so a batch being replayed still sees the shape each change
+// was made with. Prepared statements hang off their TargetRelation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "apply/pipeline.h"
+#include "apply/sql_builder.h"
+#include "pg_connection.h"
+#include "pgduplex.pb.h"
+
+namespace pgduplex {
+
+// A problem with what is being applied (not with a connection): retried
+// within retry.error_retry_minutes, then fatal.
+class ApplyError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SourceRelation {
+  uint32_t oid = 0;
+  std::string schema;
+  std::string name;
+  std::string root_schema;  // partitions only
+  std::string root_name;
+  v1::ReplicaIdentity identity = v1::REPLICA_IDENTITY_DEFAULT;
+  std::vector<std::string> column_names;
+  std::vector<bool> column_is_key;  // part of the source's replica identity
+
+  std::string Display() const { return schema + "." + name; }
+  bool SameDefinition(const SourceRelation& other) const;
+};
+
+SourceRelation SourceRelationFromRecord(const v1::Relation& relation);
+
+struct TargetRelation {
+  const SourceRelation* source = nullptr;
+  uint32_t serial = 0;             // names this relation's prepared statements
+  std::string display;             // schema.table on the target, for messages
+  TableShape shape;                // quoted names, key flags, target types
+  bool has_key = false;            // UPDATE/DELETE possible
+  // Unique indexes usable to find a conflicting row (all their columns are
+  // source columns), primary key first; positions in source column order.
+  std::vector<std::vector<int>> unique_indexes;
+
+  // Statements, prepared lazily.
+  std::unique_ptr<PreparedStatement> insert;        // fast path
+  std::unique_ptr<PreparedStatement> insert_skip;   // ON CONFLICT DO NOTHING (conflict path)
+  std::unique_ptr<PreparedStatement> remove;        // DELETE by key
+  std::unordered_map<std::string, std::unique_ptr<PreparedStatement>> updates;  // by SET mask
+
+  PreparedStatement* Insert(bool skip_conflicts);
+  PreparedStatement* Delete();
+  // mask[i] == '1' when column i is in the SET list.
+  PreparedStatement* Update(const std::string& mask);
+};
+
+class RelationMap {
+ public:
+  explicit RelationMap(std::string target_label) : target_label_(std::move(target_label)) {}
+  RelationMap(const RelationMap&) = delete;
+  RelationMap& operator=(const RelationMap&) = delete;
+
+  // Records a source definition. An unchanged definition keeps the resolved
+  // target; a changed one retires it.
+  void Define(const v1::Relation& relation);
+  // nullptr until resolved (or after Invalidate).
+  TargetRelation* Find(uint32_t oid) const;
+  // Resolves on the target (synchronous queries: no pipeline in flight).
+  TargetRelation* Resolve(uint32_t oid, PgConnection& target);
+  const SourceRelation* Source(uint32_t oid) const;
+  // After DDL ran on the target: re-resolve every table on next use.
+  void InvalidateTargets();
+  void ReleaseRetired();
+
+ private:
+  struct Entry {
+    std::unique_ptr<SourceRelation> source;
+    std::unique_ptr<TargetRelation> target;
+  };
+  void Retire(Entry& entry);
+
+  std::string target_label_;
+  std::unordered_map<uint32_t, Entry> entries_;
+  std::vector<std::unique_ptr<TargetRelation>> retired_targets_;
+  std::vector<std::unique_ptr<SourceRelation>> retired_sources_;
+  uint32_t next_serial_ = 1;
+};
+
+// Types without an equality operator: compared by text when rows must be
+// matched by value.
+bool TypeNeedsTextCompare(const std::string& type_name);
+
+}  // namespace pgduplex

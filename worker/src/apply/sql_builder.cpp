@@ -1,0 +1,147 @@
+#include "apply/sql_builder.h"
+
+#include <fmt/format.h>
+
+namespace pgduplex {
+
+namespace {
+std::vector<int> KeyColumns(const TableShape& shape) {
+  std::vector<int> key;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (shape.columns[i].key) key.push_back(static_cast<int>(i));
+  }
+  return key;
+}
+
+std::string WhereKey(const TableShape& shape, int first_param) {
+  return BuildMatch(shape, KeyColumns(shape), first_param, shape.unique_key, /*qualify=*/false);
+}
+}  // namespace
+
+std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns, int first_param, bool unique,
+                       bool qualify) {
+  std::string out;
+  int param = first_param;
+  for (int index : columns) {
+    const ShapeColumn& column = shape.columns[index];
+    if (!out.empty()) out += " AND ";
+    std::string name = qualify ? "t." + column.quoted_name : column.quoted_name;
+    if (unique) {
+      out += fmt::format("{} = ${}", name, param++);
+    } else if (column.text_compare) {
+      out += fmt::format("{}::text IS NOT DISTINCT FROM ${}::{}::text", name, param++, column.type_name);
+    } else {
+      out += fmt::format("{} IS NOT DISTINCT FROM ${}::{}", name, param++, column.type_name);
+    }
+  }
+  return out.empty() ? "true" : out;
+}
+
+std::string BuildInsertSql(const TableShape& shape, bool skip_conflicts) {
+  std::string names, params;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (i) {
+      names += ", ";
+      params += ", ";
+    }
+    names += shape.columns[i].quoted_name;
+    params += fmt::format("${}", i + 1);
+  }
+  std::string sql = shape.columns.empty()
+                        ? fmt::format("INSERT INTO {} DEFAULT VALUES", shape.quoted_table)
+                        : fmt::format("INSERT INTO {} ({}) VALUES ({})", shape.quoted_table, names, params);
+  if (skip_conflicts) sql += " ON CONFLICT DO NOTHING";
+  return sql;
+}
+
+std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set) {
+  std::string assignments;
+  int param = 1;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (!set[i]) continue;
+    if (!assignments.empty()) assignments += ", ";
+    assignments += fmt::format("{} = ${}", shape.columns[i].quoted_name, param++);
+  }
+  if (assignments.empty()) {
+    // Nothing to change, but the row must still be found (or reported missing).
+    const std::string& first = shape.columns.empty() ? std::string("ctid") : shape.columns[0].quoted_name;
+    for (const auto& column : shape.columns) {
+      if (column.key) {
+        assignments = fmt::format("{0} = {0}", column.quoted_name);
+        break;
+      }
+    }
+    if (assignments.empty()) assignments = fmt::format("{0} = {0}", first);
+  }
+  if (shape.unique_key) {
+    return fmt::format("UPDATE {} SET {} WHERE {}", shape.quoted_table, assignments, WhereKey(shape, param));
+  }
+  return fmt::format("UPDATE {0} SET {1} WHERE ctid = (SELECT t.ctid FROM {0} AS t WHERE {2} LIMIT 1)",
+                     shape.quoted_table, assignments,
+                     BuildMatch(shape, KeyColumns(shape), param, false, /*qualify=*/true));
+}
+
+std::string BuildDeleteSql(const TableShape& shape) {
+  if (shape.unique_key) {
+    return fmt::format("DELETE FROM {} WHERE {}", shape.quoted_table, WhereKey(shape, 1));
+  }
+  return fmt::format("DELETE FROM {0} WHERE ctid = (SELECT t.ctid FROM {0} AS t WHERE {1} LIMIT 1)",
+                     shape.quoted_table, BuildMatch(shape, KeyColumns(shape), 1, false, /*qualify=*/true));
+}
+
+std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,
+                              bool with_commit_time) {
+  const char* commit_time =
+      with_commit_time ? "((extract(epoch FROM pg_catalog.pg_xact_commit_timestamp(t.xmin)) - 946684800) "
+                         "* 1000000)::bigint::text"
+                       : "NULL::text";
+  return fmt::format("SELECT t.ctid::text, pg_catalog.to_jsonb(t.*)::text, {} FROM {} AS t WHERE {}", commit_time,
+                     shape.quoted_table, BuildMatch(shape, columns, 1, unique, /*qualify=*/true));
+}
+
+std::string BuildDeleteByCtidSql(const TableShape& shape) {
+  return fmt::format("DELETE FROM {} WHERE ctid = ANY ($1::tid[])", shape.quoted_table);
+}
+
+std::string BuildTruncateSql(const std::vector<std::string>& quoted_tables, bool cascade, bool restart_identity) {
+  std::string sql = "TRUNCATE TABLE ";
+  for (size_t i = 0; i < quoted_tables.size(); ++i) {
+    if (i) sql += ", ";
+    sql += quoted_tables[i];
+  }
+  if (restart_identity) sql += " RESTART IDENTITY";
+  if (cascade) sql += " CASCADE";
+  return sql;
+}
+
+std::string BuildConflictInsertSql(const TableShape& shape, const std::vector<int>& remote_columns) {
+  std::string row;
+  int param = 9;
+  for (int index : remote_columns) {
+    const ShapeColumn& column = shape.columns[index];
+    if (!row.empty()) row += ", ";
+    row += fmt::format("${}::{} AS {}", param++, column.type_name, column.quoted_name);
+  }
+  std::string remote = row.empty() ? "NULL::jsonb"
+                                   : fmt::format("(SELECT pg_catalog.to_jsonb(r) FROM (SELECT {}) AS r)", row);
+  return fmt::format(
+      "INSERT INTO pgduplex.conflicts (task, direction, relation, conflict_type, resolution, local_row, "
+      "remote_row, source_lsn, remote_commit_ts) SELECT $1, $2, $3, $4, $5, $6::jsonb, {}, $7::pg_lsn, "
+      "$8::timestamptz",
+      remote);
+}
+
+std::string FormatKey(const std::vector<std::string>& names, const std::vector<const std::string*>& values) {
+  std::string left, right;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) {
+      left += ", ";
+      right += ", ";
+    }
+    left += names[i];
+    right += values[i] ? *values[i] : std::string("NULL");
+  }
+  return "(" + left + ")=(" + right + ")";
+}
+
+}  // namespace pgduplex

@@ -1,0 +1,76 @@
+// SqlBuilder: the text of every statement the applier sends, built once per
+// (table, operation, column set) and then prepared, never per row.
+//
+// Parameters are always text ($1, $2, ...) and take the column's type from
+// their context (INSERT target, SET target, "column = $n"), so no cast is
+// needed on the fast path. Casts to the target's type names appear only
+// where there is no such context (row images for the conflict log, and the
+// IS NOT DISTINCT FROM comparisons of keyless tables).
+//
+// Contract: pure functions of a TableShape; identifiers in the shape are
+// already quoted. Parameter order is documented per function.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pgduplex {
+
+struct ShapeColumn {
+  std::string quoted_name;   // "col"
+  std::string type_name;     // target format_type(), e.g. character varying(10)
+  bool key = false;          // part of the row's key (WHERE of UPDATE/DELETE)
+  bool text_compare = false; // type has no equality operator (json, point, ...)
+};
+
+struct TableShape {
+  std::string quoted_table;         // "schema"."table" on the target
+  std::vector<ShapeColumn> columns; // in the source relation's column order
+  // true: the key columns are a primary key or replica identity index on the
+  // target, so "key = $n" finds at most one row. false: the key is the whole
+  // row (REPLICA IDENTITY FULL) or a non-unique column set, and one matching
+  // row is picked by ctid.
+  bool unique_key = true;
+};
+
+// INSERT of every column; params: all columns in order.
+// skip_conflicts adds ON CONFLICT DO NOTHING (0 rows = a unique key exists).
+std::string BuildInsertSql(const TableShape& shape, bool skip_conflicts);
+
+// UPDATE setting the columns with set[i] (params first, in column order),
+// WHERE the key columns (params next, in column order). At least one column
+// is always set (the first key column to itself when set is empty).
+std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set);
+
+// DELETE WHERE the key columns; params: key columns in order.
+std::string BuildDeleteSql(const TableShape& shape);
+
+// The WHERE clause matching `columns` against params $first_param, ...
+// (alias "t" when qualify is true).
+std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns, int first_param, bool unique,
+                       bool qualify);
+
+// Local row lookup for the conflict path: rows whose `columns` equal the
+// params $1.. in order (unique: plain "=", else the keyless comparison).
+// Result columns: ctid::text, to_jsonb(row)::text, and with_commit_time the
+// commit time of the row's last writer in PostgreSQL microseconds (NULL when
+// unknown; needs track_commit_timestamp), else NULL.
+std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,
+                              bool with_commit_time);
+
+// DELETE of rows by ctid: param $1 is a tid[] text literal.
+std::string BuildDeleteByCtidSql(const TableShape& shape);
+
+// TRUNCATE of the given (quoted) tables.
+std::string BuildTruncateSql(const std::vector<std::string>& quoted_tables, bool cascade, bool restart_identity);
+
+// One pgduplex.conflicts row. Params: $1 task, $2 direction, $3 relation,
+// $4 conflict_type, $5 resolution, $6 local_row jsonb text (or NULL),
+// $7 source_lsn, $8 remote_commit_ts, then the values of remote_columns in
+// order, which become remote_row as jsonb typed by the target's columns.
+std::string BuildConflictInsertSql(const TableShape& shape, const std::vector<int>& remote_columns);
+
+// Column names and values as PostgreSQL prints a key: (a, b)=(1, x).
+std::string FormatKey(const std::vector<std::string>& names, const std::vector<const std::string*>& values);
+
+}  // namespace pgduplex

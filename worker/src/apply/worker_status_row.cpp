@@ -1,0 +1,56 @@
+#include "apply/worker_status_row.h"
+
+#include <fmt/format.h>
+
+namespace pgduplex {
+
+const char* WorkerStatusUpsertSql() {
+  return "INSERT INTO pgduplex.worker_status AS w (task, direction, state, pid, started_at, updated_at, "
+         "last_error, applied_transactions, applied_changes, applied_bytes, last_source_lsn, last_commit_ts, "
+         "last_heartbeat_source, last_heartbeat_at, conflicts) "
+         "VALUES ($1, $2, $3, $4::integer, $5::timestamptz, pg_catalog.clock_timestamp(), $6, $7::bigint, "
+         "$8::bigint, $9::bigint, $10::pg_lsn, $11::timestamptz, $12::timestamptz, $13::timestamptz, $14::jsonb) "
+         "ON CONFLICT (task, direction) DO UPDATE SET state = EXCLUDED.state, pid = EXCLUDED.pid, "
+         "started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, last_error = EXCLUDED.last_error, "
+         "applied_transactions = EXCLUDED.applied_transactions, applied_changes = EXCLUDED.applied_changes, "
+         "applied_bytes = EXCLUDED.applied_bytes, "
+         "last_source_lsn = COALESCE(EXCLUDED.last_source_lsn, w.last_source_lsn), "
+         "last_commit_ts = COALESCE(EXCLUDED.last_commit_ts, w.last_commit_ts), "
+         "last_heartbeat_source = COALESCE(EXCLUDED.last_heartbeat_source, w.last_heartbeat_source), "
+         "last_heartbeat_at = COALESCE(EXCLUDED.last_heartbeat_at, w.last_heartbeat_at), "
+         "conflicts = EXCLUDED.conflicts";
+}
+
+std::vector<SqlParam> WorkerStatusParams(const WorkerStatusRow& row) {
+  auto time = [](PgTimestamp t) -> SqlParam {
+    if (t == 0) return std::nullopt;
+    return FormatPgTimestamp(t);
+  };
+  return {row.task,
+          row.direction,
+          row.state,
+          std::to_string(row.pid),
+          time(row.started_at),
+          row.last_error,
+          std::to_string(row.applied_transactions),
+          std::to_string(row.applied_changes),
+          std::to_string(row.applied_bytes),
+          row.last_source_lsn == kInvalidLsn ? SqlParam() : SqlParam(LsnToString(row.last_source_lsn)),
+          time(row.last_commit_ts),
+          time(row.last_heartbeat_source),
+          time(row.last_heartbeat_at),
+          row.conflicts_json};
+}
+
+std::string ConflictCountsJson(const WorkerMetrics& metrics) {
+  std::string out = "{";
+  for (int type = 0; type < kConflictTypes; ++type) {
+    uint64_t total = 0;
+    for (int r = 0; r < kResolutions; ++r) total += metrics.conflicts[type][r].load(std::memory_order_relaxed);
+    if (type) out += ", ";
+    out += fmt::format("\"{}\": {}", ToString(static_cast<ConflictType>(type)), total);
+  }
+  return out + "}";
+}
+
+}  // namespace pgduplex

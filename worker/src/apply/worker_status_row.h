@@ -1,0 +1,41 @@
+// The worker's row in pgduplex.worker_status on the TARGET of its
+// direction: one upsert statement, written inside apply transactions (so it
+// rides on the replication origin and is never sent back) about once a
+// second, and once more on exit with the final state and error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg_connection.h"
+#include "stream/lsn.h"
+#include "stream/pg_time.h"
+#include "worker_metrics.h"
+
+namespace pgduplex {
+
+struct WorkerStatusRow {
+  std::string task;
+  std::string direction;
+  std::string state;  // starting | streaming | reconnecting | stopped | failed
+  int pid = 0;
+  PgTimestamp started_at = 0;
+  std::optional<std::string> last_error;
+  uint64_t applied_transactions = 0;
+  uint64_t applied_changes = 0;
+  uint64_t applied_bytes = 0;
+  Lsn last_source_lsn = kInvalidLsn;    // 0 = keep what the row has
+  PgTimestamp last_commit_ts = 0;       // 0 = keep
+  PgTimestamp last_heartbeat_source = 0;
+  PgTimestamp last_heartbeat_at = 0;
+  std::string conflicts_json = "{}";
+};
+
+// Upsert; params are WorkerStatusParams(row) in order.
+const char* WorkerStatusUpsertSql();
+std::vector<SqlParam> WorkerStatusParams(const WorkerStatusRow& row);
+// {"insert_exists": 2, ...}: totals per conflict type since start.
+std::string ConflictCountsJson(const WorkerMetrics& metrics);
+
+}  // namespace pgduplex

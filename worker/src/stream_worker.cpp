@@ -1,0 +1,331 @@
+#include "stream_worker.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "commands/commands.h"
+#include "conninfo.h"
+#include "stream/record_decoder.h"
+#include "table_scope.h"
+
+namespace pgduplex {
+
+namespace {
+constexpr auto kFeedbackInterval = std::chrono::seconds(1);
+constexpr auto kQuietFeedbackInterval = std::chrono::seconds(10);
+constexpr auto kIdleCommitDelay = std::chrono::milliseconds(2);
+constexpr auto kStableSession = std::chrono::seconds(60);
+constexpr int kMaxWaitMs = 1000;
+constexpr const char* kPluginName = "pgduplex";
+constexpr const char* kHeartbeatPrefix = "pgduplex.heartbeat";
+}  // namespace
+
+PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
+  bool ddl = direction == Direction::kForward && config.sync.ddl;
+  return {{"proto_version", "1"},
+          {"origins", "none"},
+          {"ddl", ddl ? "true" : "false"},
+          {"tables", TableScope(config.sync.tables).PluginOption()}};
+}
+
+bool IsAuthenticationFailure(const std::string& message) {
+  return message.find("password authentication failed") != std::string::npos ||
+         message.find("no password supplied") != std::string::npos ||
+         message.find("authentication failed") != std::string::npos ||
+         message.find("no pg_hba.conf entry") != std::string::npos;
+}
+
+StreamWorker::StreamWorker(const TaskConfig& config, Direction direction, WorkerMetrics& metrics,
+                           const std::atomic<bool>& stop_requested)
+    : config_(config),
+      direction_(direction),
+      metrics_(metrics),
+      stop_requested_(stop_requested),
+      retry_(config.retry),
+      slot_(config.SlotName(direction)),
+      started_at_(PgNow()) {}
+
+int StreamWorker::Run() {
+  for (;;) {
+    FailureKind kind = FailureKind::kOther;
+    std::string error;
+    try {
+      Session();
+      Shutdown();
+      return kExitOk;
+    } catch (const ConflictStop& stop) {
+      spdlog::error("{}", stop.what());
+      ReportFailure("failed", stop.what());
+      DropSession();
+      metrics_.SetState(WorkerState::kFailed);
+      return kExitConflict;
+    } catch (const ConnectionError& e) {
+      kind = FailureKind::kConnection;
+      error = e.what();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    error = RedactSecrets(error);
+    last_error_ = error;
+    if (Stopping()) {
+      DropSession();
+      metrics_.SetState(WorkerState::kStopped);
+      return kExitOk;
+    }
+    if (kind == FailureKind::kConnection && IsAuthenticationFailure(error)) {
+      spdlog::error("{} (not retried: fix the credentials)", error);
+      DropSession();
+      metrics_.SetState(WorkerState::kFailed);
+      return kExitFatal;
+    }
+    if (applier_ && applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
+    if (session_started_ != Clock::time_point{} && Clock::now() - session_started_ >= kStableSession) {
+      retry_.OnProgress();
+    }
+    metrics_.retries.fetch_add(1, std::memory_order_relaxed);
+    std::optional<std::chrono::milliseconds> delay = retry_.OnFailure(kind, Clock::now());
+    if (!delay) {
+      const char* what = kind == FailureKind::kConnection ? "connection failures" : "errors";
+      spdlog::error("{} (gave up: {} retried for {} minutes, retry.{}_retry_minutes)", error, what,
+                    retry_.WindowMinutes(kind),
+                    kind == FailureKind::kConnection ? "connection" : "error");
+      ReportFailure("failed", error);
+      DropSession();
+      metrics_.SetState(WorkerState::kFailed);
+      return kExitFatal;
+    }
+    spdlog::warn("{}; retrying in {:.0f}s", error, delay->count() / 1000.0);
+    ReportFailure("reconnecting", error);
+    DropSession();
+    metrics_.SetState(WorkerState::kReconnecting);
+    auto until = Clock::now() + *delay;
+    while (Clock::now() < until && !Stopping()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (Stopping()) {
+      metrics_.SetState(WorkerState::kStopped);
+      return kExitOk;
+    }
+  }
+}
+
+void StreamWorker::DropSession() {
+  stream_.reset();
+  applier_.reset();
+  heartbeat_conn_.reset();
+  session_started_ = Clock::time_point{};
+}
+
+void StreamWorker::ReportFailure(const std::string& state, const std::string& error) {
+  if (!applier_ || PQstatus(applier_->connection().get()) != CONNECTION_OK) return;
+  try {
+    applier_->Abandon();
+    applier_->status().state = state;
+    applier_->status().last_error = error;
+    applier_->WriteStatusNow();
+  } catch (const std::exception& e) {
+    spdlog::debug("could not record the failure in worker_status: {}", e.what());
+  }
+}
+
+void StreamWorker::Session() {
+  metrics_.SetState(WorkerState::kStarting);
+  const char* source_label = TaskConfig::SourceLabel(direction_);
+  const char* target_label = TaskConfig::TargetLabel(direction_);
+
+  ApplierOptions options;
+  options.task = config_.name;
+  options.direction = direction_;
+  options.policy = config_.sync.conflict_policy;
+  options.origin = config_.OriginName(direction_);
+  options.batch_max_transactions = config_.sync.batch_max_transactions;
+  options.batch_max_changes = config_.sync.batch_max_changes;
+  options.max_rows_per_sec = config_.sync.apply_max_rows_per_sec;
+  options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
+
+  applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),
+                                       options, metrics_);
+  stream_ = std::make_unique<ReplicationStream>(
+      ReplicationStream::Connect(config_.Source(direction_).conninfo, source_label));
+  stream_->IdentifySystem();
+  std::string encoding = stream_->ServerEncoding();
+  Lsn start = applier_->Setup(encoding);
+  session_start_committed_ = applier_->committed_lsn();
+  if (!stream_->SlotExists(slot_)) {
+    CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
+    spdlog::info("created replication slot {} on cluster {} at {}", slot_, source_label,
+                 LsnToString(created.consistent_point));
+  }
+  stream_->StartReplication(slot_, start, PluginOptionsFor(config_, direction_));
+  spdlog::info("streaming {} from cluster {} to cluster {}, slot {}, from {}", ToString(direction_), source_label,
+               target_label, slot_, start ? LsnToString(start) : std::string("the slot's position"));
+
+  WorkerStatusRow& status = applier_->status();
+  status.pid = static_cast<int>(getpid());
+  status.started_at = started_at_;
+  status.state = "streaming";
+  status.last_error = last_error_.empty() ? std::nullopt : std::optional<std::string>(last_error_);
+  applier_->WriteStatusNow();
+  metrics_.SetState(WorkerState::kStreaming);
+
+  received_lsn_ = std::max(received_lsn_, start);
+  idle_lsn_ = kInvalidLsn;
+  reported_flush_ = kInvalidLsn;
+  session_started_ = Clock::now();
+  last_data_ = Clock::now();
+  next_heartbeat_ = Clock::now();
+
+  ServerMessage message;
+  while (!Stopping()) {
+    ReplicationStream::ReceiveStatus got = stream_->Receive(0, &message);
+    if (got == ReplicationStream::ReceiveStatus::kNoData) {
+      Idle();
+      // Wait for more; short when a batch waits to be committed.
+      int wait_ms = applier_->HasUncommitted() && !applier_->InSourceTransaction()
+                        ? static_cast<int>(kIdleCommitDelay.count())
+                        : kMaxWaitMs;
+      got = stream_->Receive(wait_ms, &message);
+    }
+    if (got == ReplicationStream::ReceiveStatus::kMessage) {
+      Dispatch(message);
+    } else {
+      Idle();
+    }
+    Periodic();
+  }
+}
+
+void StreamWorker::Dispatch(const ServerMessage& message) {
+  received_lsn_ = std::max(received_lsn_, message.wal_end);
+  if (message.kind == ServerMessage::kKeepalive) {
+    if (!applier_->HasUncommitted() && !applier_->InSourceTransaction()) {
+      idle_lsn_ = std::max(idle_lsn_, message.wal_end);
+    }
+    if (message.reply_requested) SendFeedback(/*force=*/true);
+    return;
+  }
+  last_data_ = Clock::now();
+  metrics_.received_bytes.fetch_add(message.payload_size, std::memory_order_relaxed);
+  const v1::Record* record =
+      ReadRecord(message.payload, message.payload_size, message.data_start, applier_->arena());
+  switch (record->kind_case()) {
+    case v1::Record::kBegin: applier_->OnBegin(record->begin()); break;
+    case v1::Record::kCommit: applier_->OnCommit(record->commit()); break;
+    case v1::Record::kRelation: applier_->OnRelation(record->relation()); break;
+    case v1::Record::kInsert:
+    case v1::Record::kUpdate:
+    case v1::Record::kDelete:
+    case v1::Record::kTruncate:
+    case v1::Record::kDdl:
+      applier_->OnChange(*record, message.data_start, message.payload_size);
+      break;
+    case v1::Record::kHeartbeat:
+      if (record->heartbeat().task().empty() || record->heartbeat().task() == config_.name) {
+        applier_->OnHeartbeat(record->heartbeat().source_time());
+      }
+      break;
+    case v1::Record::kMessage: {
+      // A heartbeat the plugin passed through as a plain logical message.
+      const v1::LogicalMessage& m = record->message();
+      if (m.prefix() == kHeartbeatPrefix) {
+        const std::string& content = m.content();
+        size_t bar = content.rfind('|');
+        if (bar != std::string::npos && content.compare(0, bar, config_.name) == 0 && bar == config_.name.size()) {
+          try {
+            applier_->OnHeartbeat(std::stoll(content.substr(bar + 1)));
+          } catch (const std::invalid_argument&) {
+          } catch (const std::out_of_range&) {
+          }
+        }
+      }
+      break;
+    }
+    case v1::Record::KIND_NOT_SET: break;
+  }
+}
+
+void StreamWorker::Idle() {
+  // The stream is dry: commit what is complete rather than wait for more.
+  if (applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
+      Clock::now() - last_data_ >= kIdleCommitDelay) {
+    applier_->CommitBatch();
+  }
+}
+
+void StreamWorker::Periodic() {
+  auto now = Clock::now();
+  if (!applier_->HasUncommitted() && applier_->committed_lsn() > applier_->durable_lsn() &&
+      now - last_feedback_ >= kFeedbackInterval) {
+    applier_->RefreshDurable();
+  }
+  if (now - last_feedback_ >= kFeedbackInterval) SendFeedback(false);
+  if (now >= next_heartbeat_ && !applier_->HasUncommitted()) Heartbeat();
+  if (applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
+}
+
+void StreamWorker::SendFeedback(bool force) {
+  Lsn flush = applier_->durable_lsn();
+  if (!applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
+      applier_->durable_lsn() >= applier_->committed_lsn()) {
+    // Everything received is applied and durable: what the stream skipped
+    // (filtered transactions, keepalive positions) needs nothing more.
+    flush = std::max({flush, applier_->handled_lsn(), idle_lsn_});
+  }
+  auto now = Clock::now();
+  if (!force && flush == reported_flush_ && now - last_feedback_ < kQuietFeedbackInterval) return;
+  StandbyStatus status;
+  status.write = std::max(received_lsn_, flush);
+  status.flush = flush;
+  status.apply = std::max(flush, std::min(applier_->committed_lsn(), status.write));
+  status.send_time = PgNow();
+  stream_->SendStatus(status);
+  reported_flush_ = flush;
+  last_feedback_ = now;
+}
+
+void StreamWorker::Heartbeat() {
+  next_heartbeat_ = Clock::now() + std::chrono::seconds(config_.sync.heartbeat_interval_sec);
+  try {
+    if (!heartbeat_conn_) {
+      heartbeat_conn_ = std::make_unique<PgConnection>(
+          PgConnection::Connect(config_.Source(direction_).conninfo, TaskConfig::SourceLabel(direction_)));
+    }
+    PgResult result = heartbeat_conn_->ExecParams(
+        "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+        "confirmed_flush_lsn)::bigint FROM pg_catalog.pg_replication_slots WHERE slot_name = $2)",
+        {config_.name, slot_});
+    if (result.rows() == 1 && !result.IsNull(0, 1)) {
+      metrics_.slot_lag_bytes.store(std::stoll(result.Get(0, 1)), std::memory_order_relaxed);
+    }
+    heartbeat_warned_ = false;
+  } catch (const std::exception& e) {
+    if (!heartbeat_warned_) spdlog::warn("heartbeat on cluster {} failed: {}", TaskConfig::SourceLabel(direction_),
+                                         RedactSecrets(e.what()));
+    heartbeat_warned_ = true;
+    heartbeat_conn_.reset();
+  }
+}
+
+void StreamWorker::Shutdown() {
+  if (!applier_) return;
+  if (applier_->InSourceTransaction()) {
+    applier_->Abandon();  // the rest of it is sent again on restart
+  } else {
+    applier_->CommitBatch();
+  }
+  applier_->RefreshDurable();
+  try {
+    SendFeedback(/*force=*/true);
+  } catch (const std::exception& e) {
+    spdlog::debug("final status update: {}", e.what());
+  }
+  stream_->Finish();
+  applier_->status().state = "stopped";
+  applier_->WriteStatusNow();
+  metrics_.SetState(WorkerState::kStopped);
+  spdlog::info("stopped; applied up to source LSN {}", LsnToString(applier_->committed_lsn()));
+  DropSession();
+}
+
+}  // namespace pgduplex

@@ -1,0 +1,92 @@
+// StreamWorker: the `pgduplex run` loop for one direction.
+//
+//   connect target (Applier::Setup: origin, start LSN)
+//   connect source (replication), create the slot if absent,
+//   START_REPLICATION from the origin's durable progress
+//   loop: records -> Applier; keepalives answered; standby status updates
+//         every second with flush = what is durable on the target;
+//         pgduplex.heartbeat(task) on the source every
+//         sync.heartbeat_interval_sec; batches committed when the stream
+//         goes idle
+//   on SIGTERM/SIGINT: commit what is complete, report, exit 0
+//
+// Failures: ConnectionError (either side) is retried with backoff for
+// retry.connection_retry_minutes, anything else for
+// retry.error_retry_minutes; then exit 4 with the reason. Authentication
+// failures are not retried. ConflictStop (policy fail) exits 3 at once.
+//
+// Metrics: the WorkerMetrics passed in are updated as the loop runs (state,
+// applied counts, conflicts, lag, slot lag); whoever serves them (metrics
+// endpoint) only reads them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "apply/applier.h"
+#include "apply/retry_policy.h"
+#include "config.h"
+#include "pg_connection.h"
+#include "stream/replication_stream.h"
+#include "worker_metrics.h"
+
+namespace pgduplex {
+
+// The plugin options for a direction: origins 'none' always, ddl only
+// forward and only with sync.ddl, tables from sync.tables.
+PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction);
+
+// True when a connection error message says the credentials were refused.
+bool IsAuthenticationFailure(const std::string& message);
+
+class StreamWorker {
+ public:
+  StreamWorker(const TaskConfig& config, Direction direction, WorkerMetrics& metrics,
+               const std::atomic<bool>& stop_requested);
+  StreamWorker(const StreamWorker&) = delete;
+  StreamWorker& operator=(const StreamWorker&) = delete;
+
+  // Runs until stopped or failed; returns the process exit code.
+  int Run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void Session();
+  void Dispatch(const ServerMessage& message);
+  void Idle();
+  void Periodic();
+  void SendFeedback(bool force);
+  void Heartbeat();
+  void Shutdown();
+  void ReportFailure(const std::string& state, const std::string& error);
+  void DropSession();
+  bool Stopping() const { return stop_requested_.load(std::memory_order_relaxed); }
+
+  const TaskConfig& config_;
+  Direction direction_;
+  WorkerMetrics& metrics_;
+  const std::atomic<bool>& stop_requested_;
+  RetryPolicy retry_;
+  std::string slot_;
+  PgTimestamp started_at_;
+  std::string last_error_;
+
+  std::unique_ptr<Applier> applier_;
+  std::unique_ptr<ReplicationStream> stream_;
+  std::unique_ptr<PgConnection> heartbeat_conn_;
+
+  Lsn received_lsn_ = kInvalidLsn;
+  Lsn idle_lsn_ = kInvalidLsn;  // keepalive position while nothing was pending
+  Lsn reported_flush_ = kInvalidLsn;
+  Lsn session_start_committed_ = kInvalidLsn;
+  Clock::time_point last_feedback_{};
+  Clock::time_point next_heartbeat_{};
+  Clock::time_point last_data_{};
+  Clock::time_point session_started_{};
+  bool heartbeat_warned_ = false;
+};
+
+}  // namespace pgduplex
