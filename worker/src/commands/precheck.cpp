@@ -22,7 +22,11 @@ std::unique_ptr<PgConnection> TryConnect(const std::string& conninfo, const std:
     return std::make_unique<PgConnection>(PgConnection::Connect(conninfo, label));
   } catch (const PgError& e) {
     facts.connected = false;
-    facts.connect_error = RedactSecrets(e.what());
+    std::string message = RedactSecrets(e.what());
+    for (char& c : message) {
+      if (c == '\n' || c == '\t') c = ' ';
+    }
+    facts.connect_error = message;
     return nullptr;
   }
 }

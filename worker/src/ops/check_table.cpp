@@ -21,14 +21,14 @@ std::string FormatCheckTable(const std::vector<CheckResult>& results) {
     check_w = std::max(check_w, r.check.size());
     cluster_w = std::max(cluster_w, r.cluster.size());
   }
-  std::string out = fmt::format("{:<{}}  {:<{}}  {:<6}{}\n", "CHECK", check_w, "CLUSTER", cluster_w, "RESULT",
+  std::string out = fmt::format("{:<{}}  {:<{}}  {:<8}{}\n", "CHECK", check_w, "CLUSTER", cluster_w, "RESULT",
                                 "DETAIL");
   size_t passed = 0, warned = 0, failed = 0;
   for (const auto& r : results) {
-    out += fmt::format("{:<{}}  {:<{}}  {:<6}{}\n", r.check, check_w, r.cluster, cluster_w, ToString(r.status),
+    out += fmt::format("{:<{}}  {:<{}}  {:<8}{}\n", r.check, check_w, r.cluster, cluster_w, ToString(r.status),
                        r.detail);
     if (!r.fix.empty() && r.status != CheckStatus::kPass) {
-      out += fmt::format("{:<{}}fix: {}\n", "", check_w + cluster_w + 4 + 6, r.fix);
+      out += fmt::format("{:<{}}fix: {}\n", "", check_w + cluster_w + 4 + 8, r.fix);
     }
     (r.status == CheckStatus::kPass ? passed : r.status == CheckStatus::kWarn ? warned : failed)++;
   }

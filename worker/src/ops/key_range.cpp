@@ -69,6 +69,24 @@ SqlCondition KeyEquals(const std::vector<std::string>& quoted_columns, const std
   return cond;
 }
 
+SqlCondition KeyIn(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
+                   const std::vector<Key>& keys, int first_param) {
+  SqlCondition cond;
+  if (keys.empty()) {
+    cond.sql = "FALSE";
+    return cond;
+  }
+  cond.sql = Tuple(quoted_columns) + " IN (";
+  int next = first_param;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    cond.sql += (i ? ", " : "") + ParamTuple(types, next);
+    next += static_cast<int>(types.size());
+    cond.params.insert(cond.params.end(), keys[i].begin(), keys[i].end());
+  }
+  cond.sql += ")";
+  return cond;
+}
+
 std::string DisplayKey(const Key& key) {
   if (key.size() == 1) return key[0];
   std::string out = "(";

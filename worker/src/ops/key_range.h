@@ -45,6 +45,10 @@ SqlCondition RangePredicate(const std::vector<std::string>& quoted_columns, cons
 SqlCondition KeyEquals(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
                        const Key& key, int first_param = 1);
 
+// "(c1, c2) IN (($1::t1, $2::t2), ($3::t1, $4::t2))" for several keys.
+SqlCondition KeyIn(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
+                   const std::vector<Key>& keys, int first_param = 1);
+
 // For messages: "42" or "(7, abc)".
 std::string DisplayKey(const Key& key);
 std::string DisplayRange(const KeyRange& range);

@@ -41,7 +41,7 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
       "       has_database_privilege(current_database(), 'CREATE') "
       "FROM pg_roles r WHERE r.rolname = current_user",
       {options.slot_name});
-  f.server_version = r.Get(0, 0);
+  f.server_version = r.Get(0, 0).substr(0, r.Get(0, 0).find(' '));
   f.wal_level = r.Get(0, 1);
   f.track_commit_timestamp = r.Get(0, 2) == "t";
   f.max_replication_slots = std::stoi(r.Get(0, 3));
