@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "conninfo.h"
 #include "ops/check_table.h"
+#include "ops/message_text.h"
 #include "ops/precheck_facts.h"
 #include "ops/precheck_rules.h"
 
@@ -22,11 +23,7 @@ std::unique_ptr<PgConnection> TryConnect(const std::string& conninfo, const std:
     return std::make_unique<PgConnection>(PgConnection::Connect(conninfo, label));
   } catch (const PgError& e) {
     facts.connected = false;
-    std::string message = RedactSecrets(e.what());
-    for (char& c : message) {
-      if (c == '\n' || c == '\t') c = ' ';
-    }
-    facts.connect_error = message;
+    facts.connect_error = OneLine(e.what());
     return nullptr;
   }
 }
@@ -66,7 +63,7 @@ int CommandPrecheck(const PrecheckOptions& options) {
     }
     if (a) input.sequences = GatherSequenceFacts(*a, b.get(), a_tables);
   } catch (const PgError& e) {
-    std::cerr << "pgduplex precheck: " << RedactSecrets(e.what()) << "\n";
+    std::cerr << "pgduplex precheck: " << OneLine(e.what()) << "\n";
     return kExitFatal;
   }
 

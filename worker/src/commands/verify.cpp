@@ -13,7 +13,7 @@
 #include <set>
 
 #include "commands/commands.h"
-#include "conninfo.h"
+#include "ops/message_text.h"
 #include "ops/catalog.h"
 #include "ops/table_compare.h"
 
@@ -97,7 +97,7 @@ std::string SetUpRepairOrigin(PgConnection& b, const std::string& origin) {
     if (dynamic_cast<const ConnectionError*>(&e)) throw;
     return fmt::format("origin {} is busy ({}): repair writes are plain writes (the reverse worker sends them to "
                        "A, where they change nothing)",
-                       origin, RedactSecrets(e.what()));
+                       origin, OneLine(e.what()));
   }
 }
 

@@ -12,7 +12,11 @@ std::string RegclassText(PgConnection& conn, const TableName& table) {
 }
 }  // namespace
 
-std::string QualifiedName(PgConnection& conn, const TableName& table) { return RegclassText(conn, table); }
+std::string QualifiedName(PgConnection& conn, const TableName& table) {
+  // The server's quote_ident quotes only when needed: readable statements.
+  auto name = conn.Scalar("SELECT quote_ident($1) || '.' || quote_ident($2)", {table.schema, table.name});
+  return name ? *name : RegclassText(conn, table);
+}
 
 bool RelationExists(PgConnection& conn, const TableName& table) {
   auto oid = conn.Scalar("SELECT to_regclass($1)::oid", {RegclassText(conn, table)});
