@@ -1,5 +1,9 @@
 """pgduplex verify on real clusters: identical tables pass, planted
 differences are found key by key, --repair makes B match A."""
+import subprocess
+import threading
+
+from conftest import PGBIN, wait_until
 from opshelp import pgduplex
 
 
@@ -110,3 +114,46 @@ def test_verify_reports_sequences_apart_from_the_data(dbpair, tmp_path):
     code, out = pgduplex("verify", "--config", str(cfg))
     assert code == 0, out
     assert "public.s_id_seq: A last_value 5, B last_value 1 (not yet used)" in out
+
+
+def test_verify_compares_a_partitioned_table_through_its_partitions(dbpair, tmp_path):
+    for run in (dbpair.sql_a, dbpair.sql_b):
+        run("CREATE TABLE m (id int PRIMARY KEY, v int) PARTITION BY RANGE (id)")
+        run("CREATE TABLE m_1 PARTITION OF m FOR VALUES FROM (0) TO (100)")
+        run("CREATE TABLE m_2 PARTITION OF m FOR VALUES FROM (100) TO (200)")
+        run("INSERT INTO m SELECT g, g FROM generate_series(0, 199) g")
+    dbpair.sql_b("UPDATE m SET v = 0 WHERE id = 150")
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("verify", "--config", str(cfg))
+    assert code == 1, out
+    assert "public.m: partitioned, compared through its partitions" in out
+    assert "public.m_1: identical" in out
+    assert "public.m_2: DIFFERENT" in out and "changed       150" in out
+
+
+def test_verify_while_sync_runs_waits_for_changes_in_flight(dbpair, tmp_path):
+    dbpair.both("CREATE TABLE t (id int PRIMARY KEY, v text)")
+    dbpair.sql_a("INSERT INTO t SELECT g, 'v' FROM generate_series(1, 100) g")
+    dbpair.sql_b("INSERT INTO t SELECT g, 'v' FROM generate_series(1, 99) g")  # row 100 "in flight"
+    # An active slot of the task = a worker streaming.
+    dbpair.sql_a("SELECT pg_create_logical_replication_slot('pgduplex_live_forward', 'test_decoding')")
+    reader = subprocess.Popen([f"{PGBIN}/pg_recvlogical", "-d", dbpair.conninfo_a(), "-S", "pgduplex_live_forward",
+                               "--start", "-f", "/dev/null"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: dbpair.sql_a("SELECT active FROM pg_replication_slots "
+                                        "WHERE slot_name = 'pgduplex_live_forward'") == [(True,)],
+                   timeout=20, what="slot to become active")
+        cfg = dbpair.write_config(tmp_path / "t.toml", name="live")
+        late = threading.Timer(0.4, lambda: dbpair.sql_b("INSERT INTO t VALUES (100, 'v')"))
+        late.start()
+        code, out = pgduplex("verify", "--config", str(cfg))
+        late.join()
+        assert code == 0, out
+        assert "a worker of the task is streaming" in out
+        # without the late row, the difference outlives the re-reads
+        dbpair.sql_b("DELETE FROM t WHERE id = 7")
+        code, out = pgduplex("verify", "--config", str(cfg))
+        assert code == 1 and "missing on B  7" in out, out
+    finally:
+        reader.terminate()
+        reader.wait(10)

@@ -23,6 +23,11 @@ bool RelationExists(PgConnection& conn, const TableName& table) {
   return oid.has_value();
 }
 
+char RelationKind(PgConnection& conn, const TableName& table) {
+  auto kind = conn.Scalar("SELECT relkind FROM pg_class WHERE oid = to_regclass($1)", {RegclassText(conn, table)});
+  return kind && !kind->empty() ? (*kind)[0] : '\0';
+}
+
 std::vector<ColumnInfo> TableColumns(PgConnection& conn, const TableName& table) {
   PgResult r = conn.ExecParams(
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attgenerated <> '' "

@@ -60,6 +60,8 @@ struct SequenceState {
 };
 
 bool RelationExists(PgConnection& conn, const TableName& table);
+// pg_class.relkind ('r', 'p', ...), or '\0' when the relation does not exist.
+char RelationKind(PgConnection& conn, const TableName& table);
 std::vector<ColumnInfo> TableColumns(PgConnection& conn, const TableName& table);
 TableKey FindTableKey(PgConnection& conn, const TableName& table);
 std::vector<SequenceUse> SequencesUsedBy(PgConnection& conn, const std::vector<TableName>& tables);
