@@ -8,9 +8,9 @@ TEST_CASE("row_diff_finds_missing_extra_and_changed_keys") {
   std::vector<RowHash> a = {{{"1"}, "h1"}, {{"2"}, "h2"}, {{"3"}, "h3"}, {{"5"}, "h5"}};
   std::vector<RowHash> b = {{{"1"}, "h1"}, {{"3"}, "other"}, {{"4"}, "h4"}, {{"5"}, "h5"}};
   RowDiff d = DiffRowHashes(a, b);
-  CHECK(d.missing_on_b == std::vector<Key>{{"2"}});
-  CHECK(d.extra_on_b == std::vector<Key>{{"4"}});
-  CHECK(d.changed == std::vector<Key>{{"3"}});
+  CHECK(d.missing_on_b == std::vector<KeyTuple>{{"2"}});
+  CHECK(d.extra_on_b == std::vector<KeyTuple>{{"4"}});
+  CHECK(d.changed == std::vector<KeyTuple>{{"3"}});
   CHECK(d.size() == 3);
 }
 
@@ -33,8 +33,8 @@ TEST_CASE("row_diff_lists_missing_in_a_order_and_extra_in_b_order") {
   std::vector<RowHash> a = {{{"9"}, "h"}, {{"3"}, "h"}};
   std::vector<RowHash> b = {{{"8"}, "h"}, {{"1"}, "h"}};
   RowDiff d = DiffRowHashes(a, b);
-  CHECK(d.missing_on_b == std::vector<Key>{{"9"}, {"3"}});
-  CHECK(d.extra_on_b == std::vector<Key>{{"8"}, {"1"}});
+  CHECK(d.missing_on_b == std::vector<KeyTuple>{{"9"}, {"3"}});
+  CHECK(d.extra_on_b == std::vector<KeyTuple>{{"8"}, {"1"}});
 }
 
 TEST_CASE("intersect_keeps_only_differences_seen_twice_with_the_same_verdict") {
@@ -46,7 +46,7 @@ TEST_CASE("intersect_keeps_only_differences_seen_twice_with_the_same_verdict") {
   second.extra_on_b = {{"7"}};
   second.changed = {{"1"}, {"3"}};  // 1 moved from missing to changed: in flight
   RowDiff both = IntersectDiffs(first, second);
-  CHECK(both.missing_on_b == std::vector<Key>{{"2"}});
+  CHECK(both.missing_on_b == std::vector<KeyTuple>{{"2"}});
   CHECK(both.extra_on_b.empty());
-  CHECK(both.changed == std::vector<Key>{{"3"}});
+  CHECK(both.changed == std::vector<KeyTuple>{{"3"}});
 }

@@ -36,7 +36,7 @@ std::string Plural(int64_t n, const char* word) { return fmt::format("{} {}{}", 
 void PrintKeys(const TableComparison& c, int max_keys) {
   int shown = 0;
   size_t total = c.diff.size();
-  auto list = [&](const char* label, const std::vector<Key>& keys) {
+  auto list = [&](const char* label, const std::vector<KeyTuple>& keys) {
     for (const auto& key : keys) {
       if (shown >= max_keys) return;
       std::cout << fmt::format("    {:<13} {}\n", label, DisplayKey(key));

@@ -4,10 +4,10 @@
 
 namespace pgduplex {
 
-std::vector<KeyRange> SplitRange(const KeyRange& outer, const std::vector<Key>& boundaries) {
+std::vector<KeyRange> SplitRange(const KeyRange& outer, const std::vector<KeyTuple>& boundaries) {
   std::vector<KeyRange> ranges;
-  std::optional<Key> lower = outer.after;
-  for (const Key& b : boundaries) {
+  std::optional<KeyTuple> lower = outer.after;
+  for (const KeyTuple& b : boundaries) {
     if (lower && *lower == b) continue;       // duplicate boundary
     if (outer.upto && *outer.upto == b) break;  // last range ends there anyway
     ranges.push_back({lower, b});
@@ -17,8 +17,8 @@ std::vector<KeyRange> SplitRange(const KeyRange& outer, const std::vector<Key>& 
   return ranges;
 }
 
-std::vector<Key> EveryNthKey(const std::vector<Key>& ordered_keys, size_t chunk_rows) {
-  std::vector<Key> out;
+std::vector<KeyTuple> EveryNthKey(const std::vector<KeyTuple>& ordered_keys, size_t chunk_rows) {
+  std::vector<KeyTuple> out;
   if (chunk_rows == 0) return out;
   for (size_t i = chunk_rows; i <= ordered_keys.size(); i += chunk_rows) out.push_back(ordered_keys[i - 1]);
   return out;
@@ -62,7 +62,7 @@ SqlCondition RangePredicate(const std::vector<std::string>& quoted_columns, cons
 }
 
 SqlCondition KeyEquals(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
-                       const Key& key, int first_param) {
+                       const KeyTuple& key, int first_param) {
   SqlCondition cond;
   cond.sql = fmt::format("{} = {}", Tuple(quoted_columns), ParamTuple(types, first_param));
   cond.params = key;
@@ -70,7 +70,7 @@ SqlCondition KeyEquals(const std::vector<std::string>& quoted_columns, const std
 }
 
 SqlCondition KeyIn(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
-                   const std::vector<Key>& keys, int first_param) {
+                   const std::vector<KeyTuple>& keys, int first_param) {
   SqlCondition cond;
   if (keys.empty()) {
     cond.sql = "FALSE";
@@ -87,7 +87,7 @@ SqlCondition KeyIn(const std::vector<std::string>& quoted_columns, const std::ve
   return cond;
 }
 
-std::string DisplayKey(const Key& key) {
+std::string DisplayKey(const KeyTuple& key) {
   if (key.size() == 1) return key[0];
   std::string out = "(";
   for (size_t i = 0; i < key.size(); ++i) out += (i ? ", " : "") + key[i];

@@ -15,21 +15,21 @@
 
 namespace pgduplex {
 
-using Key = std::vector<std::string>;
+using KeyTuple = std::vector<std::string>;
 
 struct KeyRange {
-  std::optional<Key> after;  // exclusive lower bound; nullopt = from the first key
-  std::optional<Key> upto;   // inclusive upper bound; nullopt = to the last key
+  std::optional<KeyTuple> after;  // exclusive lower bound; nullopt = from the first key
+  std::optional<KeyTuple> upto;   // inclusive upper bound; nullopt = to the last key
   bool operator==(const KeyRange& o) const { return after == o.after && upto == o.upto; }
 };
 
 // Boundaries must be strictly increasing keys inside outer; duplicates and
 // boundaries equal to outer.upto are dropped (they would make empty ranges).
-std::vector<KeyRange> SplitRange(const KeyRange& outer, const std::vector<Key>& boundaries);
+std::vector<KeyRange> SplitRange(const KeyRange& outer, const std::vector<KeyTuple>& boundaries);
 
 // Every `chunk_rows`-th key, given keys in order (for tests and small sets;
 // verify asks the database for the same thing).
-std::vector<Key> EveryNthKey(const std::vector<Key>& ordered_keys, size_t chunk_rows);
+std::vector<KeyTuple> EveryNthKey(const std::vector<KeyTuple>& ordered_keys, size_t chunk_rows);
 
 struct SqlCondition {
   std::string sql;                  // "TRUE" when the range is unbounded
@@ -43,14 +43,14 @@ SqlCondition RangePredicate(const std::vector<std::string>& quoted_columns, cons
 
 // "(c1, c2) = ($1::t1, $2::t2)" style equality for one key.
 SqlCondition KeyEquals(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
-                       const Key& key, int first_param = 1);
+                       const KeyTuple& key, int first_param = 1);
 
 // "(c1, c2) IN (($1::t1, $2::t2), ($3::t1, $4::t2))" for several keys.
 SqlCondition KeyIn(const std::vector<std::string>& quoted_columns, const std::vector<std::string>& types,
-                   const std::vector<Key>& keys, int first_param = 1);
+                   const std::vector<KeyTuple>& keys, int first_param = 1);
 
 // For messages: "42" or "(7, abc)".
-std::string DisplayKey(const Key& key);
+std::string DisplayKey(const KeyTuple& key);
 std::string DisplayRange(const KeyRange& range);
 
 }  // namespace pgduplex

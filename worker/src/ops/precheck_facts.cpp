@@ -136,6 +136,10 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
     if (std::find(options.probe_rows.begin(), options.probe_rows.end(), t.name) == options.probe_rows.end()) {
       continue;
     }
+    // Without SELECT the privileges check already FAILs for this table.
+    if (conn.Scalar("SELECT has_table_privilege(to_regclass($1), 'SELECT')", {QualifiedName(conn, t.name)}) != "t") {
+      continue;
+    }
     t.has_rows = conn.Scalar(fmt::format("SELECT EXISTS (SELECT 1 FROM {})", QualifiedName(conn, t.name))) == "t";
   }
 
@@ -161,8 +165,18 @@ std::vector<SequenceFacts> GatherSequenceFacts(PgConnection& a, PgConnection* b,
     s.sequence = use.sequence;
     s.columns.push_back(column);
     s.identity = use.identity;
-    s.on_a = ReadSequence(a, use.sequence);
-    if (b) s.on_b = ReadSequence(*b, use.sequence);
+    // A sequence this role may not read counts as not interleaved (WARN).
+    auto read = [&](PgConnection& conn) {
+      try {
+        return ReadSequence(conn, use.sequence);
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError&) {
+        return SequenceState{};
+      }
+    };
+    s.on_a = read(a);
+    if (b) s.on_b = read(*b);
     out.push_back(std::move(s));
   }
   return out;

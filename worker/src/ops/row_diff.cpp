@@ -8,16 +8,16 @@ namespace pgduplex {
 
 namespace {
 // Unambiguous single-string form of a key: each part as "<length>:<bytes>".
-std::string Encode(const Key& key) {
+std::string Encode(const KeyTuple& key) {
   std::string out;
   for (const auto& part : key) out += std::to_string(part.size()) + ":" + part;
   return out;
 }
 
-std::vector<Key> Common(const std::vector<Key>& x, const std::vector<Key>& y) {
+std::vector<KeyTuple> Common(const std::vector<KeyTuple>& x, const std::vector<KeyTuple>& y) {
   std::unordered_set<std::string> in_y;
   for (const auto& k : y) in_y.insert(Encode(k));
-  std::vector<Key> out;
+  std::vector<KeyTuple> out;
   for (const auto& k : x) {
     if (in_y.count(Encode(k))) out.push_back(k);
   }

@@ -14,14 +14,14 @@
 namespace pgduplex {
 
 struct RowHash {
-  Key key;
+  KeyTuple key;
   std::string hash;  // any text that is equal iff the rows are equal
 };
 
 struct RowDiff {
-  std::vector<Key> missing_on_b;  // on A, not on B
-  std::vector<Key> extra_on_b;    // on B, not on A
-  std::vector<Key> changed;       // on both, different content
+  std::vector<KeyTuple> missing_on_b;  // on A, not on B
+  std::vector<KeyTuple> extra_on_b;    // on B, not on A
+  std::vector<KeyTuple> changed;       // on both, different content
   size_t size() const { return missing_on_b.size() + extra_on_b.size() + changed.size(); }
   bool empty() const { return size() == 0; }
   void Append(const RowDiff& other);

@@ -87,7 +87,7 @@ ChunkDigest TableComparer::Digest(Side& side, const KeyRange& range) {
   return {std::stoll(r.Get(0, 0)), r.Get(0, 1)};
 }
 
-std::vector<Key> TableComparer::Boundaries(Side& side, const KeyRange& range, int64_t every) {
+std::vector<KeyTuple> TableComparer::Boundaries(Side& side, const KeyRange& range, int64_t every) {
   SqlCondition cond = RangePredicate(side.key_columns, side.key_types, range);
   std::vector<std::string> as_text;
   for (const auto& k : side.key_columns) as_text.push_back(k + "::text");
@@ -97,9 +97,9 @@ std::vector<Key> TableComparer::Boundaries(Side& side, const KeyRange& range, in
                   "WHERE pgduplex_rn % {} = 0 ORDER BY pgduplex_rn",
                   Join(as_text, ", "), keys, keys, side.relation, cond.sql, every),
       Params(cond.params));
-  std::vector<Key> out;
+  std::vector<KeyTuple> out;
   for (int i = 0; i < r.rows(); ++i) {
-    Key key;
+    KeyTuple key;
     for (int c = 0; c < r.columns(); ++c) key.push_back(r.Get(i, c));
     out.push_back(std::move(key));
   }
@@ -210,10 +210,10 @@ RepairCounts TableComparer::Repair(const TableComparison& comparison) {
   const size_t per_batch = std::max<size_t>(1, 20000 / std::max(write_columns_.size(), a_.key_columns.size()));
 
   // Deletes B's rows for the keys; returns how many existed.
-  auto remove = [&](const std::vector<Key>& keys) {
+  auto remove = [&](const std::vector<KeyTuple>& keys) {
     size_t n = 0;
     for (size_t i = 0; i < keys.size(); i += per_batch) {
-      std::vector<Key> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
+      std::vector<KeyTuple> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
       SqlCondition cond = KeyIn(b_.key_columns, b_.key_types, batch);
       PgResult r = b_conn_.ExecParams(fmt::format("DELETE FROM {} WHERE {}", b_.relation, cond.sql),
                                       Params(cond.params));
@@ -223,10 +223,10 @@ RepairCounts TableComparer::Repair(const TableComparison& comparison) {
   };
   // Copies A's current rows for the keys to B (a key A deleted since the
   // comparison copies nothing); returns how many rows were written.
-  auto copy = [&](const std::vector<Key>& keys) {
+  auto copy = [&](const std::vector<KeyTuple>& keys) {
     size_t n = 0;
     for (size_t i = 0; i < keys.size(); i += per_batch) {
-      std::vector<Key> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
+      std::vector<KeyTuple> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
       SqlCondition cond = KeyIn(a_.key_columns, a_.key_types, batch);
       PgResult rows = a_conn_.ExecParams(
           fmt::format("SELECT {} FROM {} WHERE {}", Join(a_cols, ", "), a_.relation, cond.sql), Params(cond.params));

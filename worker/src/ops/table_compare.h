@@ -92,7 +92,7 @@ class TableComparer {
 
   bool Prepare(TableComparison& out);
   ChunkDigest Digest(Side& side, const KeyRange& range);
-  std::vector<Key> Boundaries(Side& side, const KeyRange& range, int64_t every);
+  std::vector<KeyTuple> Boundaries(Side& side, const KeyRange& range, int64_t every);
   std::vector<RowHash> RowHashes(Side& side, const KeyRange& range);
   // Chunks whose digests still differ after settling.
   std::vector<KeyRange> DifferingChunks(const std::vector<KeyRange>& chunks, TableComparison& out, bool count_rows);
