@@ -124,12 +124,24 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
   ReadTables(conn, scope, f);
 
   if (options.fix_replica_identity) {
+    // Under replica the DDL capture trigger stays quiet: the fix is made on
+    // both clusters directly and must not travel as DDL. Without the right
+    // to set it, the ALTERs still work (and a running worker skips them).
+    bool replica = true;
+    try {
+      conn.Exec("SET session_replication_role = replica");
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const PgError&) {
+      replica = false;
+    }
     for (auto& t : f.tables) {
       if (t.relkind != 'r' || t.replica_identity == 'f') continue;
       conn.Exec(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", QualifiedName(conn, t.name)));
       t.replica_identity = 'f';
       f.fixed.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", t.name.Display()));
     }
+    if (replica) conn.Exec("RESET session_replication_role");
   }
 
   for (auto& t : f.tables) {
