@@ -20,18 +20,36 @@ namespace pgduplex {
 
 namespace fs = std::filesystem;
 
-std::string PostgresBinDir() {
+namespace {
+// One line of `pg_config --FLAG`, or "" when pg_config is missing.
+std::string PgConfig(const std::string& flag) {
   std::array<char, 512> buffer{};
-  FILE* pipe = popen("pg_config --bindir 2>/dev/null", "r");
-  if (!pipe) throw std::runtime_error("cannot run pg_config; install postgresql-server-dev-15 (make deps)");
+  FILE* pipe = popen(("pg_config --" + flag + " 2>/dev/null").c_str(), "r");
   std::string out;
-  while (fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
-  pclose(pipe);
+  if (pipe) {
+    while (fgets(buffer.data(), buffer.size(), pipe)) out += buffer.data();
+    pclose(pipe);
+  }
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+}  // namespace
+
+std::string PostgresBinDir() {
+  std::string out = PgConfig("bindir");
   if (out.empty() || !fs::exists(out + "/initdb")) {
     throw std::runtime_error("PostgreSQL server binaries not found (pg_config --bindir); run 'make deps'");
   }
   return out;
+}
+
+bool HasOutputPluginAllowList() {
+  std::ifstream sample(PgConfig("sharedir") + "/postgresql.conf.sample");
+  std::string line;
+  while (std::getline(sample, line)) {
+    if (line.find("output_plugin_libraries") != std::string::npos) return true;
+  }
+  return false;
 }
 
 int FreeLocalPort() {
@@ -114,6 +132,7 @@ void LocalCluster::Create() {
         "wal_level = logical\nmax_replication_slots = 10\nmax_wal_senders = 10\n"
         "track_commit_timestamp = on\nfsync = off\n",
         port_, sockdir_);
+    if (HasOutputPluginAllowList()) conf << "output_plugin_libraries = 'pgoutput, test_decoding, pgduplex'\n";
   }
   Run({bindir + "/pg_ctl", "-D", datadir_, "-l", logfile_, "-w", "-t", "60", "start"}, "pg_ctl-start");
   running_ = true;

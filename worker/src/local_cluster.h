@@ -38,6 +38,9 @@ class LocalCluster {
 
 // The PostgreSQL bin directory (pg_config --bindir), or throws.
 std::string PostgresBinDir();
+// Debian's PostgreSQL 15.20 update only loads output plugins listed in
+// output_plugin_libraries; true when this server has that setting.
+bool HasOutputPluginAllowList();
 // A TCP port on 127.0.0.1 nobody listens on right now.
 int FreeLocalPort();
 
