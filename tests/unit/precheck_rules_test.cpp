@@ -172,3 +172,16 @@ TEST_CASE("one_line_messages_have_no_newline_and_no_password") {
   CHECK(text.find("hunter2") == std::string::npos);
   CHECK(text.find("failed Is the server running?") != std::string::npos);
 }
+
+TEST_CASE("precheck_fails_when_the_output_plugin_allow_list_lacks_pgduplex") {
+  auto a = GoodCluster("a");
+  a.output_plugin_libraries = "pgoutput, test_decoding";
+  auto b = GoodCluster("b");
+  b.output_plugin_libraries = "pgoutput,\"pgduplex\"";
+  auto results = Run(Config(), a, b);
+  const CheckResult* r = Find(results, "output plugin allowed", "a", CheckStatus::kFail);
+  REQUIRE(r);
+  CHECK(r->fix.find("pgoutput, test_decoding, pgduplex") != std::string::npos);
+  CHECK(Find(results, "output plugin allowed", "b", CheckStatus::kPass));
+  CHECK(PrecheckExitCode(results) == 1);
+}

@@ -38,7 +38,8 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
       "       has_function_privilege('pg_replication_origin_session_setup(text)', 'EXECUTE') "
       "   AND has_function_privilege('pg_replication_origin_xact_setup(pg_lsn, timestamptz)', 'EXECUTE') "
       "   AND has_function_privilege('pg_replication_origin_create(text)', 'EXECUTE'), "
-      "       has_database_privilege(current_database(), 'CREATE') "
+      "       has_database_privilege(current_database(), 'CREATE'), "
+      "       current_setting('output_plugin_libraries', true) "
       "FROM pg_roles r WHERE r.rolname = current_user",
       {options.slot_name});
   f.server_version = r.Get(0, 0).substr(0, r.Get(0, 0).find(' '));
@@ -58,6 +59,7 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
   f.can_set_replication_role = r.Get(0, 14) == "t";
   f.can_use_origins = r.Get(0, 15) == "t";
   f.can_create_in_database = r.Get(0, 16) == "t";
+  f.output_plugin_libraries = r.GetOptional(0, 17);
 }
 
 void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {

@@ -47,6 +47,9 @@ struct ClusterFacts {
   std::string connect_error;
   std::string server_version;
   std::string wal_level;
+  // Debian's PostgreSQL 15.20 update only loads the output plugins listed
+  // here; nullopt on servers without the setting (any plugin loads).
+  std::optional<std::string> output_plugin_libraries;
   bool track_commit_timestamp = false;
   int max_replication_slots = 0;
   int used_replication_slots = 0;

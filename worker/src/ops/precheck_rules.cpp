@@ -33,6 +33,35 @@ void WalLevel(const ClusterFacts& f, Results& out) {
   }
 }
 
+bool ListsPgduplex(const std::string& libraries) {
+  size_t start = 0;
+  while (start <= libraries.size()) {
+    size_t comma = libraries.find(',', start);
+    std::string item = libraries.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(" \t\""));
+    item.erase(item.find_last_not_of(" \t\"") + 1);
+    if (item == "pgduplex") return true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+void OutputPluginAllowed(const ClusterFacts& f, Results& out) {
+  if (!f.output_plugin_libraries) {
+    out.push_back(Pass("output plugin allowed", f.label, "no allow-list on this server"));
+  } else if (ListsPgduplex(*f.output_plugin_libraries)) {
+    out.push_back(Pass("output plugin allowed", f.label, "pgduplex is in output_plugin_libraries"));
+  } else {
+    out.push_back(Fail("output plugin allowed", f.label,
+                       fmt::format("output_plugin_libraries = '{}' does not list pgduplex",
+                                   *f.output_plugin_libraries),
+                       fmt::format("ALTER SYSTEM SET output_plugin_libraries = '{}, pgduplex'; "
+                                   "SELECT pg_reload_conf();",
+                                   *f.output_plugin_libraries)));
+  }
+}
+
 void Slots(const ClusterFacts& f, const std::string& slot, Results& out) {
   int free_slots = f.max_replication_slots - f.used_replication_slots;
   if (f.task_slot_exists) {
@@ -345,6 +374,9 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
   Connection(b, out);
   for (const ClusterFacts* f : {&a, &b}) {
     if (f->connected) WalLevel(*f, out);
+  }
+  for (const ClusterFacts* f : {&a, &b}) {
+    if (f->connected) OutputPluginAllowed(*f, out);
   }
   if (a.connected) Slots(a, config.SlotName(Direction::kForward), out);
   if (b.connected) Slots(b, config.SlotName(Direction::kReverse), out);
