@@ -31,6 +31,24 @@ PGBIN = subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
 PGDUPLEX = os.environ.get("PGDUPLEX_BIN", os.path.join(ROOT, "build", "worker", "pgduplex"))
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
+
+def _plugin_allow_list_conf():
+    """Debian's PostgreSQL 15.20 security update only loads output plugins
+    named in `output_plugin_libraries` (default 'pgoutput, test_decoding').
+    Servers with that setting must be told to trust pgduplex; servers
+    without it would refuse to start with it, so look before setting."""
+    sharedir = subprocess.check_output(["pg_config", "--sharedir"], text=True).strip()
+    try:
+        with open(os.path.join(sharedir, "postgresql.conf.sample")) as f:
+            if "output_plugin_libraries" in f.read():
+                return "output_plugin_libraries = 'pgoutput, test_decoding, pgduplex'\n"
+    except OSError:
+        pass
+    return ""
+
+
+PLUGIN_ALLOW_CONF = _plugin_allow_list_conf()
+
 _db_counter = itertools.count(1)
 
 
@@ -88,7 +106,7 @@ fsync = off
 synchronous_commit = on
 shared_buffers = 64MB
 log_min_messages = warning
-{extra_conf}
+{PLUGIN_ALLOW_CONF}{extra_conf}
 """)
         self.start()
 

@@ -1,13 +1,78 @@
-// pgduplex precheck — NOT IMPLEMENTED YET (placeholder so the CLI links).
+// pgduplex precheck [--fix]: reads both clusters, judges what it found
+// (ops/precheck_rules.h) and prints one table of PASS / WARN / FAIL with the
+// fix for each. Exit 0 when nothing FAILs, 1 otherwise.
+#include <fmt/format.h>
+
 #include <iostream>
+#include <memory>
 
 #include "commands/commands.h"
+#include "conninfo.h"
+#include "ops/check_table.h"
+#include "ops/message_text.h"
+#include "ops/precheck_facts.h"
+#include "ops/precheck_rules.h"
 
 namespace pgduplex {
 
-int CommandPrecheck(const PrecheckOptions&) {
-  std::cerr << "pgduplex precheck: not implemented yet\n";
-  return kExitFatal;
+namespace {
+
+std::unique_ptr<PgConnection> TryConnect(const std::string& conninfo, const std::string& label, ClusterFacts& facts) {
+  facts.label = label;
+  try {
+    return std::make_unique<PgConnection>(PgConnection::Connect(conninfo, label));
+  } catch (const PgError& e) {
+    facts.connected = false;
+    facts.connect_error = OneLine(e.what());
+    return nullptr;
+  }
+}
+
+bool NeedsFullIdentity(ConflictPolicy policy) {
+  return policy == ConflictPolicy::kOverwrite || policy == ConflictPolicy::kLastWriteWins;
+}
+
+}  // namespace
+
+int CommandPrecheck(const PrecheckOptions& options) {
+  TaskConfig config = LoadConfig(options.config_path);
+  TableScope scope(config.sync.tables);
+  PrecheckInput input;
+  input.config = &config;
+  auto a = TryConnect(config.a.conninfo, "a", input.a);
+  auto b = TryConnect(config.b.conninfo, "b", input.b);
+
+  GatherOptions gather;
+  gather.fix_replica_identity = options.fix && NeedsFullIdentity(config.sync.conflict_policy);
+  gather.fix_extension = options.fix;
+  try {
+    std::vector<TableName> a_tables;
+    if (a) {
+      gather.slot_name = config.SlotName(Direction::kForward);
+      input.a = GatherClusterFacts(*a, scope, gather);
+      for (const auto& t : input.a.tables) a_tables.push_back(t.name);
+    }
+    if (b) {
+      GatherOptions gb = gather;
+      gb.slot_name = config.SlotName(Direction::kReverse);
+      if (config.sync.initial != InitialSync::kNone) gb.probe_rows = a_tables;
+      for (const auto& t : a_tables) {
+        if (gb.probe_schemas.empty() || gb.probe_schemas.back() != t.schema) gb.probe_schemas.push_back(t.schema);
+      }
+      input.b = GatherClusterFacts(*b, scope, gb);
+    }
+    if (a) input.sequences = GatherSequenceFacts(*a, b.get(), a_tables);
+  } catch (const PgError& e) {
+    std::cerr << "pgduplex precheck: " << OneLine(e.what()) << "\n";
+    return kExitFatal;
+  }
+
+  std::vector<CheckResult> results = EvaluatePrecheck(input);
+  std::cout << FormatCheckTable(results);
+  for (const ClusterFacts* f : {&input.a, &input.b}) {
+    for (const auto& change : f->fixed) std::cout << fmt::format("fixed on {}: {}\n", f->label, change);
+  }
+  return PrecheckExitCode(results);
 }
 
 }  // namespace pgduplex

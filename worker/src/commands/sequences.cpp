@@ -1,13 +1,152 @@
-// pgduplex sequences — NOT IMPLEMENTED YET (placeholder so the CLI links).
+// pgduplex sequences [--apply] [--interleave]: sequences are not carried by
+// logical decoding, so this command moves them (ops/sequence_plan.h has the
+// rules).
+//   (default)     prints, for every sequence feeding a synced table, the
+//                 setval that moves B's sequence beyond every value A used
+//                 (A's last value and the largest value in the columns it
+//                 feeds on A); never backwards; nothing to do = a comment.
+//   --apply       also runs them on B (switchover from A to B).
+//   --interleave  (applies; --apply is implied) gives A and B the same INCREMENT BY 2 with A on odd and B
+//                 on even values, restarted beyond every value used on either
+//                 side; run twice, changes nothing the second time.
+// ALTER SEQUENCE runs under session_replication_role = replica so the DDL
+// capture trigger does not send it to the other cluster.
+// Exit 0 when every sequence was handled, 1 when one could not be (missing on
+// B, beyond MAXVALUE, descending).
+#include <fmt/format.h>
+
 #include <iostream>
+#include <map>
 
 #include "commands/commands.h"
+#include "ops/catalog.h"
+#include "ops/sequence_plan.h"
 
 namespace pgduplex {
 
-int CommandSequences(const SequencesOptions&) {
-  std::cerr << "pgduplex sequences: not implemented yet\n";
-  return kExitFatal;
+namespace {
+
+constexpr int kClusters = 2;  // INCREMENT BY for --interleave
+constexpr int kOffsetA = 1;   // A hands out odd values
+constexpr int kOffsetB = 0;   // B hands out even values
+
+struct SequenceColumns {
+  TableName sequence;
+  std::vector<SequenceUse> uses;
+};
+
+std::vector<SequenceColumns> GroupBySequence(const std::vector<SequenceUse>& uses) {
+  std::vector<SequenceColumns> out;
+  for (const auto& use : uses) {
+    if (out.empty() || !(out.back().sequence == use.sequence)) out.push_back({use.sequence, {}});
+    out.back().uses.push_back(use);
+  }
+  return out;
+}
+
+std::string ColumnList(const SequenceColumns& s) {
+  std::string out;
+  for (const auto& u : s.uses) out += (out.empty() ? "" : ", ") + u.table.Display() + "." + u.column;
+  return out;
+}
+
+// Per-residue maxima of every column the sequence feeds, on one cluster.
+void AddColumnMaxima(PgConnection& conn, const SequenceColumns& s, int modulus,
+                     std::vector<std::optional<int64_t>>& maxima) {
+  maxima.resize(static_cast<size_t>(modulus));
+  for (const auto& use : s.uses) {
+    auto m = ColumnMaxByResidue(conn, use.table, use.column, modulus);
+    for (int r = 0; r < modulus; ++r) {
+      if (m[r] && (!maxima[r] || *m[r] > *maxima[r])) maxima[r] = m[r];
+    }
+  }
+}
+
+std::optional<int64_t> Overall(const std::vector<std::optional<int64_t>>& maxima) {
+  std::optional<int64_t> out;
+  for (const auto& m : maxima) {
+    if (m && (!out || *m > *out)) out = m;
+  }
+  return out;
+}
+
+std::string SeqLiteral(PgConnection& conn, const TableName& sequence) {
+  return conn.QuoteLiteral(QualifiedName(conn, sequence));
+}
+
+int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences, bool apply) {
+  int problems = 0;
+  for (const auto& s : sequences) {
+    std::vector<std::optional<int64_t>> a_max;
+    AddColumnMaxima(a, s, 1, a_max);
+    SequenceAction action = PlanSetval(ReadSequence(a, s.sequence), Overall(a_max), ReadSequence(b, s.sequence));
+    std::string name = s.sequence.Display();
+    switch (action.kind) {
+      case SequenceAction::kSetval: {
+        std::string sql = fmt::format("SELECT setval({}, {}, false);", SeqLiteral(b, s.sequence), action.next_value);
+        std::cout << fmt::format("{}  -- {}: {}\n", sql, name, action.reason);
+        if (apply) {
+          b.Exec(sql);
+          std::cout << fmt::format("-- applied on b: {} next value is {}\n", name, action.next_value);
+        }
+        break;
+      }
+      case SequenceAction::kNone:
+        std::cout << fmt::format("-- {}: nothing to do: {}\n", name, action.reason);
+        break;
+      default:
+        std::cout << fmt::format("-- {}: cannot move: {}\n", name, action.reason);
+        ++problems;
+    }
+  }
+  return problems;
+}
+
+int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences) {
+  int problems = 0;
+  for (PgConnection* conn : {&a, &b}) conn->Exec("SET session_replication_role = replica");
+  for (const auto& s : sequences) {
+    SequenceState on_a = ReadSequence(a, s.sequence);
+    SequenceState on_b = ReadSequence(b, s.sequence);
+    std::vector<std::optional<int64_t>> maxima;
+    AddColumnMaxima(a, s, kClusters, maxima);
+    AddColumnMaxima(b, s, kClusters, maxima);
+    std::optional<int64_t> used = on_a.exists ? on_a.HighestUsed() : std::nullopt;
+    if (on_b.exists && on_b.HighestUsed() && (!used || *on_b.HighestUsed() > *used)) used = on_b.HighestUsed();
+    std::cout << fmt::format("{} (feeds {}):\n", s.sequence.Display(), ColumnList(s));
+    for (auto [conn, state, offset] : {std::make_tuple(&a, &on_a, kOffsetA), std::make_tuple(&b, &on_b, kOffsetB)}) {
+      SequenceAction action = PlanInterleave(*state, kClusters, offset, maxima, used);
+      if (action.kind == SequenceAction::kAlter) {
+        std::string sql = fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}",
+                                      QualifiedName(*conn, s.sequence), action.increment, action.next_value);
+        conn->Exec(sql);
+        std::cout << fmt::format("  {}: {}  -- {}\n", conn->label(), sql, action.reason);
+      } else if (action.kind == SequenceAction::kNone) {
+        std::cout << fmt::format("  {}: unchanged: {}\n", conn->label(), action.reason);
+      } else {
+        std::cout << fmt::format("  {}: cannot interleave: {}\n", conn->label(), action.reason);
+        ++problems;
+      }
+    }
+  }
+  for (PgConnection* conn : {&a, &b}) conn->Exec("RESET session_replication_role");
+  return problems;
+}
+
+}  // namespace
+
+int CommandSequences(const SequencesOptions& options) {
+  TaskConfig config = LoadConfig(options.config_path);
+  PgConnection a = PgConnection::Connect(config.a.conninfo, "a");
+  PgConnection b = PgConnection::Connect(config.b.conninfo, "b");
+  TableScope scope(config.sync.tables);
+  std::vector<SequenceColumns> sequences = GroupBySequence(SequencesUsedBy(a, scope.Resolve(a)));
+  if (sequences.empty()) {
+    std::cout << "-- no sequence feeds the synced tables\n";
+    return kExitOk;
+  }
+  int problems = options.interleave ? Interleave(a, b, sequences) : Switchover(a, b, sequences, options.apply);
+  return problems ? kExitFound : kExitOk;
 }
 
 }  // namespace pgduplex

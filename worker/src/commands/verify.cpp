@@ -1,13 +1,205 @@
-// pgduplex verify — NOT IMPLEMENTED YET (placeholder so the CLI links).
+// pgduplex verify [--repair] [--table T] [--max-keys N]: compares every
+// table of the task on A and B (ops/table_compare.h), prints one summary
+// line per table and the differing keys, then the sequences (informational).
+// --repair makes B match A for the differing keys, one transaction per table,
+// under session_replication_role = replica and, when it exists and is free,
+// the forward direction's replication origin (so the reverse worker does not
+// send the repair back to A; if it does, it changes nothing there).
+// Exit 0 when identical (or every difference was repaired), 1 otherwise.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <iostream>
+#include <set>
 
 #include "commands/commands.h"
+#include "ops/message_text.h"
+#include "ops/catalog.h"
+#include "ops/table_compare.h"
 
 namespace pgduplex {
 
-int CommandVerify(const VerifyOptions&) {
-  std::cerr << "pgduplex verify: not implemented yet\n";
-  return kExitFatal;
+namespace {
+
+TableName ParseTableArg(const std::string& text) {
+  size_t dot = text.find('.');
+  if (dot == std::string::npos) return {"public", text};
+  return {text.substr(0, dot), text.substr(dot + 1)};
+}
+
+bool SlotActive(PgConnection& conn, const std::string& slot) {
+  return conn.Scalar("SELECT active FROM pg_replication_slots WHERE slot_name = $1", {slot}) == "t";
+}
+
+std::string Plural(int64_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+
+void PrintKeys(const TableComparison& c, int max_keys) {
+  int shown = 0;
+  size_t total = c.diff.size();
+  auto list = [&](const char* label, const std::vector<KeyTuple>& keys) {
+    for (const auto& key : keys) {
+      if (shown >= max_keys) return;
+      std::cout << fmt::format("    {:<13} {}\n", label, DisplayKey(key));
+      ++shown;
+    }
+  };
+  list("missing on B", c.diff.missing_on_b);
+  list("extra on B", c.diff.extra_on_b);
+  list("changed", c.diff.changed);
+  if (total > static_cast<size_t>(shown)) {
+    std::cout << fmt::format("    ... and {} more (--max-keys {})\n", total - shown, max_keys);
+  }
+}
+
+void PrintComparison(const TableComparison& c, int max_keys) {
+  std::string name = c.table.Display();
+  if (!c.on_a || !c.on_b) {
+    std::cout << fmt::format("{}: DIFFERENT: table missing on {}\n", name, !c.on_a && !c.on_b ? "A and B"
+                                                                           : !c.on_a              ? "A"
+                                                                                                  : "B");
+    return;
+  }
+  std::string counts = fmt::format("A {}, B {}", Plural(c.rows_a, "row"), Plural(c.rows_b, "row"));
+  if (c.Identical()) {
+    std::cout << fmt::format("{}: identical ({}, {})\n", name, Plural(c.rows_a, "row"), Plural(c.chunks, "chunk"));
+    return;
+  }
+  if (!c.content_differs) {
+    std::cout << fmt::format("{}: DIFFERENT columns, same rows on the common columns ({})\n", name, counts);
+  } else if (c.key_source.empty()) {
+    std::cout << fmt::format("{}: DIFFERENT ({}; no key on both sides to narrow down to rows)\n", name, counts);
+  } else {
+    std::cout << fmt::format("{}: DIFFERENT ({}): {} missing on B, {} extra on B, {} changed\n", name, counts,
+                             c.diff.missing_on_b.size(), c.diff.extra_on_b.size(), c.diff.changed.size());
+  }
+  if (!c.columns_only_on_a.empty() || !c.columns_only_on_b.empty()) {
+    std::string only_a, only_b;
+    for (const auto& x : c.columns_only_on_a) only_a += (only_a.empty() ? "" : ", ") + x;
+    for (const auto& x : c.columns_only_on_b) only_b += (only_b.empty() ? "" : ", ") + x;
+    std::cout << fmt::format("    columns only on A: {}; only on B: {}\n", only_a.empty() ? "-" : only_a,
+                             only_b.empty() ? "-" : only_b);
+  }
+  PrintKeys(c, max_keys);
+}
+
+// Takes the forward origin on B so repair writes carry it. Returns what to
+// tell the operator.
+std::string SetUpRepairOrigin(PgConnection& b, const std::string& origin) {
+  if (!b.Scalar("SELECT 1 FROM pg_replication_origin WHERE roname = $1", {origin})) {
+    return fmt::format("no origin {} on B: repair writes are plain writes (a running reverse worker would send "
+                       "them to A, where they change nothing)",
+                       origin);
+  }
+  try {
+    b.ExecParams("SELECT pg_replication_origin_session_setup($1)", {origin});
+    return fmt::format("repair writes on B carry origin {} (not sent back to A)", origin);
+  } catch (const PgError& e) {
+    if (dynamic_cast<const ConnectionError*>(&e)) throw;
+    return fmt::format("origin {} is busy ({}): repair writes are plain writes (the reverse worker sends them to "
+                       "A, where they change nothing)",
+                       origin, OneLine(e.what()));
+  }
+}
+
+void PrintSequences(PgConnection& a, PgConnection& b, const std::vector<TableName>& tables) {
+  std::vector<SequenceUse> uses = SequencesUsedBy(a, tables);
+  std::set<TableName> seen;
+  bool header = false;
+  for (const auto& use : uses) {
+    if (!seen.insert(use.sequence).second) continue;
+    if (!header) {
+      std::cout << "sequences (not replicated; informational, never a difference):\n";
+      header = true;
+    }
+    auto show = [](const SequenceState& s) {
+      if (!s.exists) return std::string("missing");
+      return fmt::format("last_value {}{}", s.last_value, s.is_called ? "" : " (not yet used)");
+    };
+    std::cout << fmt::format("    {}: A {}, B {}\n", use.sequence.Display(), show(ReadSequence(a, use.sequence)),
+                             show(ReadSequence(b, use.sequence)));
+  }
+}
+
+}  // namespace
+
+int CommandVerify(const VerifyOptions& options) {
+  TaskConfig config = LoadConfig(options.config_path);
+  if (options.max_keys_shown < 0) throw ConfigError("--max-keys must be 0 or more");
+  PgConnection a = PgConnection::Connect(config.a.conninfo, "a");
+  PgConnection b = PgConnection::Connect(config.b.conninfo, "b");
+  SetCanonicalTextOutput(a);
+  SetCanonicalTextOutput(b);
+
+  std::vector<TableName> tables;
+  if (!options.tables.empty()) {
+    for (const auto& arg : options.tables) {
+      TableName t = ParseTableArg(arg);
+      if (!RelationExists(a, t) && !RelationExists(b, t)) {
+        std::cerr << fmt::format("pgduplex verify: table {} exists on neither A nor B\n", t.Display());
+        return kExitUsage;
+      }
+      tables.push_back(t);
+    }
+  } else {
+    TableScope scope(config.sync.tables);
+    std::set<TableName> all;
+    for (auto& t : scope.Resolve(a)) all.insert(t);
+    for (auto& t : scope.Resolve(b)) all.insert(t);
+    for (const auto& t : all) {
+      // A partitioned table holds no rows of its own: its partitions (in
+      // scope, or precheck FAILs) are compared one by one instead.
+      char kind = RelationKind(a, t);
+      if ((kind ? kind : RelationKind(b, t)) == 'p') {
+        std::cout << fmt::format("{}: partitioned, compared through its partitions\n", t.Display());
+        continue;
+      }
+      tables.push_back(t);
+    }
+  }
+
+  // While a worker streams, chunks may differ only for a moment: re-read.
+  bool settle = SlotActive(a, config.SlotName(Direction::kForward)) ||
+                SlotActive(b, config.SlotName(Direction::kReverse));
+  if (settle) {
+    std::cout << "a worker of the task is streaming: differing chunks are re-read for a moment before they "
+                 "count\n";
+  }
+  if (options.repair) std::cout << SetUpRepairOrigin(b, config.OriginName(Direction::kForward)) << "\n";
+
+  size_t identical = 0, different = 0, repaired = 0;
+  for (const auto& table : tables) {
+    TableComparer comparer(a, b, table, settle);
+    TableComparison c = comparer.Compare();
+    PrintComparison(c, options.max_keys_shown);
+    if (c.Identical()) {
+      ++identical;
+      continue;
+    }
+    ++different;
+    bool rows_repairable = c.on_a && c.on_b && !c.key_source.empty();
+    bool columns_equal = c.columns_only_on_a.empty() && c.columns_only_on_b.empty();
+    if (options.repair && rows_repairable && !c.diff.empty()) {
+      RepairCounts n = comparer.Repair(c);
+      std::cout << fmt::format("    repaired on B: {} inserted, {} updated, {} deleted\n", n.inserted, n.updated,
+                               n.deleted);
+      if (columns_equal) ++repaired;
+    } else if (options.repair) {
+      std::cout << "    not repaired: "
+                << (!c.on_a || !c.on_b      ? "a missing table needs DDL"
+                    : c.key_source.empty()  ? "no key to address rows by"
+                                            : "column differences need DDL")
+                << "\n";
+    }
+  }
+  std::vector<TableName> on_a;
+  for (const auto& t : tables) {
+    if (RelationExists(a, t)) on_a.push_back(t);
+  }
+  PrintSequences(a, b, on_a);
+  std::cout << fmt::format("summary: {}, {} identical, {} different{}\n", Plural(tables.size(), "table"), identical,
+                           different, options.repair ? fmt::format(", {} repaired", repaired) : "");
+  if (different == 0) return kExitOk;
+  return options.repair && repaired == different ? kExitOk : kExitFound;
 }
 
 }  // namespace pgduplex

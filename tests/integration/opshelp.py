@@ -1,0 +1,48 @@
+"""Helpers shared by the operator-command tests (precheck, verify,
+sequences, drop): run the pgduplex binary, read its table output, give a
+database the extension objects the commands look for."""
+import os
+import re
+import subprocess
+
+from conftest import PGDUPLEX, ROOT
+
+
+def pgduplex(*args, timeout=120):
+    """Runs `pgduplex args...`; returns (exit code, stdout + stderr)."""
+    proc = subprocess.run([PGDUPLEX, *args], capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def check_lines(output):
+    """precheck's table as a list of (check, cluster, result, detail)."""
+    rows = []
+    for line in output.splitlines():
+        m = re.match(r"^(\S.*?)\s{2,}(a|b|a\+b)\s{2,}(PASS|WARN|FAIL)\s+(.*)$", line)
+        if m:
+            rows.append(m.groups())
+    return rows
+
+
+def results(output, check, cluster=None):
+    return [r for r in check_lines(output) if r[0] == check and (cluster is None or r[1] == cluster)]
+
+
+def ensure_worker_status(db):
+    """The installed extension may predate pgduplex.worker_status: create it
+    from the repository's SQL when it is missing."""
+    sql = open(os.path.join(ROOT, "sql", "pgduplex--1.0.sql")).read()
+    ddl = sql[sql.index("CREATE TABLE worker_status"):]
+    ddl = ddl[:ddl.index(");") + 2].replace("CREATE TABLE worker_status", "CREATE TABLE pgduplex.worker_status")
+    for run in (db.sql_a, db.sql_b):
+        if run("SELECT to_regclass('pgduplex.worker_status')")[0][0] is None:
+            run(ddl)
+
+
+def create_slot(cluster, dbname, slot):
+    """A logical slot with the pgduplex plugin when this server lets it be
+    used, else with test_decoding (drop must not care which)."""
+    try:
+        cluster.sql("SELECT pg_create_logical_replication_slot(%s, 'pgduplex')", (slot,), dbname)
+    except Exception:
+        cluster.sql("SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", (slot,), dbname)

@@ -1,0 +1,91 @@
+"""pgduplex sequences on real clusters: print and apply the switchover
+setval, interleave A (odd) and B (even) so default ids never collide."""
+from opshelp import pgduplex
+
+
+def schema(db):
+    db.both("CREATE TABLE orders (id serial PRIMARY KEY, v text)")
+    db.both("CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)")
+    db.sql_a("INSERT INTO orders (v) SELECT 'a' FROM generate_series(1, 100)")
+    db.sql_a("INSERT INTO orders (id, v) VALUES (250, 'by hand')")  # column max beyond the sequence
+    db.sql_a("INSERT INTO items (v) SELECT 'a' FROM generate_series(1, 40)")
+
+
+def nextval(run, seq):
+    return run(f"SELECT nextval('{seq}')")[0][0]
+
+
+def test_sequences_prints_setval_past_a_without_touching_b(dbpair, tmp_path):
+    schema(dbpair)
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("sequences", "--config", str(cfg))
+    assert code == 0, out
+    assert "SELECT setval('public.orders_id_seq', 251, false);" in out
+    assert "SELECT setval('public.items_id_seq', 41, false);" in out
+    assert dbpair.sql_b("SELECT is_called, last_value FROM orders_id_seq") == [(False, 1)]
+
+
+def test_sequences_apply_moves_b_past_a_and_never_back(dbpair, tmp_path):
+    schema(dbpair)
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("sequences", "--config", str(cfg), "--apply")
+    assert code == 0, out
+    assert nextval(dbpair.sql_b, "orders_id_seq") == 251
+    assert nextval(dbpair.sql_b, "items_id_seq") == 41
+    code, out = pgduplex("sequences", "--config", str(cfg), "--apply")
+    assert code == 0, out
+    assert "nothing to do: already past A" in out
+    assert nextval(dbpair.sql_b, "orders_id_seq") == 252
+
+
+def test_sequences_interleave_makes_default_ids_on_both_sides_disjoint(dbpair, tmp_path):
+    schema(dbpair)
+    dbpair.sql_b("INSERT INTO orders (v) SELECT 'b' FROM generate_series(1, 300)")  # B ahead of A
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 0, out
+    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH 301" in out
+    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH 302" in out
+
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 0, out
+    assert "ALTER SEQUENCE" not in out
+    assert out.count("unchanged: already interleaved") == 4, out
+
+    for run, tag in ((dbpair.sql_a, "A"), (dbpair.sql_b, "B")):
+        run(f"INSERT INTO orders (v) SELECT '{tag}' FROM generate_series(1, 20)")
+        run(f"INSERT INTO items (v) SELECT '{tag}' FROM generate_series(1, 20)")
+    for table in ("orders", "items"):
+        a_ids = {r[0] for r in dbpair.sql_a(f"SELECT id FROM {table} WHERE v = 'A'")}
+        b_ids = {r[0] for r in dbpair.sql_b(f"SELECT id FROM {table} WHERE v = 'B'")}
+        assert len(a_ids) == 20 and len(b_ids) == 20
+        assert not a_ids & b_ids
+        assert all(i % 2 == 1 for i in a_ids) and all(i % 2 == 0 for i in b_ids)
+        # and none collides with a row either side had before
+        old = {r[0] for r in dbpair.sql_a(f"SELECT id FROM {table} WHERE v NOT IN ('A', 'B')")} | \
+              {r[0] for r in dbpair.sql_b(f"SELECT id FROM {table} WHERE v NOT IN ('A', 'B')")}
+        assert not (a_ids | b_ids) & old
+
+    # After writes on both sides it still changes nothing.
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 0 and "ALTER SEQUENCE" not in out, out
+
+
+def test_sequences_interleave_is_not_captured_as_ddl(dbpair, tmp_path):
+    dbpair.both("CREATE TABLE t (id serial PRIMARY KEY)")
+    dbpair.sql_a("SELECT pg_create_logical_replication_slot('ops_seq_ddl', 'test_decoding')")
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 0, out
+    changes = dbpair.sql_a("SELECT data FROM pg_logical_slot_get_changes('ops_seq_ddl', NULL, NULL)")
+    assert not [c for c in changes if "pgduplex.ddl" in c[0]], changes
+
+
+def test_sequences_reports_a_sequence_missing_on_b(dbpair, tmp_path):
+    dbpair.sql_a("CREATE TABLE t (id serial PRIMARY KEY)")
+    dbpair.sql_a("INSERT INTO t DEFAULT VALUES")
+    dbpair.sql_b("CREATE TABLE t (id int PRIMARY KEY)")
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("sequences", "--config", str(cfg))
+    assert code == 1, out
+    assert "public.t_id_seq: cannot move: missing on B" in out

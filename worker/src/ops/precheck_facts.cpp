@@ -1,0 +1,199 @@
+#include "ops/precheck_facts.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace pgduplex {
+
+namespace {
+
+std::vector<std::string> SplitList(const std::optional<std::string>& text) {
+  std::vector<std::string> out;
+  if (!text || text->empty()) return out;
+  size_t start = 0;
+  while (true) {
+    size_t sep = text->find('\x01', start);
+    out.push_back(text->substr(start, sep == std::string::npos ? std::string::npos : sep - start));
+    if (sep == std::string::npos) break;
+    start = sep + 1;
+  }
+  return out;
+}
+
+void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& options) {
+  PgResult r = conn.ExecParams(
+      "SELECT current_setting('server_version'), current_setting('wal_level'), "
+      "       current_setting('track_commit_timestamp')::bool, "
+      "       current_setting('max_replication_slots')::int, (SELECT count(*) FROM pg_replication_slots), "
+      "       EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1), "
+      "       current_setting('max_wal_senders')::int, "
+      "       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'walsender'), "
+      "       (SELECT extversion FROM pg_extension WHERE extname = 'pgduplex'), "
+      "       (SELECT default_version FROM pg_available_extensions WHERE name = 'pgduplex'), "
+      "       to_regclass('_timescaledb_catalog.hypertable') IS NOT NULL, "
+      "       current_user, r.rolsuper, r.rolreplication, "
+      "       r.rolsuper OR has_parameter_privilege('session_replication_role', 'SET'), "
+      "       has_function_privilege('pg_replication_origin_session_setup(text)', 'EXECUTE') "
+      "   AND has_function_privilege('pg_replication_origin_xact_setup(pg_lsn, timestamptz)', 'EXECUTE') "
+      "   AND has_function_privilege('pg_replication_origin_create(text)', 'EXECUTE'), "
+      "       has_database_privilege(current_database(), 'CREATE'), "
+      "       current_setting('output_plugin_libraries', true) "
+      "FROM pg_roles r WHERE r.rolname = current_user",
+      {options.slot_name});
+  f.server_version = r.Get(0, 0).substr(0, r.Get(0, 0).find(' '));
+  f.wal_level = r.Get(0, 1);
+  f.track_commit_timestamp = r.Get(0, 2) == "t";
+  f.max_replication_slots = std::stoi(r.Get(0, 3));
+  f.used_replication_slots = std::stoi(r.Get(0, 4));
+  f.task_slot_exists = r.Get(0, 5) == "t";
+  f.max_wal_senders = std::stoi(r.Get(0, 6));
+  f.used_wal_senders = std::stoi(r.Get(0, 7));
+  f.extension_version = r.GetOptional(0, 8);
+  f.extension_available = r.GetOptional(0, 9);
+  f.timescaledb = r.Get(0, 10) == "t";
+  f.role = r.Get(0, 11);
+  f.superuser = r.Get(0, 12) == "t";
+  f.replication_attribute = r.Get(0, 13) == "t";
+  f.can_set_replication_role = r.Get(0, 14) == "t";
+  f.can_use_origins = r.Get(0, 15) == "t";
+  f.can_create_in_database = r.Get(0, 16) == "t";
+  f.output_plugin_libraries = r.GetOptional(0, 17);
+}
+
+void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
+  // One row per ordinary/partitioned table outside the system schemas; the
+  // scope filter runs here in C++ (same rules as the worker's TableScope).
+  PgResult r = conn.Exec(
+      "SELECT n.nspname, c.relname, c.relkind, c.relreplident, "
+      "  EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid "
+      "          AND (i.indisprimary OR (i.indexprs IS NULL AND i.indpred IS NULL AND NOT EXISTS ("
+      "               SELECT 1 FROM unnest(i.indkey::int2[]) k(attnum) "
+      "               LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+      "               WHERE k.attnum <= 0 OR NOT a.attnotnull)))), "
+      "  has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'), "
+      "  (SELECT string_agg(ic.relname, chr(1) ORDER BY ic.relname) FROM pg_index i "
+      "     JOIN pg_class ic ON ic.oid = i.indexrelid "
+      "     WHERE i.indrelid = c.oid AND i.indisunique AND i.indexprs IS NOT NULL), "
+      "  (SELECT string_agg(format('%s -> %s', i.inhparent::regclass, i.inhrelid::regclass), chr(1)) "
+      "     FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_class ch ON ch.oid = i.inhrelid "
+      "     WHERE p.relkind <> 'p' AND (i.inhparent = c.oid OR i.inhrelid = c.oid) "
+      "       AND p.relnamespace <> ch.relnamespace), "
+      "  (SELECT string_agg(format('%s.%s', pn.nspname, pc.relname), chr(1) ORDER BY pn.nspname, pc.relname) "
+      "     FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhrelid "
+      "     JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+      "     WHERE i.inhparent = c.oid AND c.relkind = 'p') "
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' "
+      "  AND n.nspname NOT IN ('information_schema', 'pgduplex') "
+      "ORDER BY 1, 2");
+  std::set<std::pair<std::string, std::string>> hypertables;
+  if (f.timescaledb) {
+    PgResult h = conn.Exec("SELECT schema_name::text, table_name::text FROM _timescaledb_catalog.hypertable");
+    for (int i = 0; i < h.rows(); ++i) hypertables.insert({h.Get(i, 0), h.Get(i, 1)});
+  }
+  for (int i = 0; i < r.rows(); ++i) {
+    TableFacts t;
+    t.name = {r.Get(i, 0), r.Get(i, 1)};
+    if (!scope.Matches(t.name.schema, t.name.name)) continue;
+    t.relkind = r.Get(i, 2)[0];
+    t.replica_identity = r.Get(i, 3)[0];
+    t.has_key = r.Get(i, 4) == "t";
+    t.writable = r.Get(i, 5) == "t";
+    t.expression_unique_indexes = SplitList(r.GetOptional(i, 6));
+    t.cross_schema_inheritance = SplitList(r.GetOptional(i, 7));
+    t.partitions = SplitList(r.GetOptional(i, 8));
+    t.hypertable = hypertables.count({t.name.schema, t.name.name}) > 0;
+    f.tables.push_back(std::move(t));
+  }
+}
+
+}  // namespace
+
+ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options) {
+  ClusterFacts f;
+  f.label = conn.label();
+  f.connected = true;
+  ReadSettings(conn, f, options);
+
+  if (options.fix_extension && !f.extension_version && f.extension_available) {
+    conn.Exec("CREATE EXTENSION IF NOT EXISTS pgduplex");
+    f.extension_version = f.extension_available;
+    f.fixed.push_back("CREATE EXTENSION pgduplex");
+  }
+
+  ReadTables(conn, scope, f);
+
+  if (options.fix_replica_identity) {
+    // Under replica the DDL capture trigger stays quiet: the fix is made on
+    // both clusters directly and must not travel as DDL. Without the right
+    // to set it, the ALTERs still work (and a running worker skips them).
+    bool replica = true;
+    try {
+      conn.Exec("SET session_replication_role = replica");
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const PgError&) {
+      replica = false;
+    }
+    for (auto& t : f.tables) {
+      if (t.relkind != 'r' || t.replica_identity == 'f') continue;
+      conn.Exec(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", QualifiedName(conn, t.name)));
+      t.replica_identity = 'f';
+      f.fixed.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", t.name.Display()));
+    }
+    if (replica) conn.Exec("RESET session_replication_role");
+  }
+
+  for (auto& t : f.tables) {
+    if (std::find(options.probe_rows.begin(), options.probe_rows.end(), t.name) == options.probe_rows.end()) {
+      continue;
+    }
+    // Without SELECT the privileges check already FAILs for this table.
+    if (conn.Scalar("SELECT has_table_privilege(to_regclass($1), 'SELECT')", {QualifiedName(conn, t.name)}) != "t") {
+      continue;
+    }
+    t.has_rows = conn.Scalar(fmt::format("SELECT EXISTS (SELECT 1 FROM {})", QualifiedName(conn, t.name))) == "t";
+  }
+
+  for (const auto& schema : options.probe_schemas) {
+    auto granted = conn.ExecParams(
+        "SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = $1", {schema});
+    if (granted.rows() > 0) f.schema_create[schema] = granted.Get(0, 0) == "t";
+  }
+  return f;
+}
+
+std::vector<SequenceFacts> GatherSequenceFacts(PgConnection& a, PgConnection* b,
+                                               const std::vector<TableName>& tables) {
+  std::vector<SequenceFacts> out;
+  for (const auto& use : SequencesUsedBy(a, tables)) {
+    std::string column = use.table.Display() + "." + use.column;
+    if (!out.empty() && out.back().sequence == use.sequence) {
+      out.back().columns.push_back(column);
+      out.back().identity = out.back().identity || use.identity;
+      continue;
+    }
+    SequenceFacts s;
+    s.sequence = use.sequence;
+    s.columns.push_back(column);
+    s.identity = use.identity;
+    // A sequence this role may not read counts as not interleaved (WARN).
+    auto read = [&](PgConnection& conn) {
+      try {
+        return ReadSequence(conn, use.sequence);
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError&) {
+        return SequenceState{};
+      }
+    };
+    s.on_a = read(a);
+    if (b) s.on_b = read(*b);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace pgduplex

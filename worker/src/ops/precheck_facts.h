@@ -1,0 +1,86 @@
+// PrecheckFacts: everything `pgduplex precheck` needs to know about one
+// cluster, read with plain SQL (GatherClusterFacts) so that the rules that
+// judge them (precheck_rules.h) are pure and testable.
+//
+// Contract: GatherClusterFacts reads one connected cluster (the caller
+// records an unreachable one as connected = false). Table facts
+// cover the tables the task's patterns select on that cluster. With
+// `fix_replica_identity`, tables that are not REPLICA IDENTITY FULL are
+// altered first and listed in `fixed`; the facts then show the new state.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "ops/catalog.h"
+#include "table_scope.h"
+
+namespace pgduplex {
+
+struct TableFacts {
+  TableName name;
+  char relkind = 'r';           // 'r' table, 'p' partitioned table
+  char replica_identity = 'd';  // pg_class.relreplident: d n f i
+  bool has_key = false;         // primary key or unique index on NOT NULL columns
+  bool has_rows = false;        // filled only when asked (target side)
+  bool writable = true;         // SELECT, INSERT, UPDATE, DELETE, TRUNCATE granted
+  std::vector<std::string> expression_unique_indexes;
+  std::vector<std::string> cross_schema_inheritance;  // "parent -> child" links leaving the schema
+  std::vector<std::string> partitions;                // direct partitions, schema.name
+  bool hypertable = false;
+};
+
+struct SequenceFacts {
+  TableName sequence;
+  std::vector<std::string> columns;  // schema.table.column fed by it
+  bool identity = false;
+  SequenceState on_a;
+  SequenceState on_b;
+};
+
+struct ClusterFacts {
+  std::string label;  // "a" or "b"
+  bool connected = false;
+  std::string connect_error;
+  std::string server_version;
+  std::string wal_level;
+  // Debian's PostgreSQL 15.20 update only loads the output plugins listed
+  // here; nullopt on servers without the setting (any plugin loads).
+  std::optional<std::string> output_plugin_libraries;
+  bool track_commit_timestamp = false;
+  int max_replication_slots = 0;
+  int used_replication_slots = 0;
+  bool task_slot_exists = false;  // the slot this cluster serves as a source
+  int max_wal_senders = 0;
+  int used_wal_senders = 0;
+  std::optional<std::string> extension_version;    // installed in this database
+  std::optional<std::string> extension_available;  // default_version on disk
+  bool timescaledb = false;
+  std::string role;
+  bool superuser = false;
+  bool replication_attribute = false;
+  bool can_set_replication_role = false;
+  bool can_use_origins = false;
+  bool can_create_in_database = false;
+  std::map<std::string, bool> schema_create;  // schema -> CREATE granted (only schemas that exist)
+  std::vector<TableFacts> tables;             // in scope on this cluster
+  std::vector<std::string> fixed;             // what --fix changed
+};
+
+struct GatherOptions {
+  std::string slot_name;                // slot whose source is this cluster
+  bool fix_replica_identity = false;
+  bool fix_extension = false;           // CREATE EXTENSION pgduplex when missing but available
+  std::vector<TableName> probe_rows;    // tables whose has_rows to fill (target of the copy)
+  std::vector<std::string> probe_schemas;  // schemas whose CREATE privilege to read
+};
+
+ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options);
+// Sequences feeding the scope tables of A, with their state on A and on B.
+std::vector<SequenceFacts> GatherSequenceFacts(PgConnection& a, PgConnection* b,
+                                               const std::vector<TableName>& tables);
+
+}  // namespace pgduplex

@@ -1,0 +1,31 @@
+// The rules of `pgduplex precheck`: facts in (precheck_facts.h), one
+// CheckResult per check and cluster out, in a fixed order. Pure: no SQL, so
+// each rule is unit-tested on hand-made facts.
+//
+// Checks, in order (cluster a, b, or a+b for those that compare both):
+//   connection, wal_level, replication slots, wal senders, extension,
+//   extension version, privileges, table patterns, primary keys,
+//   expression unique indexes, inheritance, timescaledb, partitions,
+//   sequences, replica identity, track_commit_timestamp, target tables.
+// A check that needs an unreachable cluster is left out (its connection
+// line already FAILs).
+#pragma once
+
+#include <vector>
+
+#include "config.h"
+#include "ops/check_table.h"
+#include "ops/precheck_facts.h"
+
+namespace pgduplex {
+
+struct PrecheckInput {
+  const TaskConfig* config = nullptr;
+  ClusterFacts a;
+  ClusterFacts b;
+  std::vector<SequenceFacts> sequences;
+};
+
+std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input);
+
+}  // namespace pgduplex
