@@ -268,33 +268,45 @@ TEST_CASE("search_path_parsing") {
 
 // ---- DML after DDL in one transaction -----------------------------------------
 
+namespace {
+MixedTransactionGuard::Held HeldFor(const v1::Record& record) {
+  MixedTransactionGuard::Held held;
+  held.record = &record;
+  held.decision = Decide(record.ddl());
+  return held;
+}
+}  // namespace
+
 TEST_CASE("held_ddl_is_applied_at_commit_when_no_rows_follow") {
   MixedTransactionGuard guard;
   guard.Begin();
-  auto ddl = Make("CREATE TABLE", "CREATE TABLE t (id int)");
-  CHECK_FALSE(guard.Hold(ddl, Decide(ddl)).has_value());
+  v1::Record record;
+  *record.mutable_ddl() = Make("CREATE TABLE", "CREATE TABLE t (id int)");
+  CHECK_FALSE(guard.Hold(HeldFor(record)).has_value());
   CHECK(guard.holding());
   auto apply = guard.TakeForApply();
   REQUIRE(apply.size() == 1);
   CHECK(apply[0].decision.apply);
+  CHECK(apply[0].record == &record);
   CHECK_FALSE(guard.holding());
 }
 
 TEST_CASE("rows_after_ddl_drop_the_held_ddl_with_a_reason") {
   MixedTransactionGuard guard;
   guard.Begin();
-  auto ddl = Make("CREATE TABLE", "CREATE TABLE t (id int)");
-  guard.Hold(ddl, Decide(ddl));
+  v1::Record record;
+  *record.mutable_ddl() = Make("CREATE TABLE", "CREATE TABLE t (id int)");
+  guard.Hold(HeldFor(record));
   auto dropped = guard.OnRowChange();
   REQUIRE(dropped.size() == 1);
   CHECK_FALSE(dropped[0].decision.apply);
   CHECK_THAT(dropped[0].decision.reason, Catch::StartsWith("DDL in a transaction that also changed rows"));
   CHECK(guard.TakeForApply().empty());
   // A later DDL in the same transaction is refused at once.
-  auto later = guard.Hold(ddl, Decide(ddl));
+  auto later = guard.Hold(HeldFor(record));
   REQUIRE(later.has_value());
   CHECK_FALSE(later->decision.apply);
   // The next transaction starts clean.
   guard.Begin();
-  CHECK_FALSE(guard.Hold(ddl, Decide(ddl)).has_value());
+  CHECK_FALSE(guard.Hold(HeldFor(record)).has_value());
 }

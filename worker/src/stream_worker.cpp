@@ -8,6 +8,7 @@
 
 #include "commands/commands.h"
 #include "conninfo.h"
+#include "initial_sync/initial_sync.h"
 #include "stream/record_decoder.h"
 #include "table_scope.h"
 
@@ -56,6 +57,13 @@ int StreamWorker::Run() {
       Session();
       Shutdown();
       return kExitOk;
+    } catch (const initial_sync::InitialSyncError& e) {
+      // A problem the operator must fix (conflicting tables, partitions
+      // outside the scope, ...): retrying cannot help.
+      spdlog::error("{}", e.what());
+      DropSession();
+      metrics_.SetState(WorkerState::kFailed);
+      return kExitFatal;
     } catch (const ConflictStop& stop) {
       spdlog::error("{}", stop.what());
       ReportFailure("failed", stop.what());
@@ -143,6 +151,7 @@ void StreamWorker::Session() {
   options.batch_max_changes = config_.sync.batch_max_changes;
   options.max_rows_per_sec = config_.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
+  options.tables = config_.sync.tables;
 
   applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),
                                        options, metrics_);
@@ -150,6 +159,7 @@ void StreamWorker::Session() {
       ReplicationStream::Connect(config_.Source(direction_).conninfo, source_label));
   stream_->IdentifySystem();
   std::string encoding = stream_->ServerEncoding();
+  MaybeInitialSync();
   Lsn start = applier_->Setup(encoding);
   session_start_committed_ = applier_->committed_lsn();
   if (!stream_->SlotExists(slot_)) {
@@ -194,6 +204,28 @@ void StreamWorker::Session() {
     }
     Periodic();
   }
+}
+
+// Forward only, with sync.initial != none, when the slot does not exist
+// yet or a copy was cut off: create the slot exporting its snapshot, copy
+// the data under it (this connection stays idle meanwhile), and leave the
+// forward origin at the slot's consistent point, where Setup() and
+// START_REPLICATION then pick up. See initial_sync/initial_sync.h.
+void StreamWorker::MaybeInitialSync() {
+  using initial_sync::InitialSync;
+  if (direction_ != Direction::kForward || config_.sync.initial == pgduplex::InitialSync::kNone) return;
+  if (stream_->SlotExists(slot_) && !InitialSync::Unfinished(config_)) return;
+  metrics_.SetState(WorkerState::kCopying);
+  InitialSync::Prepare(config_);
+  CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kExport);
+  spdlog::info("created replication slot {} on cluster a at {}, exported snapshot {}; initial copy ({}) starts",
+               slot_, LsnToString(created.consistent_point), created.snapshot_name,
+               pgduplex::ToString(config_.sync.initial));
+  initial_sync::Options options;
+  options.metrics = &metrics_;
+  options.terminal = isatty(STDERR_FILENO);
+  options.stop = &stop_requested_;
+  InitialSync(config_, created.snapshot_name, LsnToString(created.consistent_point), options).Run();
 }
 
 void StreamWorker::Dispatch(const ServerMessage& message) {

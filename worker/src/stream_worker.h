@@ -55,6 +55,7 @@ class StreamWorker {
   using Clock = std::chrono::steady_clock;
 
   void Session();
+  void MaybeInitialSync();
   void Dispatch(const ServerMessage& message);
   void Idle();
   void Periodic();

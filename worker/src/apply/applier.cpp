@@ -47,7 +47,10 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       pipeline_(*conn_),
       replayer_(*conn_, resolver_, conflict_log_),
       throttle_(options_.max_rows_per_sec, options_.max_bytes_per_sec),
-      arena_(ArenaSettings()) {
+      arena_(ArenaSettings()),
+      ddl_policy_(TableScope(options_.tables), [this](const std::string& table, const std::vector<std::string>& path) {
+        return ResolveTableSchema(table, path);
+      }) {
   status_.task = options_.task;
   status_.direction = ToString(options_.direction);
 }
@@ -111,6 +114,7 @@ Lsn Applier::RefreshDurable() {
 
 void Applier::OnBegin(const v1::Begin& begin) {
   in_txn_ = true;
+  ddl_guard_.Begin();
   skipping_ = begin.final_lsn() < skip_before_;
   if (skipping_) return;
   SourceTxn txn;
@@ -145,6 +149,11 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
     throw ApplyError(fmt::format("{} record at LSN {} outside a transaction", RecordKindName(record),
                                  LsnToString(lsn)));
   }
+  if (record.has_ddl()) {
+    OnDdl(record, lsn, bytes);
+    return;
+  }
+  DropHeldDdl();
   TargetRelation* relation = nullptr;
   switch (record.kind_case()) {
     case v1::Record::kInsert: relation = Relation(record.insert().relation_oid()); break;
@@ -154,18 +163,80 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
       for (uint32_t oid : record.truncate().relation_oids()) Relation(oid);
       truncate_sql_.push_back(TruncateSql(record.truncate()));
       break;
-    case v1::Record::kDdl: {
-      DdlDecision decision = DecideDdl(record.ddl(), options_.direction);
-      if (!decision.apply) {
-        spdlog::warn("DDL at LSN {} not applied ({}): {}", LsnToString(lsn), decision.reason,
-                     record.ddl().statement().substr(0, 200));
-        return;
-      }
-      break;
-    }
     default:
       throw std::logic_error("Applier::OnChange: not a change record");
   }
+  Enqueue(record, relation, lsn, bytes);
+}
+
+void Applier::OnDdl(const v1::Record& record, Lsn lsn, size_t bytes) {
+  auto refused = [&](const DdlDecision& decision) {
+    if (decision.quiet) {
+      spdlog::debug("{}", DdlPolicy::WarningLine(record.ddl(), decision));
+    } else {
+      spdlog::warn("{} (LSN {})", DdlPolicy::WarningLine(record.ddl(), decision), LsnToString(lsn));
+    }
+  };
+  if (options_.direction != Direction::kForward) {
+    DdlDecision decision;
+    decision.reason = "DDL is only carried in the forward direction";
+    refused(decision);
+    return;
+  }
+  DdlDecision decision = ddl_policy_.Decide(record.ddl());
+  if (!decision.apply) {
+    refused(decision);
+    return;
+  }
+  // The statement run on the target may be a rewrite of the source's (e.g.
+  // without CONCURRENTLY). The record lives on our arena until its batch
+  // commits, and replays (conflict recovery) read it again, so the rewrite
+  // goes into the record itself.
+  if (decision.statement != record.ddl().statement()) {
+    const_cast<v1::Record&>(record).mutable_ddl()->set_statement(decision.statement);
+  }
+  MixedTransactionGuard::Held held;
+  held.record = &record;
+  held.decision = std::move(decision);
+  held.lsn = lsn;
+  held.bytes = bytes;
+  if (auto refused_now = ddl_guard_.Hold(std::move(held))) refused(refused_now->decision);
+}
+
+void Applier::DropHeldDdl() {
+  for (const auto& held : ddl_guard_.OnRowChange()) {
+    spdlog::warn("{} (LSN {})", DdlPolicy::WarningLine(held.record->ddl(), held.decision), LsnToString(held.lsn));
+  }
+}
+
+void Applier::ApplyHeldDdl() {
+  for (const auto& held : ddl_guard_.TakeForApply()) Enqueue(*held.record, nullptr, held.lsn, held.bytes);
+}
+
+std::optional<std::string> Applier::ResolveTableSchema(const std::string& table,
+                                                       const std::vector<std::string>& path) {
+  // Catalog lookups need a quiet connection: settle the pipeline first.
+  if (open_) {
+    if (Verify() == Step::kSurprise) Recover();
+    pipeline_.Exit();
+  }
+  std::string array = "{";
+  for (size_t i = 0; i < path.size(); ++i) {
+    std::string quoted = "\"";
+    for (char c : path[i]) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    array += (i ? "," : "") + quoted + "\"";
+  }
+  array += "}";
+  std::optional<std::string> schema = conn_->Scalar(
+      "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relname = $1 AND n.nspname = ANY($2::text[]) "
+      "ORDER BY array_position($2::text[], n.nspname::text) LIMIT 1",
+      {table, array});
+  if (open_) pipeline_.Enter();
+  return schema;
+}
+
+void Applier::Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes) {
   throttle_.Admit(1, bytes);
   if (!open_) Open();
   uint64_t index = End();
@@ -186,6 +257,7 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
 }
 
 void Applier::OnCommit(const v1::Commit& commit) {
+  if (!skipping_) ApplyHeldDdl();
   in_txn_ = false;
   if (skipping_) {
     skipping_ = false;

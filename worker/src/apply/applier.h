@@ -50,6 +50,7 @@
 #include "apply/relation_map.h"
 #include "apply/worker_status_row.h"
 #include "config.h"
+#include "ddl/ddl_policy.h"
 #include "pg_connection.h"
 #include "pgduplex.pb.h"
 #include "stream/lsn.h"
@@ -68,6 +69,7 @@ struct ApplierOptions {
   int batch_max_changes = 10000;
   double max_rows_per_sec = 0;
   double max_bytes_per_sec = 0;
+  std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
 };
 
 class Applier {
@@ -146,6 +148,14 @@ class Applier {
   void NewSegment(uint64_t start);
   void SendControl(const char* sql);
   void ExecDdl(const v1::Ddl& ddl);
+  // Forward DDL (DdlPolicy): accepted statements are held until the next
+  // record of their transaction; a row change drops them (DDL sharing a
+  // transaction with DML is not carried), Commit applies them.
+  void OnDdl(const v1::Record& record, Lsn lsn, size_t bytes);
+  void DropHeldDdl();
+  void ApplyHeldDdl();
+  void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
+  std::optional<std::string> ResolveTableSchema(const std::string& table, const std::vector<std::string>& path);
   std::string TruncateSql(const v1::Truncate& truncate);
   void MaybeSegment();
   void ResetBatch();
@@ -163,6 +173,8 @@ class Applier {
   ChangeReplayer replayer_;
   Throttle throttle_;
   google::protobuf::Arena arena_;
+  DdlPolicy ddl_policy_;
+  MixedTransactionGuard ddl_guard_;
 
   // Batch state.
   std::vector<Change> changes_;

@@ -6,14 +6,6 @@ extern "C" const char* pg_encoding_to_char(int encoding);
 
 namespace pgduplex {
 
-DdlDecision DecideDdl(const v1::Ddl& ddl, Direction direction) {
-  if (direction != Direction::kForward) return {false, "DDL is only applied in the forward direction"};
-  if (ddl.in_function()) return {false, "it ran inside a function or procedure"};
-  if (ddl.has_dml()) return {false, "its transaction also changed rows"};
-  if (ddl.statement().empty()) return {false, "the statement text is empty"};
-  return {true, ""};
-}
-
 void ExecuteDdl(PgConnection& target, const v1::Ddl& ddl, const std::string& session_search_path) {
   if (!ddl.search_path().empty()) {
     target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {ddl.search_path()});

@@ -346,14 +346,14 @@ void MixedTransactionGuard::Begin() {
   seen_rows_ = false;
 }
 
-std::optional<MixedTransactionGuard::Held> MixedTransactionGuard::Hold(const v1::Ddl& ddl, DdlDecision decision) {
+std::optional<MixedTransactionGuard::Held> MixedTransactionGuard::Hold(Held held) {
   if (seen_rows_) {
-    decision.apply = false;
-    decision.statement.clear();
-    decision.reason = "DDL in a transaction that also changed rows is not carried";
-    return Held{ddl, std::move(decision)};
+    held.decision.apply = false;
+    held.decision.statement.clear();
+    held.decision.reason = "DDL in a transaction that also changed rows is not carried";
+    return held;
   }
-  held_.push_back(Held{ddl, std::move(decision)});
+  held_.push_back(std::move(held));
   return std::nullopt;
 }
 

@@ -34,6 +34,7 @@
 // Contract: Decide is pure given the resolver; it never throws.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -95,15 +96,18 @@ std::vector<std::string> ParseSearchPath(const std::string& setting);
 // change could be applied, or not at all.
 class MixedTransactionGuard {
  public:
+  // A DDL record accepted by the policy, waiting for what follows it.
   struct Held {
-    v1::Ddl ddl;
+    const v1::Record* record = nullptr;  // stays owned by the caller
     DdlDecision decision;
+    uint64_t lsn = 0;
+    size_t bytes = 0;
   };
 
   void Begin();
   // Holds a DDL the policy accepted. If this transaction already changed
   // rows (has_dml should have said so), refuses it at once and returns it.
-  std::optional<Held> Hold(const v1::Ddl& ddl, DdlDecision decision);
+  std::optional<Held> Hold(Held held);
   // A row change arrived: the held DDL must be dropped; returns them (with
   // their reason filled in) for the warnings.
   std::vector<Held> OnRowChange();

@@ -394,10 +394,25 @@ void InitialSync::Run() {
       stop.store(true);
     }
   };
+  std::atomic<int> running{workers};
   std::vector<std::thread> threads;
-  for (int n = 1; n <= workers; ++n) threads.emplace_back(copy_worker, n);
+  for (int n = 1; n <= workers; ++n) {
+    threads.emplace_back([&, n] {
+      copy_worker(n);
+      running.fetch_sub(1);
+    });
+  }
+  bool stopped_by_request = false;
+  while (running.load() > 0) {
+    if (options_.stop && options_.stop->load() && !stop.load()) {
+      stopped_by_request = true;
+      stop.store(true);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   for (auto& t : threads) t.join();
   progress.Finish();
+  if (stopped_by_request) throw PgError("initial copy stopped on request; the next run starts it over", "57014");
   if (first_error) std::rethrow_exception(first_error);
 
   // 5. Post-data.

@@ -37,6 +37,7 @@
 // stays 'copying' and the next run starts it over (Prepare()).
 #pragma once
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -56,6 +57,9 @@ class InitialSyncError : public std::runtime_error {
 struct Options {
   WorkerMetrics* metrics = nullptr;  // state set to kCopying while running
   bool terminal = false;             // progress as a redrawn block (stderr is a tty)
+  // Polled while copying: when set, the copy stops (and the next run
+  // starts it over).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class InitialSync {
