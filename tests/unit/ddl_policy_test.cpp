@@ -141,12 +141,25 @@ TEST_CASE("cascade_inside_a_literal_or_quoted_name_is_not_drop_behaviour") {
 }
 
 TEST_CASE("ddl_inside_functions_is_not_carried") {
-  auto ddl = Make("CREATE TABLE", "DO $$ BEGIN CREATE TABLE t (id int); END $$");
-  ddl.set_statement("CREATE TABLE t (id int)");
+  // The statement text is the top-level call, not the command.
+  for (const char* call : {"DO $$ BEGIN CREATE TABLE t (id int); END $$", "SELECT make_tables()", "CALL p()",
+                           "CREATE TABLE t (id int)"}) {
+    INFO(call);
+    auto ddl = Make("CREATE TABLE", call);
+    ddl.set_in_function(true);
+    auto d = Decide(ddl);
+    CHECK_FALSE(d.apply);
+    CHECK_FALSE(d.quiet);
+    CHECK(d.reason == "DDL run inside a function, procedure or DO block is not carried");
+  }
+}
+
+TEST_CASE("temporary_tables_made_by_functions_are_skipped_quietly") {
+  auto ddl = Make("CREATE TABLE", "SELECT report()", "pg_temp");
   ddl.set_in_function(true);
   auto d = Decide(ddl);
   CHECK_FALSE(d.apply);
-  CHECK(d.reason == "DDL run inside a function, procedure or DO block is not carried");
+  CHECK(d.quiet);
 }
 
 TEST_CASE("ddl_after_dml_in_one_transaction_is_not_carried") {

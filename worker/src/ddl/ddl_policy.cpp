@@ -160,6 +160,12 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
     return refuse(fmt::format("{} is not carried (carried: CREATE TABLE, DROP TABLE, ALTER TABLE, CREATE INDEX)",
                               tag.empty() ? std::string("an unknown command") : tag));
   }
+  // The statement text of DDL run by a function is the call (DO, SELECT f(),
+  // CALL p()), not the command: decide before reading it.
+  if (ddl.in_function()) {
+    if (IsTempSchema(ddl.schema())) return refuse("temporary tables are not synchronized", /*quiet=*/true);
+    return refuse("DDL run inside a function, procedure or DO block is not carried");
+  }
   std::vector<SqlStatement> statements = SplitStatements(ddl.statement());
   if (statements.size() != 1) {
     return refuse("several statements were sent in one query string, so this one cannot be isolated; "
@@ -296,7 +302,6 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
   for (const auto& table : d.tables) temporary = temporary || IsTempSchema(table.schema);
   if (temporary) return refuse("temporary tables are not synchronized", /*quiet=*/true);
 
-  if (ddl.in_function()) return refuse("DDL run inside a function, procedure or DO block is not carried");
   if (ddl.has_dml()) return refuse("DDL in a transaction that also changed rows is not carried");
   if (HasDropBehaviour(t)) return refuse("statements with CASCADE or RESTRICT are not carried");
   if (!unsupported_action.empty()) {
