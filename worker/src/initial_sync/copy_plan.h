@@ -34,6 +34,7 @@ struct SourceTable {
   int64_t relation_bytes = 0;        // pg_relation_size
   int64_t relation_pages = 0;        // relation_bytes / block size
   std::vector<std::string> columns;  // copied columns (not dropped, not generated), in order
+  bool builtin_types_only = false;   // every copied column has a built-in type (binary COPY safe)
   std::string int_key;               // single-column int2/int4/int8 primary key, or empty
   std::optional<int64_t> key_min;    // of int_key, under the snapshot
   std::optional<int64_t> key_max;

@@ -92,13 +92,16 @@ void LoadColumnsAndKeys(PgConnection& source, std::vector<PlannedTable>& tables)
     oids.push_back(t.source.oid);
     by_oid[t.source.oid] = &t;
   }
+  for (auto& t : tables) t.source.builtin_types_only = true;
   PgResult cols = source.ExecParams(
-      "SELECT a.attrelid, a.attname FROM pg_catalog.pg_attribute a "
+      "SELECT a.attrelid, a.attname, a.atttypid < 16384 FROM pg_catalog.pg_attribute a "
       "WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
       "ORDER BY a.attrelid, a.attnum",
       {OidArray(oids)});
   for (int i = 0; i < cols.rows(); ++i) {
-    by_oid[static_cast<uint32_t>(std::stoul(cols.Get(i, 0)))]->source.columns.push_back(cols.Get(i, 1));
+    SourceTable& t = by_oid[static_cast<uint32_t>(std::stoul(cols.Get(i, 0)))]->source;
+    t.columns.push_back(cols.Get(i, 1));
+    t.builtin_types_only = t.builtin_types_only && cols.Get(i, 2) == "t";
   }
   PgResult keys = source.ExecParams(
       "SELECT con.conrelid, a.attname FROM pg_catalog.pg_constraint con "
@@ -375,6 +378,7 @@ void InitialSync::Run() {
         job.columns = t.source.columns;
         job.where = task.where;
         job.skip_existing_keys = t.had_rows;
+        job.binary = t.create && t.source.builtin_types_only;
         if (t.had_rows) job.after_copy_sql = state.RecordXactSql(t.source.name);
         CopyProgress::Table& slot = progress.table(t.progress);
         progress.PartStarted(t.progress);

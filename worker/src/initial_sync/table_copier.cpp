@@ -58,12 +58,15 @@ void SharedThrottle::Admit(uint64_t rows, uint64_t bytes) {
 
 std::string SourceCopySql(const CopyJob& job) {
   std::string table = QuoteQualified(job.source.schema, job.source.name);
-  if (job.where.empty()) return fmt::format("COPY {} ({}) TO STDOUT", table, ColumnList(job.columns));
-  return fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT", ColumnList(job.columns), table, job.where);
+  const char* format = job.binary ? " (FORMAT binary)" : "";
+  if (job.where.empty()) return fmt::format("COPY {} ({}) TO STDOUT{}", table, ColumnList(job.columns), format);
+  return fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT{}", ColumnList(job.columns), table,
+                     job.where, format);
 }
 
 std::string TargetCopySql(const CopyJob& job, const std::string& into) {
-  return fmt::format("COPY {} ({}) FROM STDIN", into, ColumnList(job.columns));
+  return fmt::format("COPY {} ({}) FROM STDIN{}", into, ColumnList(job.columns),
+                     job.binary ? " (FORMAT binary)" : "");
 }
 
 CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& job, CopyCounters counters,
@@ -139,6 +142,11 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
   Finish(source, what);
   if (PQputCopyEnd(target.get(), nullptr) != 1) target.ThrowError(nullptr, what);
   Finish(target, what);
+  if (job.binary && result.rows >= 2) {
+    // Binary COPY sends its header and trailer as messages of their own.
+    result.rows -= 2;
+    if (counters.rows) counters.rows->fetch_sub(2, std::memory_order_relaxed);
+  }
 
   if (job.skip_existing_keys) {
     PgResult inserted = target.Exec(fmt::format(

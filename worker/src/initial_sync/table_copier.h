@@ -43,6 +43,10 @@ struct CopyJob {
   std::vector<std::string> columns;
   std::string where;               // empty = whole table
   bool skip_existing_keys = false;
+  // COPY in binary: no text conversions on either side. Only when both
+  // definitions are the same and every type is built-in (binary arrays and
+  // records carry type OIDs, which differ between clusters for user types).
+  bool binary = false;
   std::string after_copy_sql;      // run in the target transaction before COMMIT
 };
 
