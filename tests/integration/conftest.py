@@ -34,6 +34,19 @@ AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 _db_counter = itertools.count(1)
 
 
+def _server_knows(setting):
+    """Some PostgreSQL builds have settings others lack (Debian's
+    output_plugin_libraries); a server must never see one it does not know."""
+    out = subprocess.run(AS_POSTGRES + [f"{PGBIN}/postgres", "--describe-config"],
+                         capture_output=True, text=True).stdout
+    return any(line.split("\t", 1)[0] == setting for line in out.splitlines())
+
+
+# Builds that only let listed libraries be output plugins must list ours.
+PLUGIN_CONF = ("output_plugin_libraries = 'pgoutput, test_decoding, pgduplex'\n"
+               if _server_knows("output_plugin_libraries") else "")
+
+
 def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
     """Polls predicate() until it returns a truthy value; raises on timeout."""
     deadline = time.monotonic() + timeout
@@ -88,7 +101,7 @@ fsync = off
 synchronous_commit = on
 shared_buffers = 64MB
 log_min_messages = warning
-{extra_conf}
+{PLUGIN_CONF}{extra_conf}
 """)
         self.start()
 
