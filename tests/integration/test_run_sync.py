@@ -8,8 +8,20 @@ import psycopg2
 from conftest import wait_until
 
 
-def run(worker_factory, config, direction):
-    return worker_factory("run", "--config", str(config), "--direction", direction, name=direction)
+def run(worker_factory, config, direction, db=None, task="t"):
+    """Starts `pgduplex run`; with db, waits until its slot streams (changes
+    made before the slot exists are the initial sync's business)."""
+    w = worker_factory("run", "--config", str(config), "--direction", direction, name=direction)
+    if db is not None:
+        source = db.a if direction == "forward" else db.b
+        slot = f"pgduplex_{task}_{direction}"
+
+        def streaming():
+            assert w.alive(), "worker exited:\n" + w.output()
+            return source.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active",
+                                 (slot,), dbname=db.dbname)
+        wait_until(streaming, timeout=30, what=f"slot {slot} to stream")
+    return w
 
 
 def rows(db, side, query):
@@ -41,9 +53,7 @@ def test_run_one_way_sync_applies_insert_update_delete_truncate(dbpair, worker_f
     db.both("CREATE TABLE items (id int PRIMARY KEY, name text, qty numeric(10,2), tags text[], at timestamptz)")
     db.both("CREATE TABLE other (k text PRIMARY KEY, v int)")
     cfg = db.write_config(tmp_path / "t.toml", sync={"tables": ["public.*"]})
-    w = run(worker_factory, cfg, "forward")
-    wait_until(lambda: db.a.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgduplex_t_forward' "
-                                   "AND active", dbname=db.dbname), timeout=20, what="slot active")
+    w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO items SELECT g, 'n' || g, g * 1.5, ARRAY['x', 'y''z'], '2024-01-01 00:00:00+00' "
              "FROM generate_series(1, 200) g")
     db.sql_a("INSERT INTO other VALUES ('a', 1), ('b', 2)")
@@ -62,7 +72,7 @@ def test_run_sigterm_stops_cleanly_and_restart_resumes(dbpair, worker_factory, t
     db = dbpair
     db.both("CREATE TABLE t (id int PRIMARY KEY, v int)")
     cfg = db.write_config(tmp_path / "t.toml")
-    w = run(worker_factory, cfg, "forward")
+    w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
     assert_converges(db, "SELECT * FROM t ORDER BY id", workers=[w])
     assert w.stop() == 0
