@@ -84,3 +84,83 @@ def test_run_sigterm_stops_cleanly_and_restart_resumes(dbpair, worker_factory, t
     w2 = run(worker_factory, cfg, "forward")
     assert_converges(db, "SELECT * FROM t ORDER BY id", workers=[w2])
     assert w2.stop() == 0
+
+
+def write_load(db, side, table, start, stop, step, stop_event=None):
+    """Inserts, updates and deletes rows whose ids are start, start+step, ..."""
+    conn = (db.a if side == "a" else db.b).connect(db.dbname)
+    try:
+        with conn.cursor() as cur:
+            for i in range(start, stop, step):
+                cur.execute(f"INSERT INTO {table} (id, v, who) VALUES (%s, %s, %s)", (i, i, side))
+                if i % (3 * step) == start % (3 * step):
+                    cur.execute(f"UPDATE {table} SET v = v + 1 WHERE id = %s", (i,))
+                if i % (7 * step) == start % (7 * step):
+                    cur.execute(f"DELETE FROM {table} WHERE id = %s", (i,))
+    finally:
+        conn.close()
+
+
+def test_run_two_way_sync_under_concurrent_writes_ends_identical(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY, v int, who text, pad text DEFAULT repeat('x', 100))")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"batch_max_transactions": 50})
+    fwd = run(worker_factory, cfg, "forward", db)
+    rev = run(worker_factory, cfg, "reverse", db)
+    # Non-overlapping keys: A writes odd ids, B even ids, concurrently.
+    threads = [threading.Thread(target=write_load, args=(db, "a", "t", 1, 1200, 2)),
+               threading.Thread(target=write_load, args=(db, "b", "t", 2, 1200, 2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    query = "SELECT id, v, who FROM t ORDER BY id"
+    assert_converges(db, query, timeout=60, workers=[fwd, rev])
+    assert db.sql_a("SELECT count(*), count(*) FILTER (WHERE who = 'b') FROM t")[0][1] > 0
+    # No ping-pong: once converged, nothing keeps flowing.
+    def applied():
+        return db.sql_b("SELECT applied_transactions FROM pgduplex.worker_status WHERE direction = 'forward'") + \
+            db.sql_a("SELECT applied_transactions FROM pgduplex.worker_status WHERE direction = 'reverse'")
+    time.sleep(2)
+    before = applied()
+    time.sleep(3)
+    assert applied() == before
+    assert db.sql_a("SELECT count(*) FROM pgduplex.conflicts")[0][0] == 0
+    assert db.sql_b("SELECT count(*) FROM pgduplex.conflicts")[0][0] == 0
+    assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_run_unchanged_toast_column_is_left_alone(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.both("CREATE TABLE docs (id int PRIMARY KEY, body text, n int)")
+    db.both("ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL")
+    cfg = db.write_config(tmp_path / "t.toml")
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO docs SELECT g, repeat(md5(g::text), 1000), 0 FROM generate_series(1, 5) g")
+    assert_converges(db, "SELECT id, md5(body), n FROM docs ORDER BY id", workers=[w])
+    db.sql_a("UPDATE docs SET n = n + 1")  # body unchanged: sent as unchanged TOAST
+    assert_converges(db, "SELECT id, md5(body), n FROM docs ORDER BY id", workers=[w])
+    assert db.sql_b("SELECT count(*) FROM docs WHERE n = 1 AND length(body) = 32000")[0][0] == 5
+    assert w.stop() == 0
+
+
+def test_run_forward_applies_ddl_and_reverse_does_not_carry_it(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"ddl": True})
+    fwd = run(worker_factory, cfg, "forward", db)
+    rev = run(worker_factory, cfg, "reverse", db)
+    db.sql_a("ALTER TABLE t ADD COLUMN note text")
+    db.sql_a("INSERT INTO t VALUES (1, 'with note')")
+    assert_converges(db, "SELECT * FROM t ORDER BY id", workers=[fwd, rev])
+    db.sql_a("CREATE TABLE created_on_a (id int PRIMARY KEY, v text)")
+    db.sql_a("INSERT INTO created_on_a VALUES (1, 'x')")
+    wait_until(lambda: db.sql_b("SELECT to_regclass('public.created_on_a') IS NOT NULL")[0][0], timeout=30,
+               what="CREATE TABLE to reach B")
+    assert_converges(db, "SELECT * FROM created_on_a ORDER BY id", workers=[fwd, rev])
+    # DDL on B stays on B (reverse never carries DDL).
+    db.sql_b("CREATE TABLE only_on_b (id int)")
+    db.sql_b("INSERT INTO t VALUES (2, 'from b')")
+    assert_converges(db, "SELECT * FROM t ORDER BY id", workers=[fwd, rev])
+    assert db.sql_a("SELECT to_regclass('public.only_on_b') IS NULL")[0][0]
+    assert fwd.stop() == 0 and rev.stop() == 0
