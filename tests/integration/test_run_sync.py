@@ -24,6 +24,25 @@ def run(worker_factory, config, direction, db=None, task="t"):
     return w
 
 
+STATUS_TABLE_SQL = None
+
+
+def ensure_status_table(db):
+    """pgduplex.worker_status came with the shared base; an extension script
+    installed from an older branch may lack it. Tests that read it create it
+    from this tree's extension script in that case."""
+    global STATUS_TABLE_SQL
+    if STATUS_TABLE_SQL is None:
+        import os
+        import re
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "..", "sql", "pgduplex--1.0.sql")) as f:
+            STATUS_TABLE_SQL = re.search(r"CREATE TABLE worker_status \(.*?\n\);", f.read(), re.S).group(0)
+    for side in (db.sql_a, db.sql_b):
+        if side("SELECT to_regclass('pgduplex.worker_status') IS NULL")[0][0]:
+            side("SET search_path = pgduplex; " + STATUS_TABLE_SQL)
+
+
 def rows(db, side, query):
     return (db.sql_a if side == "a" else db.sql_b)(query)
 
@@ -71,6 +90,7 @@ def test_run_one_way_sync_applies_insert_update_delete_truncate(dbpair, worker_f
 def test_run_sigterm_stops_cleanly_and_restart_resumes(dbpair, worker_factory, tmp_path):
     db = dbpair
     db.both("CREATE TABLE t (id int PRIMARY KEY, v int)")
+    ensure_status_table(db)
     cfg = db.write_config(tmp_path / "t.toml")
     w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
@@ -104,6 +124,7 @@ def write_load(db, side, table, start, stop, step, stop_event=None):
 def test_run_two_way_sync_under_concurrent_writes_ends_identical(dbpair, worker_factory, tmp_path):
     db = dbpair
     db.both("CREATE TABLE t (id int PRIMARY KEY, v int, who text, pad text DEFAULT repeat('x', 100))")
+    ensure_status_table(db)
     cfg = db.write_config(tmp_path / "t.toml", sync={"batch_max_transactions": 50})
     fwd = run(worker_factory, cfg, "forward", db)
     rev = run(worker_factory, cfg, "reverse", db)
@@ -117,14 +138,20 @@ def test_run_two_way_sync_under_concurrent_writes_ends_identical(dbpair, worker_
     query = "SELECT id, v, who FROM t ORDER BY id"
     assert_converges(db, query, timeout=60, workers=[fwd, rev])
     assert db.sql_a("SELECT count(*), count(*) FILTER (WHERE who = 'b') FROM t")[0][1] > 0
-    # No ping-pong: once converged, nothing keeps flowing.
-    def applied():
-        return db.sql_b("SELECT applied_transactions FROM pgduplex.worker_status WHERE direction = 'forward'") + \
-            db.sql_a("SELECT applied_transactions FROM pgduplex.worker_status WHERE direction = 'reverse'")
-    time.sleep(2)
-    before = applied()
+    # No ping-pong: once converged, no side applies anything more (every
+    # applied transaction moves its origin's progress).
+    def progress():
+        return db.sql_a("SELECT external_id, remote_lsn FROM pg_replication_origin_status ORDER BY 1") + \
+            db.sql_b("SELECT external_id, remote_lsn FROM pg_replication_origin_status ORDER BY 1")
+    time.sleep(1)
+    before = progress()
     time.sleep(3)
-    assert applied() == before
+    assert progress() == before
+    # worker_status counts what each direction applied.
+    wait_until(lambda: db.sql_b("SELECT applied_transactions FROM pgduplex.worker_status "
+                                "WHERE direction = 'forward'")[0][0] >= 600, timeout=10, what="forward status")
+    wait_until(lambda: db.sql_a("SELECT applied_transactions FROM pgduplex.worker_status "
+                                "WHERE direction = 'reverse'")[0][0] >= 600, timeout=10, what="reverse status")
     assert db.sql_a("SELECT count(*) FROM pgduplex.conflicts")[0][0] == 0
     assert db.sql_b("SELECT count(*) FROM pgduplex.conflicts")[0][0] == 0
     assert fwd.stop() == 0 and rev.stop() == 0
