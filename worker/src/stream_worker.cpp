@@ -293,6 +293,7 @@ void StreamWorker::Periodic() {
   }
   if (now - last_feedback_ >= kFeedbackInterval) SendFeedback(false);
   if (now >= next_heartbeat_ && !applier_->HasUncommitted()) Heartbeat();
+  if (applier_->StatusDue()) applier_->WriteStatusNow();
   if (applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
 }
 

@@ -41,6 +41,8 @@ extern "C" {
 #include "replication/logical.h"
 #include "replication/origin.h"
 #include "replication/output_plugin.h"
+#include "replication/walsender.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -173,6 +175,24 @@ send_relation_if_needed(LogicalDecodingContext *ctx, PluginState *state,
 	entry->relation_sent = true;
 }
 
+/*
+ * Values travel in their type's text output, which depends on session
+ * settings. A walsender session exists only to stream, so fix the settings
+ * that change built-in types' output to the forms every PostgreSQL reads
+ * back whatever its own settings (what PostgreSQL's own logical replication
+ * client asks for, plus hex bytea and C money). The SQL interface
+ * (pg_logical_slot_*_changes) keeps the caller's settings: it is for people.
+ */
+static void
+use_canonical_output_formats(void)
+{
+	SetConfigOption("datestyle", "ISO", PGC_SUSET, PGC_S_SESSION);
+	SetConfigOption("intervalstyle", "postgres", PGC_SUSET, PGC_S_SESSION);
+	SetConfigOption("extra_float_digits", "3", PGC_SUSET, PGC_S_SESSION);
+	SetConfigOption("bytea_output", "hex", PGC_SUSET, PGC_S_SESSION);
+	SetConfigOption("lc_monetary", "C", PGC_SUSET, PGC_S_SESSION);
+}
+
 static void
 pgduplex_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_init)
 {
@@ -190,6 +210,8 @@ pgduplex_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_
 
 	opt->output_type = OUTPUT_PLUGIN_BINARY_OUTPUT;
 	opt->receive_rewrites = false;
+	if (!is_init && am_walsender)
+		use_canonical_output_formats();
 
 	state->change_cxt = AllocSetContextCreate(ctx->context, "pgduplex change",
 											  ALLOCSET_DEFAULT_SIZES);

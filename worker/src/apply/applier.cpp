@@ -554,10 +554,14 @@ void Applier::CommitBatch() {
     last_status_ = now;
     metrics_.last_source_lsn.store(last.end_lsn, std::memory_order_relaxed);
     FillStatus();
+    status_.applied_transactions += txns_.size();
+    status_.applied_changes += batch_changes_;
+    status_.applied_bytes += batch_bytes_;
     status_.last_source_lsn = last.end_lsn;
     status_.last_commit_ts = last.commit_time;
     status_params = WorkerStatusParams(status_);
     for (const auto& p : status_params) status_values.push_back(p ? p->c_str() : nullptr);
+    status_dirty_ = false;
     pipeline_.SendQuery(WorkerStatusUpsertSql(), static_cast<int>(status_values.size()), status_values.data(),
                         ControlTag());
   }
@@ -600,6 +604,7 @@ void Applier::CommitBatch() {
     if (ParseLsn(*durable_text, &durable)) durable_lsn_ = std::max(durable_lsn_, durable);
     last_durable_check_ = now;
   }
+  if (status_values.empty()) status_dirty_ = true;
   metrics_.applied_transactions.fetch_add(txns_.size(), std::memory_order_relaxed);
   metrics_.applied_changes.fetch_add(batch_changes_, std::memory_order_relaxed);
   metrics_.applied_bytes.fetch_add(batch_bytes_, std::memory_order_relaxed);
@@ -671,6 +676,11 @@ void Applier::WriteStatusNow() {
   conn_->ExecParams(WorkerStatusUpsertSql(), WorkerStatusParams(status_));
   conn_->Exec("COMMIT");
   last_status_ = std::chrono::steady_clock::now();
+  status_dirty_ = false;
+}
+
+bool Applier::StatusDue() const {
+  return status_dirty_ && !open_ && std::chrono::steady_clock::now() - last_status_ >= kStatusInterval;
 }
 
 }  // namespace pgduplex

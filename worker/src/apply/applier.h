@@ -116,6 +116,8 @@ class Applier {
   WorkerStatusRow& status() { return status_; }
   // Writes the status row now in its own transaction (between batches).
   void WriteStatusNow();
+  // Batches committed since the last status write, which is a second old.
+  bool StatusDue() const;
 
   PgConnection& connection() { return *conn_; }
 
@@ -206,6 +208,7 @@ class Applier {
   PgTimestamp last_commit_time_ = 0;
   std::string session_search_path_;
   bool has_status_table_ = true;
+  bool status_dirty_ = false;
 
   WorkerStatusRow status_;
   std::chrono::steady_clock::time_point last_status_{};

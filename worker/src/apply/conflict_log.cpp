@@ -26,8 +26,11 @@ void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
   }
   target.ExecParams(BuildConflictInsertSql(relation.shape, remote_columns), params);
   metrics_.CountConflict(record.type, record.resolution);
-  spdlog::info("conflict {} on {} key {}: {}", ToString(record.type), relation.display, record.key,
-               ToString(record.resolution));
+  // A failed one is reported by the line the worker stops with.
+  if (record.resolution != Resolution::kFailed) {
+    spdlog::info("conflict {} on {} key {}: {}", ToString(record.type), relation.display, record.key,
+                 ToString(record.resolution));
+  }
 }
 
 }  // namespace pgduplex

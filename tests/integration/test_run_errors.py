@@ -1,0 +1,90 @@
+"""pgduplex run: errors an operator must be able to read (and never a password)."""
+import os
+import subprocess
+
+from conftest import free_port, wait_until
+from test_run_sync import run
+
+SECRET = "s3cret-Pw-4711"
+WRONG = "wr0ng-Pw-0815"
+
+
+def add_password_role(cluster, role):
+    cluster.sql(f"CREATE ROLE {role} LOGIN SUPERUSER REPLICATION PASSWORD '{SECRET}'")
+    hba = os.path.join(cluster.datadir, "pg_hba.conf")
+    with open(hba) as f:
+        rules = f.read()
+    if role not in rules:
+        line = (f"local all {role} scram-sha-256\nlocal replication {role} scram-sha-256\n"
+                f"host all {role} 127.0.0.1/32 scram-sha-256\nhost replication {role} 127.0.0.1/32 scram-sha-256\n")
+        with open(hba, "w") as f:
+            f.write(line + rules)
+    cluster.pg_ctl("reload")
+
+
+def config_with(db, path, a_conninfo, retry="connection_retry_minutes = 0\nerror_retry_minutes = 0\n"):
+    with open(path, "w") as f:
+        f.write(f'name = "t"\n[a]\nconninfo = "{a_conninfo}"\n[b]\nconninfo = "{db.conninfo_b()}"\n'
+                f"[retry]\n{retry}")
+    return path
+
+
+def test_run_wrong_password_names_the_cluster_and_never_prints_a_password(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    role = f"pw_{db.dbname}"
+    add_password_role(db.a, role)
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    good = config_with(db, tmp_path / "good.toml",
+                       f"host=127.0.0.1 port={db.a.port} dbname={db.dbname} user={role} password={SECRET}")
+    w = run(worker_factory, good, "forward", db)
+    db.sql_a("INSERT INTO t VALUES (1)")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM t")[0][0] == 1, timeout=30, what="row on B")
+    with open(f"/proc/{w.proc.pid}/cmdline", "rb") as f:
+        assert SECRET.encode() not in f.read()
+    ps = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True).stdout
+    assert SECRET not in ps
+    assert w.stop() == 0
+    assert SECRET not in w.output()
+
+    bad = config_with(db, tmp_path / "bad.toml",
+                      f"host=127.0.0.1 port={db.a.port} dbname={db.dbname} user={role} password={WRONG}")
+    w = run(worker_factory, bad, "forward")
+    assert w.wait(60) != 0
+    out = w.output()
+    assert "cluster a" in out and "password authentication failed" in out, out
+    assert WRONG not in out and SECRET not in out, out
+    assert "password=********" in out or "password" not in out.replace("password authentication", "")
+
+
+def test_run_unreachable_host_gives_up_within_retry_window(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    cfg = config_with(db, tmp_path / "t.toml",
+                      f"host=127.0.0.1 port={free_port()} dbname={db.dbname} user=postgres connect_timeout=3")
+    w = run(worker_factory, cfg, "forward")
+    assert w.wait(60) == 4
+    out = w.output()
+    assert "cluster a" in out and "cannot connect" in out, out
+    assert "gave up" in out, out
+    assert len([line for line in out.splitlines() if "error" in line]) == 1, out
+
+
+def test_run_missing_table_on_target_is_a_clear_error_and_nothing_is_skipped(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.both("CREATE TABLE present (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE missing (id int PRIMARY KEY, v text)")
+    cfg = db.write_config(tmp_path / "t.toml", extra="[retry]\nerror_retry_minutes = 0\n")
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO present VALUES (1)")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM present")[0][0] == 1, timeout=30, what="first row")
+    db.sql_a("INSERT INTO missing VALUES (1, 'x')")
+    db.sql_a("INSERT INTO present VALUES (2)")
+    assert w.wait(60) == 4
+    out = w.output()
+    assert "public.missing" in out and "cluster b" in out and "does not exist" in out, out
+    assert db.sql_b("SELECT id FROM present ORDER BY id") == [(1,)]  # nothing after it applied
+    # Once the table exists, the same transactions apply, in order.
+    db.sql_b("CREATE TABLE missing (id int PRIMARY KEY, v text)")
+    w = run(worker_factory, cfg, "forward", db)
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM present")[0][0] == 2, timeout=30, what="second row")
+    assert db.sql_b("SELECT * FROM missing") == [(1, "x")]
+    assert w.stop() == 0
