@@ -72,7 +72,9 @@ def test_run_missing_table_on_target_is_a_clear_error_and_nothing_is_skipped(dbp
     db = dbpair
     db.both("CREATE TABLE present (id int PRIMARY KEY)")
     db.sql_a("CREATE TABLE missing (id int PRIMARY KEY, v text)")
-    cfg = db.write_config(tmp_path / "t.toml", extra="[retry]\nerror_retry_minutes = 0\n")
+    # initial = "none": the initial copy would create the table on B.
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"},
+                          extra="[retry]\nerror_retry_minutes = 0\n")
     w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO present VALUES (1)")
     wait_until(lambda: db.sql_b("SELECT count(*) FROM present")[0][0] == 1, timeout=30, what="first row")

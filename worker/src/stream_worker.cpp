@@ -298,6 +298,12 @@ void StreamWorker::Periodic() {
 }
 
 void StreamWorker::SendFeedback(bool force) {
+  // A reply the server asked for must carry the latest durable position:
+  // a walsender shutting down asks again at once after every reply, so the
+  // once-a-second refresh in Periodic() would never come round.
+  if (force && !applier_->HasUncommitted() && applier_->committed_lsn() > applier_->durable_lsn()) {
+    applier_->RefreshDurable();
+  }
   Lsn flush = applier_->durable_lsn();
   if (!applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
       applier_->durable_lsn() >= applier_->committed_lsn()) {
