@@ -273,3 +273,40 @@ def test_crash_after_schema_creation_drops_what_it_created(dbpair, tmp_path):
     run_engine(dbpair, dbpair.write_config(tmp_path / "t.toml"))
     assert {r[0] for r in dbpair.sql_b("SELECT indexname FROM pg_indexes WHERE tablename = 't'")} == {"t_pkey", "t_v"}
     assert_same(dbpair, "t")
+
+
+def test_pg_dump_gets_the_password_from_a_private_service_file_not_its_command_line(dbpair, tmp_path):
+    """A stand-in pg_dump records its argv, environment and service file,
+    then runs the real one."""
+    dbpair.sql_a("CREATE TABLE t (id int PRIMARY KEY)")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    record = tmp_path / "record"
+    real = subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
+    for program in ("pg_dump", "pg_restore"):
+        path = bindir / program
+        path.write_text(f"""#!/bin/sh
+{{ echo "argv: $*"; echo "PGPASSWORD=${{PGPASSWORD:-}}"; stat -c 'mode %a' "$PGSERVICEFILE";
+   cat "$PGSERVICEFILE"; }} >> {record}
+exec {real}/{program} "$@"
+""")
+        path.chmod(0o755)
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(open(dbpair.write_config(tmp_path / "plain.toml")).read()
+                   .replace("user=postgres", "user=postgres password=s3cret-pw", 1))
+    snap = Snapshot(dbpair)
+    try:
+        proc = subprocess.run([DRIVER, "--config", str(cfg), "--snapshot", snap.name, "--lsn", snap.lsn],
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PGDUPLEX_PG_BINDIR": str(bindir), "PGPASSWORD": "leak"})
+    finally:
+        snap.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = record.read_text()
+    argv_lines = [line for line in text.splitlines() if line.startswith("argv:")]
+    assert argv_lines and all("s3cret" not in line for line in argv_lines)
+    assert "-d service=pgduplex" in argv_lines[0]
+    assert "PGPASSWORD=\n" in text  # the caller's PGPASSWORD is not passed on
+    assert "mode 600" in text and "password=s3cret-pw" in text
+    assert "s3cret" not in proc.stdout + proc.stderr
+    assert dbpair.sql_b("SELECT to_regclass('t') IS NOT NULL")[0][0]
