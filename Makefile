@@ -5,7 +5,7 @@
 #   make deps       install the Debian packages the build and tests need (root)
 #   make test       deps + build + install + every test suite
 #   make demo       two throwaway local clusters with two-way sync live
-#   make bench-decode / bench-apply   speed against PostgreSQL's own tools
+#   make bench-decode / bench-apply / bench-initial   speed against PostgreSQL's own tools
 
 PG_CONFIG ?= pg_config
 PREFIX    ?= /usr/local
@@ -15,7 +15,7 @@ PROTO_OUT := $(BUILD)/proto
 export PG_CONFIG BUILD PROTO_OUT
 
 .PHONY: all proto plugin worker install deps test unit regress integration \
-        demo bench-decode bench-apply clean
+        demo bench-decode bench-apply bench-initial clean
 
 all: plugin worker
 
@@ -61,6 +61,9 @@ bench-decode: install
 
 bench-apply: install
 	bash bench/apply
+
+bench-initial: install
+	bash bench/initial
 
 clean:
 	rm -rf $(BUILD)

@@ -25,7 +25,7 @@ namespace pgduplex {
 
 namespace {
 
-constexpr double kBytesPerMb = 1e6;
+constexpr double kBytesPerMb = 1024.0 * 1024.0;  // as apply_max_mb_per_sec
 
 // A selected table and what the copy does with it.
 struct PlannedTable {
