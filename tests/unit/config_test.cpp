@@ -59,10 +59,12 @@ TEST_CASE("initial_sync_keys_have_defaults_and_are_validated") {
   TaskConfig config = ParseConfig(kMinimal, "shop.toml");
   CHECK(config.sync.copy_workers == 4);
   CHECK(config.sync.copy_split_rows == 1000000);
+  CHECK(config.sync.copy_index_memory_mb == 1024);
   CHECK(config.sync.conflicting_tables == ConflictingTables::kError);
   std::string text = std::string(kMinimal) +
                      "[sync]\ninitial = \"data\"\nconflicting_tables = \"ignore\"\ncopy_workers = 2\n"
-                     "copy_split_rows = 0\ncopy_max_rows_per_sec = 5000\ncopy_max_mb_per_sec = 1.5\n";
+                     "copy_split_rows = 0\ncopy_max_rows_per_sec = 5000\ncopy_max_mb_per_sec = 1.5\n"
+                     "copy_index_memory_mb = 64\n";
   config = ParseConfig(text, "shop.toml");
   CHECK(config.sync.initial == InitialSync::kData);
   CHECK(config.sync.conflicting_tables == ConflictingTables::kIgnore);
@@ -70,6 +72,9 @@ TEST_CASE("initial_sync_keys_have_defaults_and_are_validated") {
   CHECK(config.sync.copy_split_rows == 0);
   CHECK(config.sync.copy_max_rows_per_sec == 5000);
   CHECK(config.sync.copy_max_mb_per_sec == 1.5);
+  CHECK(config.sync.copy_index_memory_mb == 64);
+  CHECK_THROWS_WITH(ParseConfig(std::string(kMinimal) + "[sync]\ncopy_index_memory_mb = 0\n", "shop.toml"),
+                    Catch::Contains("sync.copy_index_memory_mb"));
   CHECK_THROWS_WITH(ParseConfig(std::string(kMinimal) + "[sync]\ncopy_split_rows = -1\n", "shop.toml"),
                     Catch::Contains("sync.copy_split_rows"));
   CHECK_THROWS_WITH(ParseConfig(std::string(kMinimal) + "[sync]\ncopy_workers = 0\n", "shop.toml"),

@@ -206,7 +206,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
   if (const toml::table* sync_table = root.Subtable("sync", false)) {
     TableReader sync(*sync_table, "sync", path);
     sync.RejectUnknown({"tables", "conflict_policy", "ddl", "initial", "conflicting_tables",
-                        "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec", "copy_split_rows",
+                        "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec", "copy_split_rows", "copy_index_memory_mb",
                         "apply_max_rows_per_sec", "apply_max_mb_per_sec", "batch_max_transactions",
                         "batch_max_changes", "heartbeat_interval_sec"});
     SyncConfig& s = config.sync;
@@ -231,6 +231,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.copy_max_rows_per_sec = sync.Number("copy_max_rows_per_sec", s.copy_max_rows_per_sec, 0);
     s.copy_max_mb_per_sec = sync.Number("copy_max_mb_per_sec", s.copy_max_mb_per_sec, 0);
     s.copy_split_rows = sync.Integer("copy_split_rows", s.copy_split_rows, 0);
+    s.copy_index_memory_mb = sync.Integer("copy_index_memory_mb", s.copy_index_memory_mb, 1);
     s.apply_max_rows_per_sec = sync.Number("apply_max_rows_per_sec", s.apply_max_rows_per_sec, 0);
     s.apply_max_mb_per_sec = sync.Number("apply_max_mb_per_sec", s.apply_max_mb_per_sec, 0);
     s.batch_max_transactions = sync.Integer("batch_max_transactions", s.batch_max_transactions, 1);

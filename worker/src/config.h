@@ -46,6 +46,9 @@ struct SyncConfig {
   // Tables with more (estimated) rows are copied as several key or block
   // ranges in parallel; 0 = never split.
   int copy_split_rows = 1000000;
+  // maintenance_work_mem of each session building the copied tables'
+  // indexes and keys after the copy (up to copy_workers at once).
+  int copy_index_memory_mb = 1024;
   double apply_max_rows_per_sec = 0;  // incremental apply throttle, 0 = off
   double apply_max_mb_per_sec = 0;
   int batch_max_transactions = 1000;  // source txns grouped in one target txn

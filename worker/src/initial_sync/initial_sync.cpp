@@ -427,7 +427,7 @@ void InitialSync::Run() {
     for (int n = 0; n < std::max(1, sync.copy_workers); ++n) {
       auto conn = std::make_unique<PgConnection>(PgConnection::Connect(config_.b.conninfo, "b"));
       conn->Exec("SET session_replication_role = replica; SET client_min_messages = warning");
-      conn->Exec("SET maintenance_work_mem = '256MB'");
+      conn->Exec(fmt::format("SET maintenance_work_mem = '{}MB'", sync.copy_index_memory_mb));
       raw.push_back(conn.get());
       builders.push_back(std::move(conn));
     }
