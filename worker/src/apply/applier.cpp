@@ -65,6 +65,10 @@ Lsn Applier::Setup(const std::string& source_encoding) {
   c.Exec("SET lock_timeout = 0");
   c.Exec("SET idle_in_transaction_session_timeout = 0");
   c.Exec("SET plan_cache_mode = force_generic_plan");
+  // Every statement finds its row by key: never let a generic plan pick a
+  // sequential scan of a small table that the batch itself fills with
+  // row versions (they cannot be pruned before the batch commits).
+  c.Exec("SET enable_seqscan = off");
   if (PQsetClientEncoding(c.get(), source_encoding.c_str()) != 0) {
     throw ApplyError(fmt::format("cluster {} cannot convert from the source encoding {}", c.label(),
                                  source_encoding));
