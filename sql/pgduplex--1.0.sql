@@ -45,6 +45,33 @@ CREATE FUNCTION heartbeat(task text) RETURNS pg_lsn
 -- transactional logical message (prefix 'pgduplex.ddl', JSON content), so
 -- the plugin can send it in commit order with the DML around it. DDL run by
 -- an apply worker (session_replication_role = replica) is not captured.
+--
+-- ddl_command_end does not list what a DROP removed, so a sql_drop trigger
+-- (which fires just before it, for the same command) stashes the first
+-- object the command itself dropped in a transaction-local setting.
+CREATE FUNCTION capture_dropped() RETURNS event_trigger
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  dropped text;
+BEGIN
+  IF current_setting('session_replication_role') = 'replica' THEN
+    RETURN;
+  END IF;
+  SELECT json_build_object('object_type', d.object_type,
+                           'object_identity', d.object_identity,
+                           'schema', d.schema_name)::text
+    INTO dropped
+    FROM pg_event_trigger_dropped_objects() AS d
+    WHERE d.original
+    LIMIT 1;
+  PERFORM set_config('pgduplex.dropped_object', coalesce(dropped, ''), true);
+END
+$$;
+
+CREATE EVENT TRIGGER pgduplex_capture_dropped ON sql_drop
+  EXECUTE FUNCTION capture_dropped();
+
 CREATE FUNCTION capture_ddl() RETURNS event_trigger
   LANGUAGE plpgsql
   AS $$
@@ -52,18 +79,56 @@ DECLARE
   obj_type text;
   obj_identity text;
   obj_schema text;
+  dropped json;
   top text := current_query();
+  head text := top;
 BEGIN
   IF current_setting('session_replication_role') = 'replica'
      OR tg_tag IN ('CREATE EXTENSION', 'ALTER EXTENSION', 'DROP EXTENSION') THEN
     RETURN;
   END IF;
+  -- What the sql_drop trigger stashed belongs to this command only.
+  dropped := nullif(current_setting('pgduplex.dropped_object', true), '')::json;
+  IF dropped IS NOT NULL THEN
+    PERFORM set_config('pgduplex.dropped_object', '', true);
+  END IF;
+  -- Leading white space and comments are not part of the command's verb.
+  LOOP
+    head := ltrim(head, E' \t\r\n');
+    IF head LIKE '--%' THEN
+      head := CASE WHEN strpos(head, E'\n') = 0 THEN ''
+                   ELSE substr(head, strpos(head, E'\n') + 1) END;
+    ELSIF head LIKE '/*%' THEN
+      head := CASE WHEN strpos(head, '*/') = 0 THEN ''
+                   ELSE substr(head, strpos(head, '*/') + 2) END;
+    ELSE
+      EXIT;
+    END IF;
+  END LOOP;
+  -- The commands of an extension's script fire this trigger one by one,
+  -- under their own tags: the extension is installed on each side, not
+  -- replicated.
+  IF head ~* '^(CREATE|ALTER|DROP)\s+EXTENSION\M'
+     OR EXISTS (SELECT FROM pg_event_trigger_ddl_commands() AS c WHERE c.in_extension) THEN
+    RETURN;
+  END IF;
+  -- The object the command is about: CREATE TABLE with a serial column also
+  -- creates a sequence, so prefer the row of the command's own tag.
   SELECT c.object_type, c.object_identity, c.schema_name
     INTO obj_type, obj_identity, obj_schema
     FROM pg_event_trigger_ddl_commands() AS c
-    WHERE NOT c.in_extension
+    ORDER BY c.command_tag = tg_tag DESC
     LIMIT 1;
-  -- DROP commands list no object here (they are in sql_drop); the obj_* stay NULL.
+  -- A DROP lists nothing here: take what capture_dropped() stashed.
+  IF obj_type IS NULL AND dropped IS NOT NULL THEN
+    obj_type := dropped->>'object_type';
+    obj_identity := dropped->>'object_identity';
+    obj_schema := dropped->>'schema';
+  END IF;
+  -- Temporary objects live and die with their session: nothing to replicate.
+  IF obj_schema = 'pg_temp' OR obj_schema LIKE 'pg\_temp\_%' THEN
+    RETURN;
+  END IF;
   PERFORM pg_logical_emit_message(true, 'pgduplex.ddl', json_build_object(
     'statement',       top,
     'search_path',     current_setting('search_path'),
@@ -74,7 +139,8 @@ BEGIN
     'schema',          obj_schema,
     -- A statement that did not come straight from the client: the
     -- top-level query does not start with the command's own verb.
-    'in_function',     upper(split_part(ltrim(top), ' ', 1)) <> split_part(tg_tag, ' ', 1)
+    'in_function',     upper(coalesce(substring(head FROM '^[A-Za-z]+'), ''))
+                         <> split_part(tg_tag, ' ', 1)
   )::text);
 END
 $$;

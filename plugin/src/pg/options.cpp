@@ -1,0 +1,257 @@
+/*
+ * options.cpp — parsing of the output plugin options (see options.h).
+ */
+extern "C" {
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "nodes/value.h"
+#include "parser/scansup.h"
+#include "utils/builtins.h"
+}
+
+#include "pg/options.h"
+
+#define OPTIONS_HINT "Valid options are proto_version, origins, ddl and tables."
+
+static const char *
+option_value(DefElem *elem)
+{
+	if (elem->arg == NULL || !IsA(elem->arg, String) || strVal(elem->arg) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: option \"%s\" requires a value", elem->defname)));
+	return strVal(elem->arg);
+}
+
+static void
+malformed_tables(const char *value, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("pgduplex: malformed value for option \"tables\": \"%s\"", value),
+			 errdetail("%s", detail),
+			 errhint("Give a comma-separated list of schema.table or schema.*, e.g. 'public.orders, sales.*'.")));
+}
+
+/*
+ * Reads one identifier at *p: "quoted" (with "" for a quote) or unquoted
+ * (up to '.', ',' or white space, folded to lower case). Returns NULL when
+ * there is none. An unquoted * sets *star (and returns "*") when star is
+ * given; it is an error otherwise.
+ */
+static char *
+read_identifier(const char **p, const char *value, bool *star)
+{
+	const char *s = *p;
+
+	if (*s == '"')
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		s++;
+		for (;;)
+		{
+			if (*s == '\0')
+				malformed_tables(value, "A quoted identifier is not terminated.");
+			if (*s == '"')
+			{
+				if (s[1] != '"')
+					break;
+				s++;
+			}
+			appendStringInfoChar(&buf, *s);
+			s++;
+		}
+		s++;
+		if (buf.len == 0)
+			malformed_tables(value, "A quoted identifier is empty.");
+		*p = s;
+		return buf.data;
+	}
+	if (*s == '*')
+	{
+		if (star == NULL)
+			malformed_tables(value, "Only the table part may be *.");
+		*star = true;
+		*p = s + 1;
+		return pstrdup("*");
+	}
+	while (*s != '\0' && *s != '.' && *s != ',' && *s != '"' && !scanner_isspace(*s))
+		s++;
+	if (s == *p)
+		return NULL;
+	{
+		char	   *ident = downcase_identifier(*p, (int) (s - *p), false, false);
+
+		*p = s;
+		return ident;
+	}
+}
+
+static List *
+parse_tables(const char *value)
+{
+	List	   *patterns = NIL;
+	const char *p = value;
+
+	for (;;)
+	{
+		TablePattern *pattern;
+		char	   *schema;
+		char	   *table;
+		bool		star = false;
+
+		while (scanner_isspace(*p))
+			p++;
+		schema = read_identifier(&p, value, NULL);
+		if (schema == NULL)
+			malformed_tables(value, *p == '\0' && patterns == NIL ?
+							 "The list is empty." : "An entry is empty.");
+		if (*p != '.')
+			malformed_tables(value, "Every entry must be schema.table or schema.*.");
+		p++;
+		table = read_identifier(&p, value, &star);
+		if (table == NULL)
+			malformed_tables(value, "Every entry must be schema.table or schema.*.");
+		while (scanner_isspace(*p))
+			p++;
+		if (*p == '.')
+			malformed_tables(value, "A name has more than two parts.");
+		if (*p != ',' && *p != '\0')
+			malformed_tables(value, "Entries must be separated by commas.");
+
+		pattern = (TablePattern *) palloc(sizeof(TablePattern));
+		pattern->schema = schema;
+		pattern->table = star ? NULL : table;
+		patterns = lappend(patterns, pattern);
+
+		if (*p == '\0')
+			break;
+		p++;					/* the comma */
+	}
+	return patterns;
+}
+
+void
+default_plugin_options(PluginOptions *options)
+{
+	options->proto_version = PGDUPLEX_PROTO_VERSION;
+	options->drop_origin_changes = false;
+	options->ddl = true;
+	options->filter_tables = false;
+	options->tables = NIL;
+}
+
+void
+parse_plugin_options(List *defelems, PluginOptions *options)
+{
+	ListCell   *lc;
+	bool		seen_proto_version = false;
+	bool		seen_origins = false;
+	bool		seen_ddl = false;
+	bool		seen_tables = false;
+
+	default_plugin_options(options);
+
+	foreach(lc, defelems)
+	{
+		DefElem    *elem = (DefElem *) lfirst(lc);
+		const char *name = elem->defname;
+		bool	   *seen;
+
+		if (strcmp(name, "proto_version") == 0)
+			seen = &seen_proto_version;
+		else if (strcmp(name, "origins") == 0)
+			seen = &seen_origins;
+		else if (strcmp(name, "ddl") == 0)
+			seen = &seen_ddl;
+		else if (strcmp(name, "tables") == 0)
+			seen = &seen_tables;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pgduplex: unknown option \"%s\"", name),
+					 errhint(OPTIONS_HINT)));
+		if (*seen)
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("pgduplex: option \"%s\" given more than once", name)));
+		*seen = true;
+
+		if (seen == &seen_proto_version)
+		{
+			const char *value = option_value(elem);
+			char	   *end;
+			long		version;
+
+			errno = 0;
+			version = strtol(value, &end, 10);
+			if (errno != 0 || end == value || *end != '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("pgduplex: invalid value for option \"proto_version\": \"%s\"", value),
+						 errhint("This pgduplex speaks proto_version 1.")));
+			if (version != PGDUPLEX_PROTO_VERSION)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("pgduplex: proto_version %ld is not supported", version),
+						 errhint("This pgduplex speaks proto_version 1.")));
+			options->proto_version = (int) version;
+		}
+		else if (seen == &seen_origins)
+		{
+			const char *value = option_value(elem);
+
+			if (pg_strcasecmp(value, "any") == 0)
+				options->drop_origin_changes = false;
+			else if (pg_strcasecmp(value, "none") == 0)
+				options->drop_origin_changes = true;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("pgduplex: invalid value for option \"origins\": \"%s\"", value),
+						 errhint("Valid values are \"any\" and \"none\".")));
+		}
+		else if (seen == &seen_ddl)
+		{
+			const char *value = option_value(elem);
+
+			if (!parse_bool(value, &options->ddl))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("pgduplex: invalid value for option \"ddl\": \"%s\"", value),
+						 errhint("Valid values are \"true\" and \"false\".")));
+		}
+		else
+		{
+			options->tables = parse_tables(option_value(elem));
+			options->filter_tables = true;
+		}
+	}
+
+	if (!seen_proto_version)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: option \"proto_version\" is required"),
+				 errhint("Pass proto_version '1'.")));
+}
+
+bool
+tables_option_matches(const PluginOptions *options, const char *schema,
+					  const char *table)
+{
+	ListCell   *lc;
+
+	foreach(lc, options->tables)
+	{
+		TablePattern *pattern = (TablePattern *) lfirst(lc);
+
+		if (strcmp(pattern->schema, schema) == 0 &&
+			(pattern->table == NULL || strcmp(pattern->table, table) == 0))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,193 @@
+/*
+ * relation_cache.cpp — per-relation state of a stream (see relation_cache.h).
+ */
+#include "core/change_view.h"
+
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/partition.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+}
+
+#include "pg/relation_cache.h"
+
+/*
+ * The cache of the decoding session in progress, or NULL. Invalidation
+ * callbacks cannot be unregistered and outlive any one session, so they are
+ * registered once per backend and do nothing while this is NULL.
+ */
+static HTAB *relation_cache = NULL;
+static MemoryContext relation_cache_cxt = NULL;
+
+static void
+invalidate_entry(RelationEntry *entry)
+{
+	entry->valid = false;
+	entry->relation_sent = false;
+}
+
+static void
+relation_invalidated(Datum arg, Oid relid)
+{
+	if (relation_cache == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		RelationEntry *entry = (RelationEntry *)
+			hash_search(relation_cache, &relid, HASH_FIND, NULL);
+
+		if (entry != NULL)
+			invalidate_entry(entry);
+	}
+	else
+	{
+		HASH_SEQ_STATUS status;
+		RelationEntry *entry;
+
+		hash_seq_init(&status, relation_cache);
+		while ((entry = (RelationEntry *) hash_seq_search(&status)) != NULL)
+			invalidate_entry(entry);
+	}
+}
+
+/* A schema or type changed (renamed, ...): names in Relation records may be
+ * stale, so every relation is described again. */
+static void
+catalog_names_invalidated(Datum arg, int cacheid, uint32 hashvalue)
+{
+	relation_invalidated(arg, InvalidOid);
+}
+
+void
+relation_cache_create(MemoryContext parent)
+{
+	static bool callbacks_registered = false;
+	HASHCTL		ctl;
+
+	relation_cache_cxt = AllocSetContextCreate(parent, "pgduplex relation cache",
+											   ALLOCSET_DEFAULT_SIZES);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(RelationEntry);
+	ctl.hcxt = relation_cache_cxt;
+	relation_cache = hash_create("pgduplex relation cache", 128, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(relation_invalidated, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, catalog_names_invalidated, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, catalog_names_invalidated, (Datum) 0);
+		callbacks_registered = true;
+	}
+}
+
+void
+relation_cache_forget(void)
+{
+	relation_cache = NULL;
+	relation_cache_cxt = NULL;
+}
+
+static bool
+relation_included(Relation rel, const PluginOptions *options)
+{
+	char	   *schema;
+
+	if (!options->filter_tables)
+		return true;
+	schema = get_namespace_name(RelationGetNamespace(rel));
+	if (schema != NULL &&
+		tables_option_matches(options, schema, RelationGetRelationName(rel)))
+		return true;
+	if (rel->rd_rel->relispartition)
+	{
+		ListCell   *lc;
+
+		foreach(lc, get_partition_ancestors(RelationGetRelid(rel)))
+		{
+			Oid			ancestor = lfirst_oid(lc);
+			char	   *ancestor_schema = get_namespace_name(get_rel_namespace(ancestor));
+			char	   *ancestor_name = get_rel_name(ancestor);
+
+			if (ancestor_schema != NULL && ancestor_name != NULL &&
+				tables_option_matches(options, ancestor_schema, ancestor_name))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void
+build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext old;
+	int			n = 0;
+
+	if (entry->cxt == NULL)
+		entry->cxt = AllocSetContextCreate(relation_cache_cxt, "pgduplex relation",
+										   ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(entry->cxt);
+
+	entry->include = relation_included(rel, options);
+
+	old = MemoryContextSwitchTo(entry->cxt);
+	entry->desc_natts = desc->natts;
+	entry->attidx = (int *) palloc(sizeof(int) * Max(desc->natts, 1));
+	entry->out_funcs = (FmgrInfo *) palloc(sizeof(FmgrInfo) * Max(desc->natts, 1));
+	entry->varlena = (bool *) palloc(sizeof(bool) * Max(desc->natts, 1));
+	entry->datums = (Datum *) palloc(sizeof(Datum) * Max(desc->natts, 1));
+	entry->isnull = (bool *) palloc(sizeof(bool) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Oid			output_function;
+		bool		is_varlena;
+
+		if (att->attisdropped || att->attgenerated)
+			continue;
+		getTypeOutputInfo(att->atttypid, &output_function, &is_varlena);
+		fmgr_info_cxt(output_function, &entry->out_funcs[n], entry->cxt);
+		entry->attidx[n] = i;
+		entry->varlena[n] = att->attlen == -1;
+		n++;
+	}
+	entry->ncolumns = n;
+	entry->new_values = (pgduplex::ValueView *) palloc(sizeof(pgduplex::ValueView) * Max(n, 1));
+	entry->old_values = (pgduplex::ValueView *) palloc(sizeof(pgduplex::ValueView) * Max(n, 1));
+	MemoryContextSwitchTo(old);
+
+	entry->valid = true;
+}
+
+RelationEntry *
+relation_cache_get(Relation rel, const PluginOptions *options)
+{
+	Oid			relid = RelationGetRelid(rel);
+	RelationEntry *entry;
+	bool		found;
+
+	Assert(relation_cache != NULL);
+	entry = (RelationEntry *) hash_search(relation_cache, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->valid = false;
+		entry->relation_sent = false;
+		entry->include = false;
+		entry->cxt = NULL;
+	}
+	/* The descriptor check guards against a change we were not told of. */
+	if (!entry->valid || entry->desc_natts != RelationGetDescr(rel)->natts)
+	{
+		entry->relation_sent = false;
+		build_entry(entry, rel, options);
+	}
+	return entry;
+}
