@@ -1,48 +1,49 @@
 #include "core/change_wire.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include <cstring>
 
 #include "core/no_postgres.h"
+#include "pgduplex.pb.h"
 
 namespace pgduplex {
 namespace {
 
-// Field tags: (field number << 3) | wire type (0 varint, 2 length-delimited).
-constexpr char kRecordBegin = 1 << 3 | 2;
-constexpr char kRecordCommit = 2 << 3 | 2;
-constexpr char kRecordInsert = 4 << 3 | 2;
-constexpr char kRecordUpdate = 5 << 3 | 2;
-constexpr char kRecordDelete = 6 << 3 | 2;
-constexpr char kTupleValue = 1 << 3 | 2;
-constexpr char kValueText = 1 << 3 | 2;
-constexpr char kValueNull = 2 << 3 | 0;
-constexpr char kValueUnchangedToast = 3 << 3 | 0;
+// The wire primitives (tags, varints) are protobuf's own; only the walk over
+// the views is ours. Field numbers come from the generated code.
+using google::protobuf::io::CodedOutputStream;
+using google::protobuf::internal::WireFormatLite;
+using Bytes = uint8_t*;
 
-inline size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
+constexpr uint32_t Embedded(int field) {
+  return WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 }
+constexpr uint32_t Varint(int field) { return WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_VARINT); }
 
-inline char* PutVarint(uint64_t v, char* p) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
+constexpr uint32_t kRecordBegin = Embedded(v1::Record::kBeginFieldNumber);
+constexpr uint32_t kRecordCommit = Embedded(v1::Record::kCommitFieldNumber);
+constexpr uint32_t kRecordInsert = Embedded(v1::Record::kInsertFieldNumber);
+constexpr uint32_t kRecordUpdate = Embedded(v1::Record::kUpdateFieldNumber);
+constexpr uint32_t kRecordDelete = Embedded(v1::Record::kDeleteFieldNumber);
+constexpr uint32_t kTupleValue = Embedded(v1::Tuple::kValuesFieldNumber);
+constexpr uint32_t kValueText = Embedded(v1::Value::kTextFieldNumber);
+constexpr uint32_t kValueNull = Varint(v1::Value::kNullFieldNumber);
+constexpr uint32_t kValueUnchangedToast = Varint(v1::Value::kUnchangedToastFieldNumber);
 
-// A varint field, omitted when 0 as proto3 does.
+inline size_t VarintSize(uint64_t v) { return CodedOutputStream::VarintSize64(v); }
+
+inline Bytes PutVarint(uint64_t v, Bytes p) { return CodedOutputStream::WriteVarint64ToArray(v, p); }
+
+inline Bytes PutTag(uint32_t tag, Bytes p) { return CodedOutputStream::WriteTagToArray(tag, p); }
+
+// A varint field (every tag here is one byte), omitted when 0 as proto3 does.
 inline size_t VarintFieldSize(uint64_t v) { return v == 0 ? 0 : 1 + VarintSize(v); }
 
-inline char* PutVarintField(char tag, uint64_t v, char* p) {
+inline Bytes PutVarintField(uint32_t tag, uint64_t v, Bytes p) {
   if (v == 0) return p;
-  *p++ = tag;
-  return PutVarint(v, p);
+  return PutVarint(v, PutTag(tag, p));
 }
 
 // A length-delimited field holding `size` bytes.
@@ -58,36 +59,33 @@ size_t TupleSize(const TupleView& t) {
   return size;
 }
 
-char* PutTuple(const TupleView& t, char* p) {
+inline Bytes PutEmbeddedHeader(uint32_t tag, size_t size, Bytes p) { return PutVarint(size, PutTag(tag, p)); }
+
+// A bool field that is always true (the oneof markers).
+inline Bytes PutMarker(uint32_t tag, Bytes p) {
+  p = PutEmbeddedHeader(kTupleValue, 2, p);
+  return WireFormatLite::WriteBoolToArray(static_cast<int>(tag >> 3), true, p);
+}
+
+Bytes PutTuple(const TupleView& t, Bytes p) {
   for (uint32_t i = 0; i < t.count; ++i) {
     const ValueView& v = t.values[i];
-    *p++ = kTupleValue;
     switch (v.kind) {
       case ValueKind::kText:
-        p = PutVarint(1 + VarintSize(v.size) + v.size, p);
-        *p++ = kValueText;
-        p = PutVarint(v.size, p);
+        p = PutEmbeddedHeader(kTupleValue, EmbeddedSize(v.size), p);
+        p = PutEmbeddedHeader(kValueText, v.size, p);
         if (v.size > 0) std::memcpy(p, v.data, v.size);
         p += v.size;
         break;
       case ValueKind::kNull:
-        *p++ = 2;
-        *p++ = kValueNull;
-        *p++ = 1;
+        p = PutMarker(kValueNull, p);
         break;
       case ValueKind::kUnchangedToast:
-        *p++ = 2;
-        *p++ = kValueUnchangedToast;
-        *p++ = 1;
+        p = PutMarker(kValueUnchangedToast, p);
         break;
     }
   }
   return p;
-}
-
-inline char* PutEmbeddedHeader(char tag, size_t size, char* p) {
-  *p++ = tag;
-  return PutVarint(size, p);
 }
 
 }  // namespace
@@ -149,47 +147,48 @@ size_t ChangeWire::PrepareDelete(uint32_t relation_oid, OldTupleKind old_kind,
                 (has_old_tuple_ ? EmbeddedSize(old_size_) : 0));
 }
 
-void ChangeWire::Write(char* p) const noexcept {
+void ChangeWire::Write(char* dst) const noexcept {
+  Bytes p = reinterpret_cast<Bytes>(dst);
   switch (kind_) {
     case Kind::kBegin:
       p = PutEmbeddedHeader(kRecordBegin, body_size_, p);
-      p = PutVarintField(1 << 3, begin_.xid, p);
-      p = PutVarintField(2 << 3, begin_.final_lsn, p);
-      p = PutVarintField(3 << 3, static_cast<uint64_t>(begin_.commit_time), p);
+      p = PutVarintField(Varint(v1::Begin::kXidFieldNumber), begin_.xid, p);
+      p = PutVarintField(Varint(v1::Begin::kFinalLsnFieldNumber), begin_.final_lsn, p);
+      p = PutVarintField(Varint(v1::Begin::kCommitTimeFieldNumber), static_cast<uint64_t>(begin_.commit_time), p);
       if (origin_size_ > 0) {
-        p = PutEmbeddedHeader(4 << 3 | 2, origin_size_, p);
+        p = PutEmbeddedHeader(Embedded(v1::Begin::kOriginFieldNumber), origin_size_, p);
         std::memcpy(p, begin_.origin, origin_size_);
       }
       break;
     case Kind::kCommit:
       p = PutEmbeddedHeader(kRecordCommit, body_size_, p);
-      p = PutVarintField(1 << 3, commit_.commit_lsn, p);
-      p = PutVarintField(2 << 3, commit_.end_lsn, p);
-      PutVarintField(3 << 3, static_cast<uint64_t>(commit_.commit_time), p);
+      p = PutVarintField(Varint(v1::Commit::kCommitLsnFieldNumber), commit_.commit_lsn, p);
+      p = PutVarintField(Varint(v1::Commit::kEndLsnFieldNumber), commit_.end_lsn, p);
+      PutVarintField(Varint(v1::Commit::kCommitTimeFieldNumber), static_cast<uint64_t>(commit_.commit_time), p);
       break;
     case Kind::kInsert:
       p = PutEmbeddedHeader(kRecordInsert, body_size_, p);
-      p = PutVarintField(1 << 3, relation_oid_, p);
-      p = PutEmbeddedHeader(2 << 3 | 2, new_size_, p);
+      p = PutVarintField(Varint(v1::Insert::kRelationOidFieldNumber), relation_oid_, p);
+      p = PutEmbeddedHeader(Embedded(v1::Insert::kNewTupleFieldNumber), new_size_, p);
       PutTuple(new_tuple_, p);
       break;
     case Kind::kUpdate:
       p = PutEmbeddedHeader(kRecordUpdate, body_size_, p);
-      p = PutVarintField(1 << 3, relation_oid_, p);
-      p = PutEmbeddedHeader(2 << 3 | 2, new_size_, p);
+      p = PutVarintField(Varint(v1::Update::kRelationOidFieldNumber), relation_oid_, p);
+      p = PutEmbeddedHeader(Embedded(v1::Update::kNewTupleFieldNumber), new_size_, p);
       p = PutTuple(new_tuple_, p);
-      p = PutVarintField(3 << 3, static_cast<uint64_t>(old_kind_), p);
+      p = PutVarintField(Varint(v1::Update::kOldKindFieldNumber), static_cast<uint64_t>(old_kind_), p);
       if (has_old_tuple_) {
-        p = PutEmbeddedHeader(4 << 3 | 2, old_size_, p);
+        p = PutEmbeddedHeader(Embedded(v1::Update::kOldTupleFieldNumber), old_size_, p);
         PutTuple(old_tuple_, p);
       }
       break;
     case Kind::kDelete:
       p = PutEmbeddedHeader(kRecordDelete, body_size_, p);
-      p = PutVarintField(1 << 3, relation_oid_, p);
-      p = PutVarintField(2 << 3, static_cast<uint64_t>(old_kind_), p);
+      p = PutVarintField(Varint(v1::Delete::kRelationOidFieldNumber), relation_oid_, p);
+      p = PutVarintField(Varint(v1::Delete::kOldKindFieldNumber), static_cast<uint64_t>(old_kind_), p);
       if (has_old_tuple_) {
-        p = PutEmbeddedHeader(3 << 3 | 2, old_size_, p);
+        p = PutEmbeddedHeader(Embedded(v1::Delete::kOldTupleFieldNumber), old_size_, p);
         PutTuple(old_tuple_, p);
       }
       break;
