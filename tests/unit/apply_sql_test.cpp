@@ -110,3 +110,26 @@ TEST_CASE("conflict_counts_json_has_every_type") {
   CHECK(ConflictCountsJson(metrics) ==
         "{\"insert_exists\": 2, \"update_missing\": 0, \"update_exists\": 0, \"delete_missing\": 1}");
 }
+
+TEST_CASE("multi_row_insert_numbers_params_row_after_row") {
+  CHECK(BuildMultiInsertSql(Orders(), 2) ==
+        "INSERT INTO \"public\".\"orders\" (\"id\", \"note\", \"doc\") VALUES ($1, $2, $3), ($4, $5, $6)");
+  CHECK(BuildMultiInsertSql(Orders(), 1) == BuildInsertSql(Orders(), false));
+}
+
+TEST_CASE("multi_row_update_joins_typed_values_on_the_key") {
+  CHECK(BuildMultiUpdateSql(Orders(), {false, true, false}, 2) ==
+        "UPDATE \"public\".\"orders\" AS t SET \"note\" = v.\"_0\" FROM (VALUES ($1::text, $2::integer), "
+        "($3::text, $4::integer)) AS v(\"_0\", \"_1\") WHERE t.\"id\" = v.\"_1\"");
+  // Same parameter layout per row as the single-row statement.
+  CHECK(BuildMultiUpdateSql(Orders(), {false, true, false}, 1) == BuildUpdateSql(Orders(), {false, true, false}));
+  CHECK(BuildMultiUpdateSql(Orders(), {false, false, false}, 2) ==
+        "UPDATE \"public\".\"orders\" AS t SET \"id\" = v.\"_0\" FROM (VALUES ($1::integer), ($2::integer)) "
+        "AS v(\"_0\") WHERE t.\"id\" = v.\"_0\"");
+}
+
+TEST_CASE("multi_row_delete_joins_typed_keys") {
+  CHECK(BuildMultiDeleteSql(Orders(), 3) ==
+        "DELETE FROM \"public\".\"orders\" AS t USING (VALUES ($1::integer), ($2::integer), ($3::integer)) "
+        "AS v(\"_0\") WHERE t.\"id\" = v.\"_0\"");
+}

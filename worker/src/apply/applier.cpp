@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -34,7 +35,7 @@ google::protobuf::ArenaOptions ArenaSettings() {
   return options;
 }
 
-PipelineTag ControlTag() { return PipelineTag{PipelineTag::Kind::kControl, 0, nullptr}; }
+PipelineTag ControlTag() { return PipelineTag{PipelineTag::Kind::kControl, 0, nullptr, 0}; }
 }  // namespace
 
 Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& metrics)
@@ -312,10 +313,31 @@ void Applier::SendControl(const char* sql) { pipeline_.SendQuery(sql, 0, nullptr
 
 void Applier::SendChange(PreparedStatement* statement, uint64_t index) {
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
-  pipeline_.SendPrepared(*statement, params_.data(), PipelineTag{PipelineTag::Kind::kChange, index, nullptr});
+  pipeline_.SendPrepared(*statement, params_.data(), PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
 }
 
 Applier::Step Applier::ExecFast(uint64_t index) {
+  Change& change = At(index);
+  const v1::Record& record = *change.record;
+  switch (record.kind_case()) {
+    case v1::Record::kInsert:
+    case v1::Record::kUpdate:
+    case v1::Record::kDelete:
+      QueueChange(index);
+      return Step::kDone;
+    case v1::Record::kTruncate:
+      FlushRuns();
+      pipeline_.SendQuery(truncate_sql_[change.truncate].c_str(), 0, nullptr,
+                          PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+      return Step::kDone;
+    case v1::Record::kDdl:
+      return ExecSyncChange(index);
+    default:
+      throw std::logic_error("Applier::ExecFast: not a change");
+  }
+}
+
+void Applier::SendSingle(uint64_t index) {
   Change& change = At(index);
   const v1::Record& record = *change.record;
   switch (record.kind_case()) {
@@ -326,27 +348,21 @@ Applier::Step Applier::ExecFast(uint64_t index) {
         throw ApplyError(fmt::format("{}: the INSERT does not carry one value per column", Where(index)));
       }
       SendChange(change.relation->Insert(false), index);
-      return Step::kDone;
+      return;
     case v1::Record::kUpdate:
       if (!UpdateParams(*change.relation, record.update(), &mask_, &params_, &error_)) {
         throw ApplyError(Where(index) + ": " + error_);
       }
       SendChange(change.relation->Update(mask_), index);
-      return Step::kDone;
+      return;
     case v1::Record::kDelete:
       if (!DeleteParams(*change.relation, record.delete_(), &params_, &error_)) {
         throw ApplyError(Where(index) + ": " + error_);
       }
       SendChange(change.relation->Delete(), index);
-      return Step::kDone;
-    case v1::Record::kTruncate:
-      pipeline_.SendQuery(truncate_sql_[change.truncate].c_str(), 0, nullptr,
-                          PipelineTag{PipelineTag::Kind::kChange, index, nullptr});
-      return Step::kDone;
-    case v1::Record::kDdl:
-      return ExecSyncChange(index);
+      return;
     default:
-      throw std::logic_error("Applier::ExecFast: not a change");
+      throw std::logic_error("Applier::SendSingle: not a row change");
   }
 }
 
@@ -411,7 +427,10 @@ void Applier::Judge(const PipelineTag& tag, const PGresult* result) {
   }
   if (tag.kind != PipelineTag::Kind::kChange) return;
   const v1::Record& record = *At(tag.index).record;
-  if ((record.has_update() || record.has_delete_()) && std::strcmp(PQcmdTuples(const_cast<PGresult*>(result)), "0") == 0) {
+  if (!record.has_update() && !record.has_delete_()) return;
+  // Every row must have been found: fewer is a row gone missing.
+  long touched = std::atol(PQcmdTuples(const_cast<PGresult*>(result)));
+  if (touched < static_cast<long>(tag.rows ? tag.rows : 1)) {
     if (!surprise_ || tag.index < *surprise_) surprise_ = tag.index;
   }
 }
@@ -424,6 +443,7 @@ void Applier::ThrowIfFailed() {
 }
 
 Applier::Step Applier::Verify() {
+  FlushRuns();
   pipeline_.Sync();
   pipeline_.Collect(true, [this](const PipelineTag& tag, const PGresult* result) { Judge(tag, result); });
   sends_since_collect_ = 0;
@@ -452,6 +472,9 @@ Applier::Step Applier::RunFast(uint64_t from, uint64_t to) {
 }
 
 void Applier::Recover() {
+  // From here to the end of the batch, one statement per change: the
+  // replay must find the exact change that surprised.
+  precise_ = true;
   while (surprise_) {
     uint64_t surprise = *surprise_;
     surprise_.reset();
@@ -572,9 +595,9 @@ void Applier::CommitBatch() {
   bool check_durable = now - last_durable_check_ >= kDurableInterval;
   std::string commit_tag;
   std::optional<std::string> durable_text;
-  pipeline_.SendQuery("COMMIT", 0, nullptr, PipelineTag{PipelineTag::Kind::kControl, 1, nullptr});
+  pipeline_.SendQuery("COMMIT", 0, nullptr, PipelineTag{PipelineTag::Kind::kControl, 1, nullptr, 0});
   if (check_durable) {
-    pipeline_.SendQuery(kSessionProgress, 0, nullptr, PipelineTag{PipelineTag::Kind::kControl, 2, nullptr});
+    pipeline_.SendQuery(kSessionProgress, 0, nullptr, PipelineTag{PipelineTag::Kind::kControl, 2, nullptr, 0});
   }
   pipeline_.Sync();
   std::string failure;
@@ -627,6 +650,13 @@ void Applier::ResetBatch() {
   batch_changes_ = 0;
   batch_bytes_ = 0;
   released_ = false;
+  precise_ = false;
+  for (TargetRelation* relation : runs_) {
+    relation->run.clear();
+    relation->run_kind = 0;
+    relation->listed = false;
+  }
+  runs_.clear();
   sends_since_collect_ = 0;
   surprise_.reset();
   error_index_.reset();

@@ -16,7 +16,13 @@
 // are skipped: they are already applied.
 //
 // Fast path: libpq pipeline mode, one prepared statement per (table,
-// operation, column set), results judged as they arrive. The batch runs
+// operation, column set), results judged as they arrive. Within a batch,
+// changes are queued per table in runs of one kind and go out as multi-row
+// statements (applier_runs.cpp): tables are independent of each other under
+// session_replication_role = replica, so only the order within a table is
+// kept; successive UPDATEs of one row are merged when the key is the
+// table's only unique constraint. Tables with triggers that fire for the
+// apply session get every change in strict stream order. The batch runs
 // inside SAVEPOINT pgduplex_batch. On a surprise (unique violation, or an
 // UPDATE/DELETE that touched no row) the segment is rolled back to the
 // savepoint and replayed: the transactions before the surprising one fast
@@ -137,6 +143,13 @@ class Applier {
 
   void Open();
   TargetRelation* Relation(uint32_t oid);
+  // Runs (applier_runs.cpp).
+  void QueueChange(uint64_t index);
+  void FlushRun(TargetRelation* relation);
+  void FlushRuns();
+  void SendSingle(uint64_t index);
+  void FlushUpdateRun(TargetRelation* relation);
+  void SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows);
   Step ExecFast(uint64_t index);
   void SendChange(PreparedStatement* statement, uint64_t index);
   Step ExecSyncChange(uint64_t index);
@@ -190,6 +203,8 @@ class Applier {
   bool in_txn_ = false;         // between a source Begin and Commit
   bool skipping_ = false;       // current source transaction is already applied
   bool released_ = false;       // records of this batch were released
+  bool precise_ = false;        // one statement per change (replaying after a surprise)
+  std::vector<TargetRelation*> runs_;  // relations with a non-empty run
   int sends_since_collect_ = 0;
 
   // Judgement of pipelined results since the last Verify.
@@ -216,6 +231,9 @@ class Applier {
 
   // Reused buffers.
   std::vector<const char*> params_;
+  std::vector<const char*> row_;
+  std::vector<const char*> key_;
+  std::string key_text_;
   std::string mask_;
   std::string error_;
 };

@@ -32,8 +32,9 @@ struct PreparedStatement {
 struct PipelineTag {
   enum class Kind : uint8_t { kControl, kPrepare, kChange, kSync };
   Kind kind = Kind::kControl;
-  uint64_t index = 0;                       // kChange: change index in the batch
+  uint64_t index = 0;                       // kChange: (first) change index in the batch
   PreparedStatement* statement = nullptr;   // kPrepare
+  uint32_t rows = 0;                        // kChange of a multi-row statement: rows it must touch
 };
 
 class Pipeline {

@@ -71,6 +71,44 @@ PreparedStatement* TargetRelation::Update(const std::string& mask) {
   return raw;
 }
 
+PreparedStatement* TargetRelation::Cached(const std::string& key, int params,
+                                          const std::function<std::string()>& sql) {
+  auto it = multi_.find(key);
+  if (it != multi_.end()) return it->second.get();
+  auto statement = std::make_unique<PreparedStatement>();
+  statement->name = fmt::format("pgduplex_{}_m{}", serial, multi_.size());
+  statement->sql = sql();
+  statement->params = params;
+  PreparedStatement* raw = statement.get();
+  multi_.emplace(key, std::move(statement));
+  return raw;
+}
+
+PreparedStatement* TargetRelation::MultiInsert(int rows) {
+  if (rows == 1) return Insert(false);
+  int width = static_cast<int>(shape.columns.size());
+  return Cached(fmt::format("i{}", rows), width * rows, [&] { return BuildMultiInsertSql(shape, rows); });
+}
+
+PreparedStatement* TargetRelation::MultiDelete(int rows) {
+  if (rows == 1) return Delete();
+  int keys = 0;
+  for (const auto& column : shape.columns) keys += column.key ? 1 : 0;
+  return Cached(fmt::format("d{}", rows), keys * rows, [&] { return BuildMultiDeleteSql(shape, rows); });
+}
+
+PreparedStatement* TargetRelation::MultiUpdate(const std::string& mask, int rows) {
+  if (rows == 1) return Update(mask);
+  int width = 0;
+  std::vector<bool> set(mask.size());
+  for (size_t i = 0; i < mask.size(); ++i) {
+    set[i] = mask[i] == '1';
+    width += set[i] || shape.columns[i].key ? 1 : 0;
+  }
+  return Cached(fmt::format("u{}/{}", rows, mask), width * rows,
+                [&] { return BuildMultiUpdateSql(shape, set, rows); });
+}
+
 void RelationMap::Retire(Entry& entry) {
   if (entry.target) retired_targets_.push_back(std::move(entry.target));
 }
@@ -221,6 +259,18 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   }
   for (int index : key) relation->shape.columns[index].key = true;
   relation->has_key = !key.empty();
+
+  // What the apply order may rely on: triggers that fire for the apply
+  // session, and unique constraints besides the key.
+  PgResult traits = target.ExecParams(
+      "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND NOT tgisinternal "
+      "AND tgenabled IN ('A', 'R')), "
+      "(SELECT count(*) FROM pg_catalog.pg_index WHERE indrelid = $1::oid AND indisunique), "
+      "(SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'x')",
+      {*table_oid});
+  relation->ordered = traits.Get(0, 0) != "0";
+  relation->compactable_updates = relation->shape.unique_key && !relation->ordered && traits.Get(0, 1) == "1" &&
+                                  traits.Get(0, 2) == "0";
 
   entry.target = std::move(relation);
   return entry.target.get();

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,18 @@ struct TargetRelation {
   // Unique indexes usable to find a conflicting row (all their columns are
   // source columns), primary key first; positions in source column order.
   std::vector<std::vector<int>> unique_indexes;
+  // Triggers that fire under session_replication_role = replica (ENABLE
+  // ALWAYS / ENABLE REPLICA): its changes are applied strictly in order.
+  bool ordered = false;
+  // The key is the only unique constraint, so UPDATEs of distinct rows
+  // commute and successive UPDATEs of one row may be merged.
+  bool compactable_updates = false;
+
+  // The run of same-kind changes waiting to go out as multi-row statements
+  // (change indices, in stream order). See Applier.
+  int run_kind = 0;
+  std::vector<uint64_t> run;
+  bool listed = false;  // in the applier's list of relations with a run
 
   // Statements, prepared lazily.
   std::unique_ptr<PreparedStatement> insert;        // fast path
@@ -72,6 +85,14 @@ struct TargetRelation {
   PreparedStatement* Delete();
   // mask[i] == '1' when column i is in the SET list.
   PreparedStatement* Update(const std::string& mask);
+  // Multi-row forms (rows >= 2; 1 gives the single-row statement).
+  PreparedStatement* MultiInsert(int rows);
+  PreparedStatement* MultiDelete(int rows);
+  PreparedStatement* MultiUpdate(const std::string& mask, int rows);
+
+ private:
+  PreparedStatement* Cached(const std::string& key, int params, const std::function<std::string()>& sql);
+  std::unordered_map<std::string, std::unique_ptr<PreparedStatement>> multi_;
 };
 
 class RelationMap {

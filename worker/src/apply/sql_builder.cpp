@@ -89,6 +89,77 @@ std::string BuildDeleteSql(const TableShape& shape) {
                      shape.quoted_table, BuildMatch(shape, KeyColumns(shape), 1, false, /*qualify=*/true));
 }
 
+std::string BuildMultiInsertSql(const TableShape& shape, int rows) {
+  if (rows == 1 || shape.columns.empty()) return BuildInsertSql(shape, false);
+  std::string names;
+  for (size_t i = 0; i < shape.columns.size(); ++i) names += (i ? ", " : "") + shape.columns[i].quoted_name;
+  std::string values;
+  int param = 1;
+  for (int r = 0; r < rows; ++r) {
+    values += r ? ", (" : "(";
+    for (size_t i = 0; i < shape.columns.size(); ++i) values += fmt::format("{}${}", i ? ", " : "", param++);
+    values += ")";
+  }
+  return fmt::format("INSERT INTO {} ({}) VALUES {}", shape.quoted_table, names, values);
+}
+
+namespace {
+// (VALUES ($1::t1, ...), ...) AS v("_0", ...) over `columns`, `rows` times.
+std::string TypedValues(const TableShape& shape, const std::vector<int>& columns, int rows) {
+  std::string out = "(VALUES ";
+  int param = 1;
+  for (int r = 0; r < rows; ++r) {
+    out += r ? ", (" : "(";
+    for (size_t i = 0; i < columns.size(); ++i) {
+      out += fmt::format("{}${}::{}", i ? ", " : "", param++, shape.columns[columns[i]].type_name);
+    }
+    out += ")";
+  }
+  out += ") AS v(";
+  for (size_t i = 0; i < columns.size(); ++i) out += fmt::format("{}\"_{}\"", i ? ", " : "", i);
+  return out + ")";
+}
+
+std::string JoinOnKey(const TableShape& shape, const std::vector<int>& columns, size_t first_key) {
+  std::string out;
+  for (size_t i = first_key; i < columns.size(); ++i) {
+    out += fmt::format("{}t.{} = v.\"_{}\"", out.empty() ? "" : " AND ", shape.columns[columns[i]].quoted_name, i);
+  }
+  return out;
+}
+}  // namespace
+
+std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>& set, int rows) {
+  if (rows == 1) return BuildUpdateSql(shape, set);
+  std::vector<int> columns;  // the set columns, then the key columns
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (set[i]) columns.push_back(static_cast<int>(i));
+  }
+  size_t first_key = columns.size();
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (shape.columns[i].key) columns.push_back(static_cast<int>(i));
+  }
+  std::string assignments;
+  for (size_t i = 0; i < first_key; ++i) {
+    assignments += fmt::format("{}{} = v.\"_{}\"", i ? ", " : "", shape.columns[columns[i]].quoted_name, i);
+  }
+  if (assignments.empty()) {  // nothing but the key: set it to itself
+    assignments = fmt::format("{} = v.\"_{}\"", shape.columns[columns[first_key]].quoted_name, first_key);
+  }
+  return fmt::format("UPDATE {} AS t SET {} FROM {} WHERE {}", shape.quoted_table, assignments,
+                     TypedValues(shape, columns, rows), JoinOnKey(shape, columns, first_key));
+}
+
+std::string BuildMultiDeleteSql(const TableShape& shape, int rows) {
+  if (rows == 1) return BuildDeleteSql(shape);
+  std::vector<int> key;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (shape.columns[i].key) key.push_back(static_cast<int>(i));
+  }
+  return fmt::format("DELETE FROM {} AS t USING {} WHERE {}", shape.quoted_table, TypedValues(shape, key, rows),
+                     JoinOnKey(shape, key, 0));
+}
+
 std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,
                               bool with_commit_time) {
   const char* commit_time =

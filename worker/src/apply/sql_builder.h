@@ -45,6 +45,14 @@ std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set
 // DELETE WHERE the key columns; params: key columns in order.
 std::string BuildDeleteSql(const TableShape& shape);
 
+// Multi-row forms for runs of changes to one table (rows >= 1). Each row's
+// params are laid out as in the single-row form, row after row. UPDATE and
+// DELETE need a unique key; a row that matched nothing shows as a row count
+// below `rows`.
+std::string BuildMultiInsertSql(const TableShape& shape, int rows);
+std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>& set, int rows);
+std::string BuildMultiDeleteSql(const TableShape& shape, int rows);
+
 // The WHERE clause matching `columns` against params $first_param, ...
 // (alias "t" when qualify is true).
 std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns, int first_param, bool unique,
