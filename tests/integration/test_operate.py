@@ -15,6 +15,12 @@ def make_table(db):
     db.both("CREATE TABLE items (id bigint PRIMARY KEY, v text)")
 
 
+def wait_for_active_slot(cluster, dbname, slot):
+    """Rows written before the slot exists are not in its stream."""
+    wait_until(lambda: cluster.sql("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s AND active",
+                                   (slot,), dbname), 60, what=f"slot {slot} to stream")
+
+
 def status_json(config):
     out = subprocess.run([PGDUPLEX, "status", "--config", config, "--json"], check=True,
                          capture_output=True, text=True, timeout=60).stdout
@@ -27,6 +33,7 @@ def test_metrics_endpoint_serves_prometheus_text(dbpair, worker_factory, tmp_pat
     port = free_port()
     w = worker_factory("run", "--config", config, "--direction", "forward",
                        "--metrics-listen", f"127.0.0.1:{port}")
+    wait_for_active_slot(dbpair.a, dbpair.dbname, "pgduplex_metrics_forward")
     dbpair.sql_a("INSERT INTO items SELECT g, 'x' FROM generate_series(1, 50) g")
     wait_until(lambda: dbpair.sql_b("SELECT count(*) FROM items")[0][0] == 50, 60, what="rows on B")
 
@@ -109,8 +116,11 @@ def make_tls_files(directory):
         "-days", "2", "-extfile", "san.ext", "-out", "server.crt")
 
 
-def test_sync_over_tls_with_verify_full(make_cluster, worker_factory, tmp_path):
-    tls = tmp_path / "tls"
+def test_sync_over_tls_with_verify_full(make_cluster, worker_factory, tmp_path, workdir):
+    # The server reads its key and certificate as the postgres user, so they
+    # live under the clusters' work directory (pytest's tmp_path is 0700).
+    import pathlib
+    tls = pathlib.Path(workdir) / "tls"
     tls.mkdir()
     make_tls_files(str(tls))
     import pwd
@@ -118,7 +128,6 @@ def test_sync_over_tls_with_verify_full(make_cluster, worker_factory, tmp_path):
     for name in ("server.key", "server.crt", "ca.crt"):
         os.chown(tls / name, pw.pw_uid, pw.pw_gid)
     os.chmod(tls / "server.key", 0o600)
-    os.chmod(tmp_path, 0o755)
     os.chmod(tls, 0o755)
     ssl_conf = (f"ssl = on\nssl_cert_file = '{tls}/server.crt'\nssl_key_file = '{tls}/server.key'\n")
     a = make_cluster("tls-a", ssl_conf)
@@ -135,6 +144,7 @@ def test_sync_over_tls_with_verify_full(make_cluster, worker_factory, tmp_path):
     config.write_text(f'name = "tls"\n[a]\nconninfo = "{tls_conninfo(a)}"\n[b]\nconninfo = "{tls_conninfo(b)}"\n'
                       '[sync]\ninitial = "none"\n')
     worker_factory("run", "--config", str(config), "--direction", "forward")
+    wait_for_active_slot(a, "postgres", "pgduplex_tls_forward")
     a.sql("INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 100) g")
     wait_until(lambda: b.scalar("SELECT count(*) FROM items") == 100, 60, what="rows over TLS")
     # Both of the worker's connections to B and its stream from A use TLS.

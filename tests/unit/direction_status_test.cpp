@@ -17,6 +17,8 @@ TEST_CASE("state_follows_slot_activity_and_worker_row") {
   CHECK(DeriveState(s) == "streaming");
   s.row_state = "copying";
   CHECK(DeriveState(s) == "copying");
+  s.slot_active = false;  // the slot is idle while the initial copy runs
+  CHECK(DeriveState(s) == "copying");
 }
 
 TEST_CASE("lag_is_heartbeat_delay_while_heartbeats_arrive") {

@@ -6,7 +6,9 @@ namespace pgduplex {
 
 std::string DeriveState(const DirectionStatus& s) {
   if (!s.error.empty() && !s.slot_exists && !s.has_row) return "unknown";
-  if (s.slot_active) return s.has_row && s.row_state == "copying" ? "copying" : "streaming";
+  // During the initial copy the slot exists but is idle: trust the row.
+  if (s.has_row && s.row_state == "copying") return "copying";
+  if (s.slot_active) return "streaming";
   if (s.has_row && s.row_state == "failed") return "failed";
   if (!s.slot_exists && !s.has_row) return "not created";
   return "stopped";

@@ -10,6 +10,7 @@
 
 #include "commands/commands.h"
 #include "log.h"
+#include "metrics_server.h"
 #include "stream_worker.h"
 #include "worker_metrics.h"
 
@@ -38,8 +39,10 @@ int CommandRun(const RunOptions& options) {
   InstallSignalHandlers();
   // The run loop keeps these up to date; a metrics endpoint only reads them.
   WorkerMetrics metrics;
+  MetricsServer metrics_server(metrics, config.name, ToString(options.direction));
   if (!options.metrics_listen.empty()) {
-    spdlog::warn("--metrics-listen {} is not served by this build yet", options.metrics_listen);
+    metrics_server.Start(options.metrics_listen);
+    spdlog::info("serving Prometheus metrics on http://{}/metrics", options.metrics_listen);
   }
   StreamWorker worker(config, options.direction, metrics, g_stop_requested);
   return worker.Run();
