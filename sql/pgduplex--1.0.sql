@@ -170,3 +170,25 @@ CREATE TABLE worker_status (
   conflicts             jsonb NOT NULL DEFAULT '{}',  -- {"insert_exists": n, ...} since start
   PRIMARY KEY (task, direction)
 );
+
+-- Initial synchronization bookkeeping, on the TARGET of the forward
+-- direction. One row per task: 'copying' from slot creation until the copy
+-- is complete, then 'done' in the same transaction that advances the
+-- forward origin to the slot's consistent point. A worker that finds
+-- 'copying' at start knows a copy was cut off and undoes it before starting
+-- over (initial_sync_xacts lists the transactions that wrote rows into
+-- tables which already had rows, so exactly those rows can be deleted).
+CREATE TABLE initial_sync (
+  task           text PRIMARY KEY,
+  state          text NOT NULL CHECK (state IN ('copying', 'done')),
+  consistent_lsn pg_lsn,
+  started_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
+  finished_at    timestamptz,
+  tables         jsonb NOT NULL DEFAULT '[]'
+);
+
+CREATE TABLE initial_sync_xacts (
+  task     text NOT NULL,
+  relation text NOT NULL,
+  xid      xid NOT NULL
+);

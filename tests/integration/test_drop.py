@@ -16,6 +16,9 @@ def leave_task_behind(db, task):
     db.sql_b(f"INSERT INTO pgduplex.worker_status (task, direction, state) VALUES ('{task}', 'forward', 'stopped')")
     db.sql_a(f"INSERT INTO pgduplex.worker_status (task, direction, state) VALUES ('{task}', 'reverse', 'stopped')")
     db.sql_a("INSERT INTO pgduplex.worker_status (task, direction, state) VALUES ('other', 'reverse', 'stopped')")
+    # What a run that crashed during its initial copy leaves on B.
+    db.sql_b(f"SELECT pg_replication_origin_create('pgduplex_{task}_copy_1')")
+    db.sql_b(f"INSERT INTO pgduplex.initial_sync (task, state) VALUES ('{task}', 'copying')")
 
 
 def leftovers(db, task):
@@ -27,6 +30,8 @@ def leftovers(db, task):
             "SELECT roname FROM pg_replication_origin WHERE roname LIKE %s", (f"pgduplex_{task}_%",))]
         found += [(label, "status", r[0]) for r in run(
             "SELECT direction FROM pgduplex.worker_status WHERE task = %s", (task,))]
+        found += [(label, "initial_sync", r[0]) for r in run(
+            "SELECT state FROM pgduplex.initial_sync WHERE task = %s", (task,))]
     return found
 
 
@@ -38,7 +43,8 @@ def test_drop_leaves_no_slot_and_no_origin_behind(dbpair, tmp_path):
     assert leftovers(dbpair, "dr1") == []
     for line in ("a: slot pgduplex_dr1_forward dropped", "b: slot pgduplex_dr1_reverse dropped",
                  "a: origin pgduplex_dr1_reverse dropped", "b: origin pgduplex_dr1_forward dropped",
-                 "a: worker_status rows deleted (1)", "b: worker_status rows deleted (1)"):
+                 "a: worker_status rows deleted (1)", "b: worker_status rows deleted (1)",
+                 "b: origin pgduplex_dr1_copy_1 dropped", "b: initial_sync rows deleted (1)"):
         assert line in out, out
     # another task's state is not touched
     assert dbpair.sql_a("SELECT count(*) FROM pgduplex.worker_status WHERE task = 'other'") == [(1,)]
@@ -65,7 +71,7 @@ def test_drop_refuses_while_a_slot_of_the_task_is_active(dbpair, tmp_path):
         assert code == 1, out
         assert "refusing: slot pgduplex_dr2_reverse on cluster b is active" in out
         # nothing dropped, on either cluster
-        assert len(leftovers(dbpair, "dr2")) == 6
+        assert len(leftovers(dbpair, "dr2")) == 8  # 2 slots, 3 origins, 2 status rows, 1 initial_sync
     finally:
         reader.terminate()
         reader.wait(10)

@@ -38,6 +38,16 @@ std::optional<std::string> ActiveSlotPid(PgConnection& conn, const std::string& 
   return r.Get(0, 0);
 }
 
+// Task names may hold '_', a LIKE wildcard.
+std::string LikeEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '_' || c == '%' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 void Report(const ClusterPart& part, const std::string& what) {
   std::cout << fmt::format("{}: {}\n", part.label, what);
 }
@@ -71,13 +81,24 @@ bool DropPart(ClusterPart& part, const std::string& task) {
                              OneLine(e.what())));
     ok = false;
   }
-  if (conn.Scalar("SELECT to_regclass('pgduplex.worker_status') IS NOT NULL") == "t") {
-    PgResult r = conn.ExecParams("DELETE FROM pgduplex.worker_status WHERE task = $1", {task});
+  // Origins of the initial copy's sessions (pgduplex_<task>_copy_<n>) are
+  // dropped by the copy itself; a crash can leave them behind.
+  PgResult copy_origins = conn.ExecParams(
+      "SELECT roname FROM pg_replication_origin WHERE roname LIKE $1 ORDER BY 1",
+      {fmt::format("pgduplex\\_{}\\_copy\\_%", LikeEscaped(task))});
+  for (int i = 0; i < copy_origins.rows(); ++i) {
+    conn.ExecParams("SELECT pg_replication_origin_drop($1)", {copy_origins.Get(i, 0)});
+    Report(part, fmt::format("origin {} dropped", copy_origins.Get(i, 0)));
+  }
+  if (conn.Scalar("SELECT to_regclass('pgduplex.worker_status') IS NOT NULL") != "t") {
+    Report(part, "task state already absent (no pgduplex extension in this database)");
+    return ok;
+  }
+  for (const char* table : {"worker_status", "initial_sync", "initial_sync_xacts"}) {
+    PgResult r = conn.ExecParams(fmt::format("DELETE FROM pgduplex.{} WHERE task = $1", table), {task});
     std::string n = PQcmdTuples(r.raw());
-    Report(part, n == "0" ? std::string("worker_status rows already absent")
-                          : fmt::format("worker_status rows deleted ({})", n));
-  } else {
-    Report(part, "worker_status rows already absent (no pgduplex extension in this database)");
+    Report(part, n == "0" ? fmt::format("{} rows already absent", table)
+                          : fmt::format("{} rows deleted ({})", table, n));
   }
   return ok;
 }

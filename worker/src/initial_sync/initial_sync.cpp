@@ -182,7 +182,6 @@ InitialSync::InitialSync(const TaskConfig& config, std::string snapshot_name, st
 
 bool InitialSync::Unfinished(const TaskConfig& config) {
   PgConnection target = PgConnection::Connect(config.b.conninfo, "b");
-  if (!target.Scalar("SELECT to_regclass('pgduplex.initial_sync')")) return false;
   return target.Scalar("SELECT state FROM pgduplex.initial_sync WHERE task = $1", {config.name}).value_or("") ==
          "copying";
 }
@@ -190,7 +189,6 @@ bool InitialSync::Unfinished(const TaskConfig& config) {
 void InitialSync::Prepare(const TaskConfig& config) {
   PgConnection target = ControlSession(config);
   SyncState state(target, config.name);
-  state.EnsureTables();
   if (state.State().value_or("") == "copying") {
     spdlog::warn("initial copy: a previous copy did not finish; undoing it and starting over");
     PgConnection source = PgConnection::Connect(config.a.conninfo, "a");
@@ -213,7 +211,6 @@ void InitialSync::Run() {
 
   PgConnection target = ControlSession(config_);
   SyncState state(target, config_.name);
-  state.EnsureTables();
   if (state.State().value_or("") != "copying") state.Begin();
   UpsertWorkerStatus(target, config_.name);
 

@@ -36,36 +36,6 @@ std::string QuotedList(const std::vector<TableName>& tables) {
 
 }  // namespace
 
-void SyncState::EnsureTables() {
-  // Created on first use (not by CREATE EXTENSION) so an installed
-  // extension of this version needs no upgrade; added to the extension so
-  // it goes away with it. DDL here is quiet: the session runs as replica.
-  target_.Exec(R"SQL(
-DO $$
-BEGIN
-  IF to_regclass('pgduplex.initial_sync') IS NULL THEN
-    CREATE TABLE pgduplex.initial_sync (
-      task           text PRIMARY KEY,
-      state          text NOT NULL CHECK (state IN ('copying', 'done')),
-      consistent_lsn pg_lsn,
-      started_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
-      finished_at    timestamptz,
-      tables         jsonb NOT NULL DEFAULT '[]'
-    );
-    ALTER EXTENSION pgduplex ADD TABLE pgduplex.initial_sync;
-  END IF;
-  IF to_regclass('pgduplex.initial_sync_xacts') IS NULL THEN
-    CREATE TABLE pgduplex.initial_sync_xacts (
-      task     text NOT NULL,
-      relation text NOT NULL,
-      xid      xid NOT NULL
-    );
-    ALTER EXTENSION pgduplex ADD TABLE pgduplex.initial_sync_xacts;
-  END IF;
-END
-$$)SQL");
-}
-
 std::optional<std::string> SyncState::State() {
   return target_.Scalar("SELECT state FROM pgduplex.initial_sync WHERE task = $1", {task_});
 }

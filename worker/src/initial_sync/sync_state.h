@@ -49,7 +49,6 @@ class SyncState {
   // and a replication origin set up.
   SyncState(PgConnection& target, std::string task) : target_(target), task_(std::move(task)) {}
 
-  void EnsureTables();
   // nullopt when no initial copy was ever started.
   std::optional<std::string> State();
   void Begin();
