@@ -125,6 +125,10 @@ BEGIN
     obj_identity := dropped->>'object_identity';
     obj_schema := dropped->>'schema';
   END IF;
+  -- Temporary objects live and die with their session: nothing to replicate.
+  IF obj_schema = 'pg_temp' OR obj_schema LIKE 'pg\_temp\_%' THEN
+    RETURN;
+  END IF;
   PERFORM pg_logical_emit_message(true, 'pgduplex.ddl', json_build_object(
     'statement',       top,
     'search_path',     current_setting('search_path'),

@@ -14,11 +14,10 @@
 #include <cstddef>
 #include <string>
 
+#include "core/message_prefixes.h"
 #include "core/status.h"
 
 namespace pgduplex {
-
-constexpr char kDdlMessagePrefix[] = "pgduplex.ddl";
 
 struct DdlMessage {
   std::string statement;

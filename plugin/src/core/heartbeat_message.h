@@ -9,11 +9,10 @@
 #include <cstdint>
 #include <string>
 
+#include "core/message_prefixes.h"
 #include "core/status.h"
 
 namespace pgduplex {
-
-constexpr char kHeartbeatMessagePrefix[] = "pgduplex.heartbeat";
 
 struct HeartbeatMessage {
   std::string task;

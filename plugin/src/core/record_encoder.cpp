@@ -37,6 +37,7 @@ struct RecordEncoder::Impl {
   v1::Heartbeat heartbeat;
   DdlMessage ddl_scratch;
   HeartbeatMessage heartbeat_scratch;
+  bool attached = false;  // a member above is attached to `record`
   size_t size = 0;
 
   ~Impl() { Detach(); }
@@ -44,13 +45,16 @@ struct RecordEncoder::Impl {
   // Undoes every attachment so that `record` never deletes one of the
   // members above, and forgets the pending record. Safe at any time.
   void Detach() noexcept {
-    switch (record.kind_case()) {
-      case v1::Record::kRelation: record.unsafe_arena_release_relation(); break;
-      case v1::Record::kTruncate: record.unsafe_arena_release_truncate(); break;
-      case v1::Record::kDdl: record.unsafe_arena_release_ddl(); break;
-      case v1::Record::kMessage: record.unsafe_arena_release_message(); break;
-      case v1::Record::kHeartbeat: record.unsafe_arena_release_heartbeat(); break;
-      default: record.clear_kind(); break;  // never attached by us
+    if (attached) {
+      switch (record.kind_case()) {
+        case v1::Record::kRelation: record.unsafe_arena_release_relation(); break;
+        case v1::Record::kTruncate: record.unsafe_arena_release_truncate(); break;
+        case v1::Record::kDdl: record.unsafe_arena_release_ddl(); break;
+        case v1::Record::kMessage: record.unsafe_arena_release_message(); break;
+        case v1::Record::kHeartbeat: record.unsafe_arena_release_heartbeat(); break;
+        default: break;  // nothing else is ever attached
+      }
+      attached = false;
     }
     wire_pending = false;
     size = 0;
@@ -82,7 +86,11 @@ struct RecordEncoder::Impl {
     return Check(wanted);
   }
 
-  Status FinishMessage() { return Check(record.ByteSizeLong()); }
+  // Called right after a member was attached to `record`.
+  Status FinishMessage() {
+    attached = true;
+    return Check(record.ByteSizeLong());
+  }
 };
 
 // Runs an encode step with every exception turned into a Status; on failure

@@ -32,6 +32,15 @@ void RecordRenderer::Destroy(RecordRenderer* renderer) noexcept { delete rendere
 RecordRenderer::~RecordRenderer() { delete impl_; }
 
 Status RecordRenderer::Render(const void* data, size_t size) noexcept {
+  // Do not keep the buffers of one huge record for the life of the backend.
+  constexpr size_t kKeep = 1 << 20;
+  if (impl_->json.capacity() > kKeep) {
+    std::string().swap(impl_->json);
+    try {
+      impl_->record = v1::Record();
+    } catch (...) {
+    }
+  }
   impl_->json.clear();
   Status s = DecodeRecord(data, size, &impl_->record);
   if (!s.ok()) return s;

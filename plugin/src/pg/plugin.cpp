@@ -27,8 +27,7 @@
  * stream_* callbacks can be added without reshaping this.
  */
 #include "core/change_view.h"
-#include "core/ddl_message.h"
-#include "core/heartbeat_message.h"
+#include "core/message_prefixes.h"
 #include "core/record_encoder.h"
 #include "core/status.h"
 

@@ -13,6 +13,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/fmgrprotos.h"
 
 PG_FUNCTION_INFO_V1(pgduplex_record_to_json);
@@ -40,5 +41,9 @@ pgduplex_record_to_json(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("pgduplex: invalid record: %s", status.message())));
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(renderer->json()));
+	/* The JSON is UTF-8; jsonb_in reads the database encoding. */
+	return DirectFunctionCall1(jsonb_in,
+							   CStringGetDatum(pg_any_to_server(renderer->json(),
+																(int) renderer->json_size(),
+																PG_UTF8)));
 }

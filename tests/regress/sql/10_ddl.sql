@@ -19,7 +19,9 @@ CREATE TABLE ddl_gone (id int);
 SET search_path = pg_catalog, public;
 DROP TABLE ddl_gone;
 RESET search_path;
--- not captured: an apply worker's DDL, and extensions
+-- not captured: an apply worker's DDL, temporary objects, and extensions
+CREATE TEMP TABLE ddl_temp (id int);
+DROP TABLE ddl_temp;
 SET session_replication_role = replica;
 CREATE TABLE ddl_by_worker (id int);
 RESET session_replication_role;
