@@ -144,6 +144,7 @@ void StreamWorker::Session() {
   options.batch_max_changes = config_.sync.batch_max_changes;
   options.max_rows_per_sec = config_.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
+  options.interrupt = &stop_requested_;
 
   applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),
                                        options, metrics_);
@@ -249,7 +250,7 @@ void StreamWorker::Periodic() {
     last_durable_check_ = now;
   }
   PublishPositions();
-  if (now >= next_heartbeat_ && !applier_->HasUncommitted()) Heartbeat();
+  if (now >= next_heartbeat_) Heartbeat();
   if (applier_->StatusDue()) applier_->WriteStatusNow();
   if (applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
 }

@@ -51,6 +51,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       arena_(ArenaSettings()) {
   status_.task = options_.task;
   status_.direction = ToString(options_.direction);
+  pipeline_.SetInterrupt(options_.interrupt);
 }
 
 Applier::~Applier() = default;

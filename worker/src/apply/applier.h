@@ -43,6 +43,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -74,6 +75,7 @@ struct ApplierOptions {
   int batch_max_changes = 10000;
   double max_rows_per_sec = 0;
   double max_bytes_per_sec = 0;
+  const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target
 };
 
 class Applier {
