@@ -16,11 +16,14 @@ def run(worker_factory, config, direction, db=None, task="t"):
         source = db.a if direction == "forward" else db.b
         slot = f"pgduplex_{task}_{direction}"
 
-        def streaming():
-            assert w.alive(), "worker exited:\n" + w.output()
-            return source.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active",
-                                 (slot,), dbname=db.dbname)
-        wait_until(streaming, timeout=30, what=f"slot {slot} to stream")
+        deadline = time.monotonic() + 30
+        while not source.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active",
+                                (slot,), dbname=db.dbname):
+            if not w.alive():
+                raise AssertionError("worker exited:\n" + w.output())
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for slot {slot} to stream:\n" + w.output())
+            time.sleep(0.1)
     return w
 
 
