@@ -194,3 +194,18 @@ def test_run_forward_applies_ddl_and_reverse_does_not_carry_it(dbpair, worker_fa
     assert_converges(db, "SELECT * FROM t ORDER BY id", workers=[fwd, rev])
     assert db.sql_a("SELECT to_regclass('public.only_on_b') IS NULL")[0][0]
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_run_slot_advances_when_every_source_change_is_filtered(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE outside (id int)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"tables": ["public.t"], "heartbeat_interval_sec": 1})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO outside SELECT generate_series(1, 1000)")
+    target = db.sql_a("SELECT pg_current_wal_lsn()")[0][0]
+    wait_until(lambda: db.sql_a("SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots "
+                                "WHERE slot_name = 'pgduplex_t_forward'", (target,)) == [(True,)],
+               timeout=20, what="the slot to confirm past the filtered writes")
+    assert db.sql_b("SELECT to_regclass('public.outside') IS NULL")[0][0]
+    assert w.stop() == 0

@@ -216,6 +216,12 @@ void StreamWorker::Dispatch(const StreamItem& item) {
       if (record->heartbeat().task().empty() || record->heartbeat().task() == config_.name) {
         applier_->OnHeartbeat(record->heartbeat().source_time());
       }
+      // A non-transactional message comes after every commit before it:
+      // with nothing pending, its position needs nothing more (this keeps
+      // the slot moving when every transaction on the source is filtered).
+      if (!applier_->HasUncommitted() && !applier_->InSourceTransaction()) {
+        idle_lsn_ = std::max(idle_lsn_, item.data_start);
+      }
       break;
     case v1::Record::kMessage: {
       // A heartbeat the plugin passed through as a plain logical message.
