@@ -117,6 +117,7 @@ Lsn Applier::RefreshDurable() {
 
 void Applier::OnBegin(const v1::Begin& begin) {
   in_txn_ = true;
+  last_ddl_statement_.clear();
   skipping_ = begin.final_lsn() < skip_before_;
   if (skipping_) return;
   SourceTxn txn;
@@ -164,11 +165,17 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
       break;
     case v1::Record::kDdl: {
       DdlDecision decision = DecideDdl(record.ddl(), options_.direction);
+      if (decision.apply && record.ddl().statement() == last_ddl_statement_) {
+        // One query string with several DDL commands comes once per command,
+        // each carrying the whole string; it ran with the first.
+        return;
+      }
       if (!decision.apply) {
         spdlog::warn("DDL at LSN {} not applied ({}): {}", LsnToString(lsn), decision.reason,
                      record.ddl().statement().substr(0, 200));
         return;
       }
+      last_ddl_statement_ = record.ddl().statement();
       break;
     }
     default:

@@ -212,6 +212,7 @@ class Applier {
   Lsn handled_lsn_ = kInvalidLsn;
   PgTimestamp last_commit_time_ = 0;
   std::string session_search_path_;
+  std::string last_ddl_statement_;  // of the current source transaction
   bool has_status_table_ = true;
   bool status_dirty_ = false;
 
