@@ -276,7 +276,10 @@ def create_db_pair(a, b, prefix="t"):
 
 def drop_db_pair_slots(db):
     """Frees the replication slots a test left in its database (the shared
-    clusters would otherwise run out of slots and keep WAL forever)."""
+    clusters would otherwise run out of slots and keep WAL forever), and the
+    pgduplex replication origins: they are cluster-wide, so a later test
+    using the same task name would otherwise start from this one's
+    progress."""
     for cluster in (db.a, db.b):
         try:
             cluster.sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
@@ -286,6 +289,11 @@ def drop_db_pair_slots(db):
                 timeout=10, what="slots to become inactive")
             cluster.sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                         "WHERE database = %s", (db.dbname,))
+        except Exception:
+            pass
+        try:
+            cluster.sql("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin "
+                        "WHERE roname LIKE 'pgduplex\\_%%'")
         except Exception:
             pass
 

@@ -90,3 +90,41 @@ def test_run_missing_table_on_target_is_a_clear_error_and_nothing_is_skipped(dbp
     wait_until(lambda: db.sql_b("SELECT count(*) FROM present")[0][0] == 2, timeout=30, what="second row")
     assert db.sql_b("SELECT * FROM missing") == [(1, "x")]
     assert w.stop() == 0
+
+
+def test_run_sigterm_while_target_is_blocked_stops_promptly(dbpair, worker_factory, tmp_path):
+    import time
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    cfg = db.write_config(tmp_path / "t.toml")
+    w = run(worker_factory, cfg, "forward", db)
+    blocker = db.b.connect(db.dbname, autocommit=False)
+    with blocker.cursor() as cur:
+        cur.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+    db.sql_a("INSERT INTO t VALUES (1)")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM pg_locks WHERE NOT granted")[0][0] > 0, timeout=30,
+               what="the worker to wait for the lock")
+    started = time.monotonic()
+    assert w.stop(timeout=15) == 0
+    assert time.monotonic() - started < 10
+    blocker.rollback()
+    blocker.close()
+    w = run(worker_factory, cfg, "forward", db)
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM t")[0][0] == 1, timeout=30, what="the row after restart")
+    assert w.stop() == 0
+
+
+def test_run_last_write_wins_without_commit_timestamps_is_a_clear_error(pair, make_cluster, worker_factory,
+                                                                        tmp_path):
+    from conftest import create_db_pair, drop_db_pair_slots
+    b = make_cluster("nots", extra_conf="track_commit_timestamp = off")
+    db = create_db_pair(pair[0], b)
+    try:
+        cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins"},
+                              extra="[retry]\nerror_retry_minutes = 0\n")
+        w = run(worker_factory, cfg, "forward")
+        assert w.wait(60) == 4
+        out = w.output()
+        assert "track_commit_timestamp" in out and "cluster b" in out, out
+    finally:
+        drop_db_pair_slots(db)

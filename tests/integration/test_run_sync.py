@@ -16,11 +16,14 @@ def run(worker_factory, config, direction, db=None, task="t"):
         source = db.a if direction == "forward" else db.b
         slot = f"pgduplex_{task}_{direction}"
 
-        def streaming():
-            assert w.alive(), "worker exited:\n" + w.output()
-            return source.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active",
-                                 (slot,), dbname=db.dbname)
-        wait_until(streaming, timeout=30, what=f"slot {slot} to stream")
+        deadline = time.monotonic() + 30
+        while not source.scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active",
+                                (slot,), dbname=db.dbname):
+            if not w.alive():
+                raise AssertionError("worker exited:\n" + w.output())
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for slot {slot} to stream:\n" + w.output())
+            time.sleep(0.1)
     return w
 
 
@@ -185,9 +188,28 @@ def test_run_forward_applies_ddl_and_reverse_does_not_carry_it(dbpair, worker_fa
     wait_until(lambda: db.sql_b("SELECT to_regclass('public.created_on_a') IS NOT NULL")[0][0], timeout=30,
                what="CREATE TABLE to reach B")
     assert_converges(db, "SELECT * FROM created_on_a ORDER BY id", workers=[fwd, rev])
+    # One query string with two DDL commands: it runs once on B.
+    db.sql_a("CREATE TABLE m1 (id int PRIMARY KEY); CREATE TABLE m2 (id int PRIMARY KEY)")
+    db.sql_a("INSERT INTO m2 VALUES (7)")
+    assert_converges(db, "SELECT * FROM m2", workers=[fwd, rev])
     # DDL on B stays on B (reverse never carries DDL).
     db.sql_b("CREATE TABLE only_on_b (id int)")
     db.sql_b("INSERT INTO t VALUES (2, 'from b')")
     assert_converges(db, "SELECT * FROM t ORDER BY id", workers=[fwd, rev])
     assert db.sql_a("SELECT to_regclass('public.only_on_b') IS NULL")[0][0]
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_run_slot_advances_when_every_source_change_is_filtered(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE outside (id int)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"tables": ["public.t"], "heartbeat_interval_sec": 1})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO outside SELECT generate_series(1, 1000)")
+    target = db.sql_a("SELECT pg_current_wal_lsn()")[0][0]
+    wait_until(lambda: db.sql_a("SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots "
+                                "WHERE slot_name = 'pgduplex_t_forward'", (target,)) == [(True,)],
+               timeout=20, what="the slot to confirm past the filtered writes")
+    assert db.sql_b("SELECT to_regclass('public.outside') IS NULL")[0][0]
+    assert w.stop() == 0

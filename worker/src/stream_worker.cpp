@@ -15,9 +15,9 @@
 namespace pgduplex {
 
 namespace {
-constexpr auto kFeedbackInterval = std::chrono::seconds(1);
-constexpr auto kQuietFeedbackInterval = std::chrono::seconds(10);
-constexpr auto kIdleCommitDelay = std::chrono::milliseconds(2);
+constexpr auto kDurableCheckInterval = std::chrono::seconds(1);
+constexpr int kIdleCommitDelayMs = 2;
+constexpr size_t kMaxQueuedBytes = 64 << 20;
 constexpr auto kStableSession = std::chrono::seconds(60);
 constexpr int kMaxWaitMs = 1000;
 constexpr const char* kPluginName = "pgduplex";
@@ -119,6 +119,7 @@ int StreamWorker::Run() {
 }
 
 void StreamWorker::DropSession() {
+  reader_.reset();
   stream_.reset();
   applier_.reset();
   heartbeat_conn_.reset();
@@ -152,6 +153,7 @@ void StreamWorker::Session() {
   options.max_rows_per_sec = config_.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
   options.tables = config_.sync.tables;
+  options.interrupt = &stop_requested_;
 
   applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),
                                        options, metrics_);
@@ -179,26 +181,20 @@ void StreamWorker::Session() {
   applier_->WriteStatusNow();
   metrics_.SetState(WorkerState::kStreaming);
 
-  received_lsn_ = std::max(received_lsn_, start);
   idle_lsn_ = kInvalidLsn;
-  reported_flush_ = kInvalidLsn;
   session_started_ = Clock::now();
-  last_data_ = Clock::now();
   next_heartbeat_ = Clock::now();
+  reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes);
+  PublishPositions();
+  reader_->Start();
 
-  ServerMessage message;
   while (!Stopping()) {
-    ReplicationStream::ReceiveStatus got = stream_->Receive(0, &message);
-    if (got == ReplicationStream::ReceiveStatus::kNoData) {
-      Idle();
-      // Wait for more; short when a batch waits to be committed.
-      int wait_ms = applier_->HasUncommitted() && !applier_->InSourceTransaction()
-                        ? static_cast<int>(kIdleCommitDelay.count())
-                        : kMaxWaitMs;
-      got = stream_->Receive(wait_ms, &message);
-    }
-    if (got == ReplicationStream::ReceiveStatus::kMessage) {
-      Dispatch(message);
+    // Short waits while a complete batch waits to be committed: a stream
+    // that stays dry that long has nothing more for it now.
+    int wait_ms = applier_->HasUncommitted() && !applier_->InSourceTransaction() ? kIdleCommitDelayMs : kMaxWaitMs;
+    if (reader_->Take(&items_, wait_ms)) {
+      for (const StreamItem& item : items_) Dispatch(item);
+      reader_->Recycle(&items_);
     } else {
       Idle();
     }
@@ -228,19 +224,15 @@ void StreamWorker::MaybeInitialSync() {
   InitialSync(config_, created.snapshot_name, LsnToString(created.consistent_point), options).Run();
 }
 
-void StreamWorker::Dispatch(const ServerMessage& message) {
-  received_lsn_ = std::max(received_lsn_, message.wal_end);
-  if (message.kind == ServerMessage::kKeepalive) {
+void StreamWorker::Dispatch(const StreamItem& item) {
+  if (item.keepalive) {
     if (!applier_->HasUncommitted() && !applier_->InSourceTransaction()) {
-      idle_lsn_ = std::max(idle_lsn_, message.wal_end);
+      idle_lsn_ = std::max(idle_lsn_, item.wal_end);
     }
-    if (message.reply_requested) SendFeedback(/*force=*/true);
     return;
   }
-  last_data_ = Clock::now();
-  metrics_.received_bytes.fetch_add(message.payload_size, std::memory_order_relaxed);
-  const v1::Record* record =
-      ReadRecord(message.payload, message.payload_size, message.data_start, applier_->arena());
+  metrics_.received_bytes.fetch_add(item.payload.size(), std::memory_order_relaxed);
+  const v1::Record* record = ReadRecord(item.payload.data(), item.payload.size(), item.data_start, applier_->arena());
   switch (record->kind_case()) {
     case v1::Record::kBegin: applier_->OnBegin(record->begin()); break;
     case v1::Record::kCommit: applier_->OnCommit(record->commit()); break;
@@ -250,11 +242,17 @@ void StreamWorker::Dispatch(const ServerMessage& message) {
     case v1::Record::kDelete:
     case v1::Record::kTruncate:
     case v1::Record::kDdl:
-      applier_->OnChange(*record, message.data_start, message.payload_size);
+      applier_->OnChange(*record, item.data_start, item.payload.size());
       break;
     case v1::Record::kHeartbeat:
       if (record->heartbeat().task().empty() || record->heartbeat().task() == config_.name) {
         applier_->OnHeartbeat(record->heartbeat().source_time());
+      }
+      // A non-transactional message comes after every commit before it:
+      // with nothing pending, its position needs nothing more (this keeps
+      // the slot moving when every transaction on the source is filtered).
+      if (!applier_->HasUncommitted() && !applier_->InSourceTransaction()) {
+        idle_lsn_ = std::max(idle_lsn_, item.data_start);
       }
       break;
     case v1::Record::kMessage: {
@@ -279,31 +277,23 @@ void StreamWorker::Dispatch(const ServerMessage& message) {
 
 void StreamWorker::Idle() {
   // The stream is dry: commit what is complete rather than wait for more.
-  if (applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
-      Clock::now() - last_data_ >= kIdleCommitDelay) {
-    applier_->CommitBatch();
-  }
+  if (applier_->HasUncommitted() && !applier_->InSourceTransaction()) applier_->CommitBatch();
 }
 
 void StreamWorker::Periodic() {
   auto now = Clock::now();
   if (!applier_->HasUncommitted() && applier_->committed_lsn() > applier_->durable_lsn() &&
-      now - last_feedback_ >= kFeedbackInterval) {
+      now - last_durable_check_ >= kDurableCheckInterval) {
     applier_->RefreshDurable();
+    last_durable_check_ = now;
   }
-  if (now - last_feedback_ >= kFeedbackInterval) SendFeedback(false);
-  if (now >= next_heartbeat_ && !applier_->HasUncommitted()) Heartbeat();
+  PublishPositions();
+  if (now >= next_heartbeat_) Heartbeat();
   if (applier_->StatusDue()) applier_->WriteStatusNow();
   if (applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
 }
 
-void StreamWorker::SendFeedback(bool force) {
-  // A reply the server asked for must carry the latest durable position:
-  // a walsender shutting down asks again at once after every reply, so the
-  // once-a-second refresh in Periodic() would never come round.
-  if (force && !applier_->HasUncommitted() && applier_->committed_lsn() > applier_->durable_lsn()) {
-    applier_->RefreshDurable();
-  }
+void StreamWorker::PublishPositions() {
   Lsn flush = applier_->durable_lsn();
   if (!applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
       applier_->durable_lsn() >= applier_->committed_lsn()) {
@@ -311,16 +301,7 @@ void StreamWorker::SendFeedback(bool force) {
     // (filtered transactions, keepalive positions) needs nothing more.
     flush = std::max({flush, applier_->handled_lsn(), idle_lsn_});
   }
-  auto now = Clock::now();
-  if (!force && flush == reported_flush_ && now - last_feedback_ < kQuietFeedbackInterval) return;
-  StandbyStatus status;
-  status.write = std::max(received_lsn_, flush);
-  status.flush = flush;
-  status.apply = std::max(flush, std::min(applier_->committed_lsn(), status.write));
-  status.send_time = PgNow();
-  stream_->SendStatus(status);
-  reported_flush_ = flush;
-  last_feedback_ = now;
+  reader_->Publish(flush, std::max(flush, applier_->committed_lsn()));
 }
 
 void StreamWorker::Heartbeat() {
@@ -354,12 +335,8 @@ void StreamWorker::Shutdown() {
     applier_->CommitBatch();
   }
   applier_->RefreshDurable();
-  try {
-    SendFeedback(/*force=*/true);
-  } catch (const std::exception& e) {
-    spdlog::debug("final status update: {}", e.what());
-  }
-  stream_->Finish();
+  PublishPositions();
+  reader_->Stop();
   applier_->status().state = "stopped";
   applier_->WriteStatusNow();
   metrics_.SetState(WorkerState::kStopped);

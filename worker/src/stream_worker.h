@@ -30,6 +30,7 @@
 #include "config.h"
 #include "pg_connection.h"
 #include "stream/replication_stream.h"
+#include "stream/stream_reader.h"
 #include "worker_metrics.h"
 
 namespace pgduplex {
@@ -56,10 +57,10 @@ class StreamWorker {
 
   void Session();
   void MaybeInitialSync();
-  void Dispatch(const ServerMessage& message);
+  void Dispatch(const StreamItem& item);
   void Idle();
   void Periodic();
-  void SendFeedback(bool force);
+  void PublishPositions();
   void Heartbeat();
   void Shutdown();
   void ReportFailure(const std::string& state, const std::string& error);
@@ -76,16 +77,15 @@ class StreamWorker {
   std::string last_error_;
 
   std::unique_ptr<Applier> applier_;
-  std::unique_ptr<ReplicationStream> stream_;
+  std::unique_ptr<ReplicationStream> stream_;  // until streaming starts
+  std::unique_ptr<StreamReader> reader_;      // then it reads the stream
+  std::vector<StreamItem> items_;
   std::unique_ptr<PgConnection> heartbeat_conn_;
 
-  Lsn received_lsn_ = kInvalidLsn;
   Lsn idle_lsn_ = kInvalidLsn;  // keepalive position while nothing was pending
-  Lsn reported_flush_ = kInvalidLsn;
   Lsn session_start_committed_ = kInvalidLsn;
-  Clock::time_point last_feedback_{};
+  Clock::time_point last_durable_check_{};
   Clock::time_point next_heartbeat_{};
-  Clock::time_point last_data_{};
   Clock::time_point session_started_{};
   bool heartbeat_warned_ = false;
 };

@@ -54,6 +54,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       }) {
   status_.task = options_.task;
   status_.direction = ToString(options_.direction);
+  pipeline_.SetInterrupt(options_.interrupt);
 }
 
 Applier::~Applier() = default;
@@ -131,7 +132,9 @@ void Applier::OnBegin(const v1::Begin& begin) {
 }
 
 void Applier::OnRelation(const v1::Relation& relation) {
-  relations_.Define(relation);
+  // A new definition gets a new TargetRelation: send what the old one has
+  // queued first, so the table's changes stay in order.
+  if (relations_.Define(relation) && open_) FlushRuns();
   MaybeResetArena();
 }
 
@@ -405,7 +408,10 @@ void Applier::Judge(const PipelineTag& tag, const PGresult* result) {
   if (status == PGRES_FATAL_ERROR) {
     const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
     std::string sqlstate = state ? state : "";
-    if (tag.kind == PipelineTag::Kind::kChange && sqlstate == "23505") {
+    // A unique violation is a conflict; any failure of a multi-row
+    // statement is replayed change by change, where it either turns out to
+    // be a conflict or fails again, precisely.
+    if (tag.kind == PipelineTag::Kind::kChange && (sqlstate == "23505" || tag.rows > 1)) {
       if (!surprise_ || tag.index < *surprise_) surprise_ = tag.index;
       return;
     }

@@ -43,6 +43,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -76,6 +77,7 @@ struct ApplierOptions {
   double max_rows_per_sec = 0;
   double max_bytes_per_sec = 0;
   std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
+  const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target
 };
 
 class Applier {

@@ -49,7 +49,8 @@ bool KeyValueOf(const TargetRelation& relation, int index, const v1::Tuple* old_
 bool NoKey(const TargetRelation& relation, const char* what, std::string* error) {
   if (relation.has_key) return false;
   *error = fmt::format("cannot apply {} to {}: it has no primary key or replica identity index on the target "
-                       "and no replica identity on the source",
+                       "and no replica identity on the source (give it a primary key, or ALTER TABLE ... REPLICA "
+                       "IDENTITY FULL on the source)",
                        what, relation.display);
   return true;
 }
@@ -87,7 +88,9 @@ bool DeleteParams(const TargetRelation& relation, const v1::Delete& remove, std:
                   std::string* error) {
   if (NoKey(relation, "a DELETE", error)) return false;
   if (remove.old_kind() == v1::OLD_TUPLE_NONE) {
-    *error = fmt::format("a DELETE on {} carries no old key", relation.display);
+    *error = fmt::format("a DELETE on {} carries no old key: the source table has no replica identity (give "
+                         "it a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL)",
+                         relation.display);
     return false;
   }
   if (!TupleFits(relation, remove.old_tuple(), error)) return false;

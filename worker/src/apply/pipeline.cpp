@@ -60,8 +60,18 @@ void Pipeline::Sync() {
 void Pipeline::WaitForInput() {
   if (PQflush(conn_.get()) < 0) Lost("flushing the pipeline");
   pollfd pfd{PQsocket(conn_.get()), POLLIN, 0};
-  int ready = poll(&pfd, 1, 1000);
+  int ready = poll(&pfd, 1, 200);
   if (ready < 0 && errno != EINTR) Lost("waiting for pipeline results");
+  if (ready <= 0 && interrupt_ && interrupt_->load(std::memory_order_relaxed)) {
+    if (PGcancel* cancel = PQgetCancel(conn_.get())) {
+      char error[256];
+      PQcancel(cancel, error, sizeof(error));
+      PQfreeCancel(cancel);
+    }
+    tags_.clear();
+    awaiting_end_ = false;
+    throw std::runtime_error(fmt::format("cluster {}: stop requested while waiting for the target", conn_.label()));
+  }
   if (!PQconsumeInput(conn_.get())) Lost("reading pipeline results");
 }
 

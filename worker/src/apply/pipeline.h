@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -44,6 +45,9 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   bool active() const { return active_; }
+  // While waiting for results, a set flag cancels the running statement
+  // and throws (a stop request must not wait for a lock held elsewhere).
+  void SetInterrupt(const std::atomic<bool>* flag) { interrupt_ = flag; }
   void Enter();
   void Exit();  // only with nothing in flight
 
@@ -68,6 +72,7 @@ class Pipeline {
   std::deque<PipelineTag> tags_;
   bool active_ = false;
   bool awaiting_end_ = false;  // a command's result was returned; its NULL terminator is next
+  const std::atomic<bool>* interrupt_ = nullptr;
 };
 
 template <typename F>

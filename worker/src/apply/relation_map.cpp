@@ -113,13 +113,14 @@ void RelationMap::Retire(Entry& entry) {
   if (entry.target) retired_targets_.push_back(std::move(entry.target));
 }
 
-void RelationMap::Define(const v1::Relation& relation) {
+bool RelationMap::Define(const v1::Relation& relation) {
   auto source = std::make_unique<SourceRelation>(SourceRelationFromRecord(relation));
   Entry& entry = entries_[relation.oid()];
-  if (entry.source && entry.source->SameDefinition(*source)) return;
+  if (entry.source && entry.source->SameDefinition(*source)) return false;
   Retire(entry);
   if (entry.source) retired_sources_.push_back(std::move(entry.source));
   entry.source = std::move(source);
+  return true;
 }
 
 TargetRelation* RelationMap::Find(uint32_t oid) const {
@@ -182,7 +183,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
 
   // Target columns by name.
   PgResult columns = target.ExecParams(
-      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attgenerated <> '' "
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, -1), a.attgenerated <> '' "
       "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
       {*table_oid});
   std::map<std::string, std::pair<std::string, bool>> target_columns;  // name -> (type, generated)

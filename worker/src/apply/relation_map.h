@@ -102,8 +102,8 @@ class RelationMap {
   RelationMap& operator=(const RelationMap&) = delete;
 
   // Records a source definition. An unchanged definition keeps the resolved
-  // target; a changed one retires it.
-  void Define(const v1::Relation& relation);
+  // target; a changed one retires it (and Define returns true).
+  bool Define(const v1::Relation& relation);
   // nullptr until resolved (or after Invalidate).
   TargetRelation* Find(uint32_t oid) const;
   // Resolves on the target (synchronous queries: no pipeline in flight).

@@ -18,7 +18,8 @@ namespace pgduplex {
 
 struct ShapeColumn {
   std::string quoted_name;   // "col"
-  std::string type_name;     // target format_type(), e.g. character varying(10)
+  std::string type_name;     // target type without typmod, as format_type(type, -1)
+                             // prints it (casts to it never truncate or round)
   bool key = false;          // part of the row's key (WHERE of UPDATE/DELETE)
   bool text_compare = false; // type has no equality operator (json, point, ...)
 };

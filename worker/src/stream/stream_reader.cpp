@@ -1,0 +1,126 @@
+#include "stream/stream_reader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace pgduplex {
+
+namespace {
+constexpr auto kStatusInterval = std::chrono::seconds(1);
+constexpr auto kQuietStatusInterval = std::chrono::seconds(10);
+constexpr int kPollMs = 100;
+}  // namespace
+
+StreamReader::StreamReader(std::unique_ptr<ReplicationStream> stream, size_t max_bytes)
+    : stream_(std::move(stream)), max_bytes_(max_bytes) {}
+
+StreamReader::~StreamReader() { Stop(); }
+
+void StreamReader::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void StreamReader::Publish(Lsn flush, Lsn apply) {
+  flush_.store(flush, std::memory_order_relaxed);
+  apply_.store(apply, std::memory_order_relaxed);
+}
+
+void StreamReader::SendStatus(bool reply_requested) {
+  StandbyStatus status;
+  Lsn flush = flush_.load(std::memory_order_relaxed);
+  status.flush = flush;
+  status.write = std::max(received_.load(std::memory_order_relaxed), flush);
+  status.apply = std::min(std::max(apply_.load(std::memory_order_relaxed), flush), status.write);
+  status.send_time = PgNow();
+  status.reply_requested = reply_requested;
+  stream_->SendStatus(status);
+  reported_flush_ = flush;
+}
+
+void StreamReader::Run() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_status{};
+  try {
+    ServerMessage message;
+    while (!stop_.load(std::memory_order_relaxed)) {
+      auto now = Clock::now();
+      Lsn flush = flush_.load(std::memory_order_relaxed);
+      if ((flush != reported_flush_ && now - last_status >= kStatusInterval) ||
+          now - last_status >= kQuietStatusInterval) {
+        SendStatus(false);
+        last_status = now;
+      }
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (queued_bytes_ >= max_bytes_) {
+          space_.wait_for(lock, std::chrono::milliseconds(kPollMs));
+          continue;
+        }
+      }
+      if (stream_->Receive(kPollMs, &message) != ReplicationStream::ReceiveStatus::kMessage) continue;
+      received_.store(std::max(received_.load(std::memory_order_relaxed), message.wal_end),
+                      std::memory_order_relaxed);
+      if (message.kind == ServerMessage::kKeepalive && message.reply_requested) {
+        SendStatus(false);
+        last_status = Clock::now();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      StreamItem item;
+      if (!spare_.empty()) {
+        item = std::move(spare_.back());
+        spare_.pop_back();
+      }
+      item.keepalive = message.kind == ServerMessage::kKeepalive;
+      item.data_start = message.data_start;
+      item.wal_end = message.wal_end;
+      item.payload.assign(message.payload ? message.payload : "", message.payload_size);
+      queued_bytes_ += message.payload_size + 64;
+      queue_.push_back(std::move(item));
+      if (consumer_waiting_) ready_.notify_one();
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failure_ = std::current_exception();
+    ready_.notify_one();
+  }
+}
+
+bool StreamReader::Take(std::vector<StreamItem>* items, int timeout_ms) {
+  items->clear();
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (queue_.empty() && !failure_ && timeout_ms > 0) {
+    consumer_waiting_ = true;
+    ready_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return !queue_.empty() || failure_; });
+    consumer_waiting_ = false;
+  }
+  if (queue_.empty()) {
+    if (failure_) std::rethrow_exception(failure_);
+    return false;
+  }
+  items->swap(queue_);
+  queued_bytes_ = 0;
+  space_.notify_one();
+  return true;
+}
+
+void StreamReader::Recycle(std::vector<StreamItem>* items) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& item : *items) {
+    if (spare_.size() < 4096 && item.payload.capacity() <= 4096) spare_.push_back(std::move(item));
+  }
+  items->clear();
+}
+
+void StreamReader::Stop() {
+  if (stop_.exchange(true)) return;
+  if (thread_.joinable()) thread_.join();
+  if (!stream_) return;
+  try {
+    if (!failure_ && stream_->streaming()) SendStatus(false);
+  } catch (const std::exception& e) {
+    spdlog::debug("final standby status update: {}", e.what());
+  }
+  stream_->Finish();
+}
+
+}  // namespace pgduplex
