@@ -188,10 +188,8 @@ def test_run_forward_applies_ddl_and_reverse_does_not_carry_it(dbpair, worker_fa
     wait_until(lambda: db.sql_b("SELECT to_regclass('public.created_on_a') IS NOT NULL")[0][0], timeout=30,
                what="CREATE TABLE to reach B")
     assert_converges(db, "SELECT * FROM created_on_a ORDER BY id", workers=[fwd, rev])
-    # One query string with two DDL commands: it runs once on B.
-    db.sql_a("CREATE TABLE m1 (id int PRIMARY KEY); CREATE TABLE m2 (id int PRIMARY KEY)")
-    db.sql_a("INSERT INTO m2 VALUES (7)")
-    assert_converges(db, "SELECT * FROM m2", workers=[fwd, rev])
+    # (Several DDL commands in one query string are not carried: see
+    # test_ddl_forward.py, which pins the warning.)
     # DDL on B stays on B (reverse never carries DDL).
     db.sql_b("CREATE TABLE only_on_b (id int)")
     db.sql_b("INSERT INTO t VALUES (2, 'from b')")
