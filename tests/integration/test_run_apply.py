@@ -132,9 +132,6 @@ def test_run_keyless_table_with_full_identity_matches_rows_by_value(dbpair, work
     assert w.stop() == 0
 
 
-@pytest.mark.xfail(reason="plugin: the heartbeat message callback converts to UTF-8 outside a transaction "
-                          "in a non-UTF8 database (ERROR: cannot perform encoding conversion outside a "
-                          "transaction)", strict=False)
 def test_run_converts_text_between_database_encodings(pair, worker_factory, tmp_path):
     from conftest import DbPair, drop_db_pair_slots
     a, b = pair

@@ -60,9 +60,28 @@ tuple_to_values(RelationEntry *entry, Relation rel, HeapTuple tuple,
 	}
 }
 
+/*
+ * Every server encoding is a superset of ASCII, so ASCII text needs no
+ * conversion. That fast path also matters for correctness: a
+ * non-transactional message (the heartbeat) is decoded outside any
+ * transaction, where a real conversion cannot look up its function.
+ */
+static bool
+is_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		if ((unsigned char) s[i] >= 0x80)
+			return false;
+	}
+	return true;
+}
+
 const char *
 server_to_utf8(const char *s, size_t len)
 {
+	if (is_ascii(s, len))
+		return s;
 	return pg_server_to_any(s, (int) len, PG_UTF8);
 }
 
