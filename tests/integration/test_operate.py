@@ -161,3 +161,20 @@ def test_demo_runs_to_completion(tmp_path):
     assert "converged: A and B hold the same rows" in out
     assert "deliberate conflict" in out
     assert not os.path.exists(tmp_path / "demo" / "a")
+
+
+def test_apply_throttle_limits_rows_per_second(dbpair, worker_factory, tmp_path):
+    make_table(dbpair)
+    config = dbpair.write_config(str(tmp_path / "t.toml"), name="throttle",
+                                 sync={"initial": "none", "apply_max_rows_per_sec": 50})
+    worker_factory("run", "--config", config, "--direction", "forward")
+    wait_for_active_slot(dbpair.a, dbpair.dbname, "pgduplex_throttle_forward")
+    conn = dbpair.a.connect(dbpair.dbname)
+    with conn.cursor() as cur:
+        for i in range(250):  # 250 source transactions of one row each
+            cur.execute("INSERT INTO items VALUES (%s, 'x')", (i,))
+    conn.close()
+    started = time.monotonic()
+    wait_until(lambda: dbpair.sql_b("SELECT count(*) FROM items")[0][0] == 250, 60, what="throttled rows on B")
+    # 50 rows/s with at most one second of burst: 250 rows need >= 4 s.
+    assert time.monotonic() - started >= 3.5
