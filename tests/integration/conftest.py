@@ -68,6 +68,22 @@ def wait_until(predicate, timeout=30.0, interval=0.1, what="condition"):
                          + (f" (last error: {last_exc})" if last_exc else ""))
 
 
+def assert_converges(db, query, timeout=60, workers=()):
+    """Waits until `query` gives the same rows on A and B, failing early if a
+    worker died; on timeout, shows what differs and the workers' logs."""
+    def check():
+        for w in workers:
+            assert w.alive(), "worker exited:\n" + w.output()
+        return db.sql_a(query) == db.sql_b(query)
+    try:
+        wait_until(check, timeout=timeout, what=f"A and B to agree on: {query}")
+    except AssertionError as e:
+        a, b = db.sql_a(query), db.sql_b(query)
+        logs = "\n".join(w.output()[-3000:] for w in workers)
+        raise AssertionError(f"{e}\nonly on A: {[r for r in a if r not in b][:5]}\n"
+                             f"only on B: {[r for r in b if r not in a][:5]}\n{logs}") from None
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

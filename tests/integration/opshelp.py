@@ -28,17 +28,6 @@ def results(output, check, cluster=None):
     return [r for r in check_lines(output) if r[0] == check and (cluster is None or r[1] == cluster)]
 
 
-def ensure_worker_status(db):
-    """The installed extension may predate pgduplex.worker_status: create it
-    from the repository's SQL when it is missing."""
-    sql = open(os.path.join(ROOT, "sql", "pgduplex--1.0.sql")).read()
-    ddl = sql[sql.index("CREATE TABLE worker_status"):]
-    ddl = ddl[:ddl.index(");") + 2].replace("CREATE TABLE worker_status", "CREATE TABLE pgduplex.worker_status")
-    for run in (db.sql_a, db.sql_b):
-        if run("SELECT to_regclass('pgduplex.worker_status')")[0][0] is None:
-            run(ddl)
-
-
 def create_slot(cluster, dbname, slot):
     """A logical slot with the pgduplex plugin when this server lets it be
     used, else with test_decoding (drop must not care which)."""

@@ -3,8 +3,8 @@ order and replication keeps working in both directions; every unsupported
 pattern is skipped with one warning; DDL run on B never reaches A."""
 import psycopg2
 
-from conftest import wait_until
-from test_initial_sync import assert_converges, start, wait_streaming
+from conftest import assert_converges, wait_until
+from test_initial_sync import start, wait_streaming
 
 
 def two_way(db, worker_factory, tmp_path, sync=None):

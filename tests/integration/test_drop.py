@@ -4,7 +4,7 @@ cluster that is gone."""
 import subprocess
 
 from conftest import PGBIN, free_port, wait_until
-from opshelp import create_slot, ensure_worker_status, pgduplex
+from opshelp import create_slot, pgduplex
 
 
 def leave_task_behind(db, task):
@@ -12,7 +12,6 @@ def leave_task_behind(db, task):
     create_slot(db.b, db.dbname, f"pgduplex_{task}_reverse")
     db.sql_b(f"SELECT pg_replication_origin_create('pgduplex_{task}_forward')")
     db.sql_a(f"SELECT pg_replication_origin_create('pgduplex_{task}_reverse')")
-    ensure_worker_status(db)
     db.sql_b(f"INSERT INTO pgduplex.worker_status (task, direction, state) VALUES ('{task}', 'forward', 'stopped')")
     db.sql_a(f"INSERT INTO pgduplex.worker_status (task, direction, state) VALUES ('{task}', 'reverse', 'stopped')")
     db.sql_a("INSERT INTO pgduplex.worker_status (task, direction, state) VALUES ('other', 'reverse', 'stopped')")

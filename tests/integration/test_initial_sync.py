@@ -8,7 +8,7 @@ import time
 import psycopg2
 import pytest
 
-from conftest import wait_until
+from conftest import assert_converges, wait_until
 
 
 def start(worker_factory, config, direction):
@@ -21,20 +21,6 @@ def wait_streaming(db, worker, direction="forward", timeout=90):
         assert worker.alive(), "worker exited:\n" + worker.output()
         return f"streaming {direction} from cluster" in worker.output()
     wait_until(streaming, timeout=timeout, what=f"{direction} worker to stream")
-
-
-def assert_converges(db, query, workers=(), timeout=60):
-    def check():
-        for w in workers:
-            assert w.alive(), "worker exited:\n" + w.output()
-        return db.sql_a(query) == db.sql_b(query)
-    try:
-        wait_until(check, timeout=timeout, what=f"A and B to agree on: {query}")
-    except AssertionError as e:
-        a, b = db.sql_a(query), db.sql_b(query)
-        logs = "\n".join(w.output()[-3000:] for w in workers)
-        raise AssertionError(f"{e}\nonly on A: {[r for r in a if r not in b][:5]}\n"
-                             f"only on B: {[r for r in b if r not in a][:5]}\n{logs}") from None
 
 
 class Writer(threading.Thread):

@@ -3,9 +3,9 @@ each change on its own (merged updates, extra unique constraints, triggers
 that fire for the apply session, huge transactions, partitions)."""
 import pytest
 
-from conftest import wait_until
+from conftest import assert_converges, wait_until
 from test_run_conflicts import conflicts
-from test_run_sync import assert_converges, ensure_status_table, run
+from test_run_sync import run
 
 
 def backlog_then_catch_up(db, worker_factory, cfg, statements):
@@ -100,7 +100,6 @@ def test_run_huge_transaction_is_applied_in_segments_with_its_conflicts(dbpair, 
 
 def test_run_partitioned_table_and_heartbeat_status(dbpair, worker_factory, tmp_path):
     db = dbpair
-    ensure_status_table(db)
     db.both("CREATE TABLE m (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)")
     db.both("CREATE TABLE m_2023 PARTITION OF m FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')")
     db.both("CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")

@@ -5,8 +5,8 @@ Only the forward worker runs, so what is written on B stays local: that is
 how a local row gets in the way of (or goes missing for) a remote change."""
 import pytest
 
-from conftest import wait_until
-from test_run_sync import assert_converges, ensure_status_table, run
+from conftest import assert_converges, wait_until
+from test_run_sync import run
 
 TABLE = "CREATE TABLE t (id int PRIMARY KEY, v text, u int UNIQUE)"
 
@@ -56,7 +56,6 @@ def make_conflicts(db):
 def test_run_each_conflict_type_under_policy(dbpair, worker_factory, tmp_path, policy, expected_rows, resolutions):
     db = dbpair
     db.both(TABLE)
-    ensure_status_table(db)
     cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": policy})
     w = run(worker_factory, cfg, "forward", db)
     make_conflicts(db)

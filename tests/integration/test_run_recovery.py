@@ -4,8 +4,8 @@ import signal
 import threading
 import time
 
-from conftest import create_db_pair, drop_db_pair_slots, wait_until
-from test_run_sync import assert_converges, run
+from conftest import assert_converges, create_db_pair, drop_db_pair_slots, wait_until
+from test_run_sync import run
 
 CHECK = "SELECT count(*), coalesce(sum(n), 0) FROM {}"
 

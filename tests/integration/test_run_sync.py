@@ -5,7 +5,7 @@ import time
 
 import psycopg2
 
-from conftest import wait_until
+from conftest import assert_converges, wait_until
 
 
 def run(worker_factory, config, direction, db=None, task="t"):
@@ -27,25 +27,6 @@ def run(worker_factory, config, direction, db=None, task="t"):
     return w
 
 
-STATUS_TABLE_SQL = None
-
-
-def ensure_status_table(db):
-    """pgduplex.worker_status came with the shared base; an extension script
-    installed from an older branch may lack it. Tests that read it create it
-    from this tree's extension script in that case."""
-    global STATUS_TABLE_SQL
-    if STATUS_TABLE_SQL is None:
-        import os
-        import re
-        here = os.path.dirname(os.path.abspath(__file__))
-        with open(os.path.join(here, "..", "..", "sql", "pgduplex--1.0.sql")) as f:
-            STATUS_TABLE_SQL = re.search(r"CREATE TABLE worker_status \(.*?\n\);", f.read(), re.S).group(0)
-    for side in (db.sql_a, db.sql_b):
-        if side("SELECT to_regclass('pgduplex.worker_status') IS NULL")[0][0]:
-            side("SET search_path = pgduplex; " + STATUS_TABLE_SQL)
-
-
 def rows(db, side, query):
     return (db.sql_a if side == "a" else db.sql_b)(query)
 
@@ -53,21 +34,6 @@ def rows(db, side, query):
 def same(db, query):
     a, b = db.sql_a(query), db.sql_b(query)
     return a == b and a
-
-
-def assert_converges(db, query, timeout=30, workers=()):
-    def check():
-        for w in workers:
-            assert w.alive(), "worker exited:\n" + w.output()
-        return db.sql_a(query) == db.sql_b(query)
-    try:
-        wait_until(check, timeout=timeout, what=f"A and B to agree on: {query}")
-    except AssertionError as e:
-        logs = "\n".join(w.output()[-3000:] for w in workers)
-        a, b = db.sql_a(query), db.sql_b(query)
-        only_a = [r for r in a if r not in b][:5]
-        only_b = [r for r in b if r not in a][:5]
-        raise AssertionError(f"{e}\nonly on A: {only_a}\nonly on B: {only_b}\n{logs}") from None
 
 
 def test_run_one_way_sync_applies_insert_update_delete_truncate(dbpair, worker_factory, tmp_path):
@@ -93,7 +59,6 @@ def test_run_one_way_sync_applies_insert_update_delete_truncate(dbpair, worker_f
 def test_run_sigterm_stops_cleanly_and_restart_resumes(dbpair, worker_factory, tmp_path):
     db = dbpair
     db.both("CREATE TABLE t (id int PRIMARY KEY, v int)")
-    ensure_status_table(db)
     cfg = db.write_config(tmp_path / "t.toml")
     w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO t SELECT g, g FROM generate_series(1, 50) g")
@@ -127,7 +92,6 @@ def write_load(db, side, table, start, stop, step, stop_event=None):
 def test_run_two_way_sync_under_concurrent_writes_ends_identical(dbpair, worker_factory, tmp_path):
     db = dbpair
     db.both("CREATE TABLE t (id int PRIMARY KEY, v int, who text, pad text DEFAULT repeat('x', 100))")
-    ensure_status_table(db)
     cfg = db.write_config(tmp_path / "t.toml", sync={"batch_max_transactions": 50})
     fwd = run(worker_factory, cfg, "forward", db)
     rev = run(worker_factory, cfg, "reverse", db)
