@@ -14,6 +14,17 @@ std::optional<int64_t> Max(std::optional<int64_t> x, std::optional<int64_t> y) {
   if (!y) return x;
   return std::max(*x, *y);
 }
+
+// A refusal when the sequence cannot be planned for: it is missing or
+// descending. `where` names the side in the reason (" on B", or "").
+std::optional<SequenceAction> RefuseUnusable(const SequenceState& s, const char* where) {
+  if (s.exists && s.increment >= 0) return std::nullopt;
+  SequenceAction action;
+  action.kind = SequenceAction::kRefuse;
+  action.reason = s.exists ? fmt::format("descending sequence{}: set it by hand", where)
+                           : fmt::format("missing{}", where);
+  return action;
+}
 }  // namespace
 
 int64_t NextInClass(int64_t floor, int modulus, int offset) {
@@ -23,17 +34,8 @@ int64_t NextInClass(int64_t floor, int modulus, int offset) {
 }
 
 SequenceAction PlanSetval(const SequenceState& a, std::optional<int64_t> a_column_max, const SequenceState& b) {
+  if (auto refused = RefuseUnusable(b, " on B")) return *refused;
   SequenceAction action;
-  if (!b.exists) {
-    action.kind = SequenceAction::kRefuse;
-    action.reason = "missing on B";
-    return action;
-  }
-  if (b.increment < 0) {
-    action.kind = SequenceAction::kRefuse;
-    action.reason = "descending sequence on B: set it by hand";
-    return action;
-  }
   std::optional<int64_t> used_on_a = Max(a.exists ? a.HighestUsed() : std::nullopt, a_column_max);
   if (!used_on_a) {
     action.reason = "A has handed out no value yet";
@@ -59,17 +61,8 @@ SequenceAction PlanSetval(const SequenceState& a, std::optional<int64_t> a_colum
 SequenceAction PlanInterleave(const SequenceState& side, int modulus, int offset,
                               const std::vector<std::optional<int64_t>>& column_max_by_residue,
                               std::optional<int64_t> highest_used_anywhere) {
+  if (auto refused = RefuseUnusable(side, "")) return *refused;
   SequenceAction action;
-  if (!side.exists) {
-    action.kind = SequenceAction::kRefuse;
-    action.reason = "missing";
-    return action;
-  }
-  if (side.increment < 0) {
-    action.kind = SequenceAction::kRefuse;
-    action.reason = "descending sequence: set it by hand";
-    return action;
-  }
   std::optional<int64_t> own_class_max;
   if (static_cast<size_t>(offset) < column_max_by_residue.size()) own_class_max = column_max_by_residue[offset];
   int64_t next = side.NextValue();
