@@ -142,10 +142,12 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
   Finish(source, what);
   if (PQputCopyEnd(target.get(), nullptr) != 1) target.ThrowError(nullptr, what);
   Finish(target, what);
-  if (job.binary && result.rows >= 2) {
-    // Binary COPY sends its header and trailer as messages of their own.
-    result.rows -= 2;
-    if (counters.rows) counters.rows->fetch_sub(2, std::memory_order_relaxed);
+  if (job.binary && result.rows >= 1) {
+    // Binary COPY sends its header in the first row's message and its
+    // trailer as a message of its own (header and trailer together when
+    // there are no rows): one message more than rows.
+    result.rows -= 1;
+    if (counters.rows) counters.rows->fetch_sub(1, std::memory_order_relaxed);
   }
 
   if (job.skip_existing_keys) {
