@@ -185,3 +185,14 @@ TEST_CASE("precheck_fails_when_the_output_plugin_allow_list_lacks_pgduplex") {
   CHECK(Find(results, "output plugin allowed", "b", CheckStatus::kPass));
   CHECK(PrecheckExitCode(results) == 1);
 }
+
+TEST_CASE("precheck_privilege_fixes_quote_the_role_so_they_can_be_pasted") {
+  auto a = GoodCluster("a");
+  a.role = "Sync\"Bot";
+  a.superuser = false;
+  a.replication_attribute = false;
+  auto results = Run(Config(), a, GoodCluster("b"));
+  const CheckResult* r = Find(results, "privileges", "a", CheckStatus::kFail);
+  REQUIRE(r);
+  CHECK_THAT(r->fix, Catch::Contains("ALTER ROLE \"Sync\"\"Bot\" REPLICATION"));
+}

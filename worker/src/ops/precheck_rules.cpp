@@ -1,5 +1,7 @@
 #include "ops/precheck_rules.h"
 
+#include "sql_lexer.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -116,20 +118,22 @@ void ExtensionVersions(const ClusterFacts& a, const ClusterFacts& b, Results& ou
 
 void Privileges(const ClusterFacts& f, const std::vector<std::string>& create_schemas, Results& out) {
   std::vector<std::string> missing, fixes;
+  // The fix lines are meant to be pasted: quote the names they contain.
+  const std::string role = QuoteIdent(f.role);
   if (!f.superuser && !f.replication_attribute) {
     missing.push_back("REPLICATION attribute (needed to create and read slots)");
-    fixes.push_back(fmt::format("ALTER ROLE {} REPLICATION", f.role));
+    fixes.push_back(fmt::format("ALTER ROLE {} REPLICATION", role));
   }
   if (!f.can_set_replication_role) {
     missing.push_back("SET session_replication_role");
-    fixes.push_back(fmt::format("GRANT SET ON PARAMETER session_replication_role TO {}", f.role));
+    fixes.push_back(fmt::format("GRANT SET ON PARAMETER session_replication_role TO {}", role));
   }
   if (!f.can_use_origins) {
     missing.push_back("replication origin functions");
     fixes.push_back(fmt::format(
         "GRANT EXECUTE ON FUNCTION pg_replication_origin_create(text), pg_replication_origin_session_setup(text), "
         "pg_replication_origin_xact_setup(pg_lsn, timestamptz), pg_replication_origin_advance(text, pg_lsn) TO {}",
-        f.role));
+        role));
   }
   std::vector<std::string> no_write;
   for (const auto& t : f.tables) {
@@ -137,7 +141,7 @@ void Privileges(const ClusterFacts& f, const std::vector<std::string>& create_sc
   }
   if (!no_write.empty()) {
     missing.push_back("SELECT/INSERT/UPDATE/DELETE/TRUNCATE on " + JoinLimited(no_write));
-    fixes.push_back(fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON <tables> TO {}", f.role));
+    fixes.push_back(fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON <tables> TO {}", role));
   }
   for (const auto& schema : create_schemas) {
     auto it = f.schema_create.find(schema);
@@ -145,8 +149,8 @@ void Privileges(const ClusterFacts& f, const std::vector<std::string>& create_sc
     if (!ok) {
       missing.push_back(it != f.schema_create.end() ? fmt::format("CREATE on schema {}", schema)
                                                     : fmt::format("CREATE on the database (schema {})", schema));
-      fixes.push_back(it != f.schema_create.end() ? fmt::format("GRANT CREATE ON SCHEMA {} TO {}", schema, f.role)
-                                                  : fmt::format("GRANT CREATE ON DATABASE <db> TO {}", f.role));
+      fixes.push_back(it != f.schema_create.end() ? fmt::format("GRANT CREATE ON SCHEMA {} TO {}", QuoteIdent(schema), role)
+                                                  : fmt::format("GRANT CREATE ON DATABASE <db> TO {}", role));
     }
   }
   if (missing.empty()) {
