@@ -132,6 +132,25 @@ TEST_CASE("wrong_tuple_width_is_reported") {
   CHECK(error.find("1 values") != std::string::npos);
 }
 
+TEST_CASE("short_tuple_gives_no_key_instead_of_reading_past_it") {
+  Fixture f;
+  std::vector<const char*> key;
+  std::string error;
+  v1::Record update;
+  Text(update.mutable_update()->mutable_new_tuple(), "1");
+  update.mutable_update()->set_old_kind(v1::OLD_TUPLE_FULL);
+  Text(update.mutable_update()->mutable_old_tuple(), "1");
+  CHECK_FALSE(ChangeKey(f.target, update, &key, &error));
+  CHECK(error.find("1 values") != std::string::npos);
+  v1::Record remove;
+  remove.mutable_delete_()->set_old_kind(v1::OLD_TUPLE_KEY);
+  CHECK_FALSE(ChangeKey(f.target, remove, &key, &error));
+  v1::Record insert;
+  Text(insert.mutable_insert()->mutable_new_tuple(), "1");
+  CHECK_FALSE(ChangeKey(f.target, insert, &key, &error));
+  CHECK(DescribeKey(f.target, insert) == "(key unknown)");
+}
+
 TEST_CASE("key_is_described_for_messages") {
   Fixture f;
   v1::Record record;

@@ -265,6 +265,9 @@ void Applier::Enqueue(const v1::Record& record, TargetRelation* relation, Lsn ls
 }
 
 void Applier::OnCommit(const v1::Commit& commit) {
+  // Without this, a stray commit would lend its end LSN to the last
+  // transaction of the open batch, and progress would run ahead.
+  if (!in_txn_) throw ApplyError("commit record without a begin");
   if (!skipping_) ApplyHeldDdl();
   in_txn_ = false;
   if (skipping_) {

@@ -110,6 +110,15 @@ bool DeleteParams(const TargetRelation& relation, const v1::Delete& remove, std:
 bool ChangeKey(const TargetRelation& relation, const v1::Record& record, std::vector<const char*>* values,
                std::string* error) {
   values->clear();
+  // The tuples read below must have one value per column: a short one
+  // (malformed record) would be read past its end.
+  if (record.has_insert() && !TupleFits(relation, record.insert().new_tuple(), error)) return false;
+  if (record.has_update()) {
+    const v1::Update& u = record.update();
+    if (!TupleFits(relation, u.new_tuple(), error)) return false;
+    if (u.old_kind() != v1::OLD_TUPLE_NONE && !TupleFits(relation, u.old_tuple(), error)) return false;
+  }
+  if (record.has_delete_() && !TupleFits(relation, record.delete_().old_tuple(), error)) return false;
   const auto& columns = relation.shape.columns;
   for (size_t i = 0; i < columns.size(); ++i) {
     if (!columns[i].key) continue;
