@@ -180,3 +180,24 @@ def test_run_update_of_missing_row_uses_full_old_image(dbpair, worker_factory, t
     assert db.sql_b("SELECT conflict_type, resolution FROM pgduplex.conflicts") == [
         ("update_missing", "converted_to_insert")]
     assert w.stop() == 0
+
+
+def test_overwrite_on_a_partitioned_target_replaces_only_the_conflicting_row(dbpair, worker_factory, tmp_path):
+    """A plain table on A, partitioned on B: the first row of each partition
+    has the same ctid (0,1), so the conflicting row must be found by
+    (tableoid, ctid), never by ctid alone."""
+    db = dbpair
+    db.sql_a("CREATE TABLE p (id int PRIMARY KEY, v text)")
+    db.sql_b("CREATE TABLE p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)")
+    db.sql_b("CREATE TABLE p_lo PARTITION OF p FOR VALUES FROM (0) TO (100)")
+    db.sql_b("CREATE TABLE p_hi PARTITION OF p FOR VALUES FROM (100) TO (1000)")
+    db.sql_b("INSERT INTO p VALUES (5, 'local five'), (150, 'local one fifty')")
+    assert db.sql_b("SELECT count(DISTINCT ctid) FROM p") == [(1,)]  # both rows are (0,1)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "overwrite", "initial": "none"})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO p VALUES (5, 'remote five')")  # insert_exists on B's p_lo
+    wait_for_conflicts(db, 1, w)
+    wait_until(lambda: db.sql_b("SELECT v FROM p WHERE id = 5") == [("remote five",)], timeout=30,
+               what="the remote row to replace the local one")
+    assert db.sql_b("SELECT id, v FROM p ORDER BY id") == [(5, "remote five"), (150, "local one fifty")]
+    assert w.stop() == 0

@@ -131,7 +131,7 @@ void ChangeReplayer::InsertExists(const v1::Record& record, TargetRelation* rela
 void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   std::vector<const char*> row;
   TupleValues(record.update().new_tuple(), &row);
-  std::string own = TargetRowCtid(*relation, record);
+  std::string own = TargetRowId(*relation, record);
   std::vector<LocalRow> locals = ConflictingRows(*relation, row, own);
   ConflictFacts facts{ConflictType::kUpdateExists, true, txn.commit_time, NewestLocal(locals)};
   ConflictDecision decision = resolver_.Decide(facts);
@@ -155,7 +155,7 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
 
 std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const TargetRelation& relation,
                                                                        const std::vector<const char*>& row,
-                                                                       const std::string& exclude_ctid) {
+                                                                       const std::string& exclude_row_id) {
   std::vector<LocalRow> rows;
   std::set<std::string> seen;
   for (const auto& index : relation.unique_indexes) {
@@ -173,9 +173,9 @@ std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const Targ
     PgResult result = conn_.ExecParams(
         BuildLocalRowsSql(relation.shape, index, /*unique=*/true, resolver_.NeedsLocalCommitTime()), params);
     for (int i = 0; i < result.rows(); ++i) {
-      std::string ctid = result.Get(i, 0);
-      if (ctid == exclude_ctid || !seen.insert(ctid).second) continue;
-      LocalRow local{ctid, result.Get(i, 1), std::nullopt};
+      std::string row_id = result.Get(i, 0);
+      if (row_id == exclude_row_id || !seen.insert(row_id).second) continue;
+      LocalRow local{row_id, result.Get(i, 1), std::nullopt};
       if (!result.IsNull(i, 2)) local.commit_time = std::stoll(result.Get(i, 2));
       rows.push_back(std::move(local));
     }
@@ -183,7 +183,7 @@ std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const Targ
   return rows;
 }
 
-std::string ChangeReplayer::TargetRowCtid(const TargetRelation& relation, const v1::Record& record) {
+std::string ChangeReplayer::TargetRowId(const TargetRelation& relation, const v1::Record& record) {
   std::vector<const char*> key;
   std::string error;
   if (!ChangeKey(relation, record, &key, &error)) return "";
@@ -200,10 +200,16 @@ std::string ChangeReplayer::TargetRowCtid(const TargetRelation& relation, const 
 }
 
 void ChangeReplayer::DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows) {
-  std::string array = "{";
-  for (size_t i = 0; i < rows.size(); ++i) array += (i ? ",\"" : "\"") + rows[i].ctid + "\"";
-  array += "}";
-  conn_.ExecParams(BuildDeleteByCtidSql(relation.shape), {array});
+  std::string ctids = "{";
+  std::string row_ids = "{";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::string& id = rows[i].row_id;  // "<tableoid>:(block,offset)"
+    ctids += (i ? ",\"" : "\"") + id.substr(id.find(':') + 1) + "\"";
+    row_ids += (i ? ",\"" : "\"") + id + "\"";
+  }
+  ctids += "}";
+  row_ids += "}";
+  conn_.ExecParams(BuildDeleteByRowIdSql(relation.shape), {ctids, row_ids});
 }
 
 std::optional<PgTimestamp> ChangeReplayer::NewestLocal(const std::vector<LocalRow>& rows) const {

@@ -57,7 +57,7 @@ class ChangeReplayer {
 
  private:
   struct LocalRow {
-    std::string ctid;
+    std::string row_id;  // "<tableoid>:<ctid>"
     std::string json;
     std::optional<PgTimestamp> commit_time;
   };
@@ -72,8 +72,8 @@ class ChangeReplayer {
                     const std::vector<const char*>& row);
 
   std::vector<LocalRow> ConflictingRows(const TargetRelation& relation, const std::vector<const char*>& row,
-                                        const std::string& exclude_ctid);
-  std::string TargetRowCtid(const TargetRelation& relation, const v1::Record& record);
+                                        const std::string& exclude_row_id);
+  std::string TargetRowId(const TargetRelation& relation, const v1::Record& record);
   void DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows);
   std::optional<PgTimestamp> NewestLocal(const std::vector<LocalRow>& rows) const;
   ConflictRecord MakeRecord(const v1::Record& record, const TargetRelation* relation, const SourceTxn& txn,

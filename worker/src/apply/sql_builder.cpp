@@ -166,12 +166,16 @@ std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& c
       with_commit_time ? "((extract(epoch FROM pg_catalog.pg_xact_commit_timestamp(t.xmin)) - 946684800) "
                          "* 1000000)::bigint::text"
                        : "NULL::text";
-  return fmt::format("SELECT t.ctid::text, pg_catalog.to_jsonb(t.*)::text, {} FROM {} AS t WHERE {}", commit_time,
+  return fmt::format("SELECT t.tableoid::text || ':' || t.ctid::text, pg_catalog.to_jsonb(t.*)::text, {} "
+                     "FROM {} AS t WHERE {}",
+                     commit_time,
                      shape.quoted_table, BuildMatch(shape, columns, 1, unique, /*qualify=*/true));
 }
 
-std::string BuildDeleteByCtidSql(const TableShape& shape) {
-  return fmt::format("DELETE FROM {} WHERE ctid = ANY ($1::tid[])", shape.quoted_table);
+std::string BuildDeleteByRowIdSql(const TableShape& shape) {
+  return fmt::format(
+      "DELETE FROM {} WHERE ctid = ANY ($1::tid[]) AND tableoid::text || ':' || ctid::text = ANY ($2::text[])",
+      shape.quoted_table);
 }
 
 std::string BuildTruncateSql(const std::vector<std::string>& quoted_tables, bool cascade, bool restart_identity) {

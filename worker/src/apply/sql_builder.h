@@ -61,14 +61,17 @@ std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns,
 
 // Local row lookup for the conflict path: rows whose `columns` equal the
 // params $1.. in order (unique: plain "=", else the keyless comparison).
-// Result columns: ctid::text, to_jsonb(row)::text, and with_commit_time the
+// Result columns: the row id "<tableoid>:<ctid>" (a ctid alone is not unique
+// in a partitioned table), to_jsonb(row)::text, and with_commit_time the
 // commit time of the row's last writer in PostgreSQL microseconds (NULL when
 // unknown; needs track_commit_timestamp), else NULL.
 std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,
                               bool with_commit_time);
 
-// DELETE of rows by ctid: param $1 is a tid[] text literal.
-std::string BuildDeleteByCtidSql(const TableShape& shape);
+// DELETE of rows by row id (as BuildLocalRowsSql gives them): $1 is a tid[]
+// text literal of their ctids (for a TID scan), $2 a text[] literal of the
+// row ids themselves (exact, also across partitions).
+std::string BuildDeleteByRowIdSql(const TableShape& shape);
 
 // TRUNCATE of the given (quoted) tables.
 std::string BuildTruncateSql(const std::vector<std::string>& quoted_tables, bool cascade, bool restart_identity);
