@@ -201,3 +201,24 @@ def test_overwrite_on_a_partitioned_target_replaces_only_the_conflicting_row(dbp
                what="the remote row to replace the local one")
     assert db.sql_b("SELECT id, v FROM p ORDER BY id") == [(5, "remote five"), (150, "local one fifty")]
     assert w.stop() == 0
+
+
+def test_keyless_delete_on_a_partitioned_target_removes_one_row(dbpair, worker_factory, tmp_path):
+    """Keyless rows are matched by value and picked by (tableoid, ctid): the
+    row in the other partition at the same ctid must survive."""
+    db = dbpair
+    db.sql_a("CREATE TABLE k (id int, v text)")
+    db.sql_a("ALTER TABLE k REPLICA IDENTITY FULL")
+    db.sql_b("CREATE TABLE k (id int, v text) PARTITION BY RANGE (id)")
+    db.sql_b("CREATE TABLE k_lo PARTITION OF k FOR VALUES FROM (0) TO (100)")
+    db.sql_b("CREATE TABLE k_hi PARTITION OF k FOR VALUES FROM (100) TO (1000)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO k VALUES (5, 'five'), (150, 'one fifty')")
+    assert_converges(db, "SELECT id, v FROM k ORDER BY id", workers=[w])
+    assert db.sql_b("SELECT count(DISTINCT ctid) FROM k") == [(1,)]  # both rows are (0,1)
+    db.sql_a("DELETE FROM k WHERE id = 5")
+    db.sql_a("UPDATE k SET v = 'changed' WHERE id = 150")
+    assert_converges(db, "SELECT id, v FROM k ORDER BY id", workers=[w])
+    assert db.sql_b("SELECT id, v FROM k") == [(150, "changed")]
+    assert w.stop() == 0

@@ -44,7 +44,8 @@ TEST_CASE("keyless_tables_match_one_row_by_value_with_casts") {
   shape.unique_key = false;
   for (auto& c : shape.columns) c.key = true;
   CHECK(BuildDeleteSql(shape) ==
-        "DELETE FROM \"public\".\"orders\" WHERE ctid = (SELECT t.ctid FROM \"public\".\"orders\" AS t WHERE "
+        "DELETE FROM \"public\".\"orders\" WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM "
+        "\"public\".\"orders\" AS t WHERE "
         "t.\"id\" IS NOT DISTINCT FROM $1::integer AND t.\"note\" IS NOT DISTINCT FROM $2::text AND "
         "t.\"doc\"::text IS NOT DISTINCT FROM $3::json::text LIMIT 1)");
 }

@@ -76,7 +76,9 @@ std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set
   if (shape.unique_key) {
     return fmt::format("UPDATE {} SET {} WHERE {}", shape.quoted_table, assignments, WhereKey(shape, param));
   }
-  return fmt::format("UPDATE {0} SET {1} WHERE ctid = (SELECT t.ctid FROM {0} AS t WHERE {2} LIMIT 1)",
+  // (tableoid, ctid): a ctid alone is not unique in a partitioned table.
+  return fmt::format("UPDATE {0} SET {1} WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM {0} AS t "
+                     "WHERE {2} LIMIT 1)",
                      shape.quoted_table, assignments,
                      BuildMatch(shape, KeyColumns(shape), param, false, /*qualify=*/true));
 }
@@ -85,7 +87,8 @@ std::string BuildDeleteSql(const TableShape& shape) {
   if (shape.unique_key) {
     return fmt::format("DELETE FROM {} WHERE {}", shape.quoted_table, WhereKey(shape, 1));
   }
-  return fmt::format("DELETE FROM {0} WHERE ctid = (SELECT t.ctid FROM {0} AS t WHERE {1} LIMIT 1)",
+  return fmt::format("DELETE FROM {0} WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM {0} AS t "
+                     "WHERE {1} LIMIT 1)",
                      shape.quoted_table, BuildMatch(shape, KeyColumns(shape), 1, false, /*qualify=*/true));
 }
 

@@ -30,7 +30,7 @@ struct TableShape {
   // true: the key columns are a primary key or replica identity index on the
   // target, so "key = $n" finds at most one row. false: the key is the whole
   // row (REPLICA IDENTITY FULL) or a non-unique column set, and one matching
-  // row is picked by ctid.
+  // row is picked by (tableoid, ctid).
   bool unique_key = true;
 };
 
