@@ -128,3 +128,23 @@ def test_run_last_write_wins_without_commit_timestamps_is_a_clear_error(pair, ma
         assert "track_commit_timestamp" in out and "cluster b" in out, out
     finally:
         drop_db_pair_slots(db)
+
+
+def test_run_refuses_a_new_slot_when_the_origin_has_progress(dbpair, worker_factory, tmp_path):
+    """A slot dropped behind the worker's back: what the source wrote since
+    the origin's progress is in no slot, so a silent new slot would lose it."""
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO t VALUES (1)")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM t")[0][0] == 1, timeout=30, what="first row")
+    assert w.stop() == 0
+    db.sql_a("SELECT pg_drop_replication_slot('pgduplex_t_forward')")
+    db.sql_a("INSERT INTO t VALUES (2)")  # in no slot any more
+    w = worker_factory("run", "--config", str(cfg), "--direction", "forward")
+    assert w.wait(60) == 4
+    out = w.output()
+    assert "replication slot pgduplex_t_forward is missing on cluster a" in out, out
+    assert "pg_replication_origin_drop('pgduplex_t_forward')" in out, out
+    assert db.sql_a("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgduplex_t_forward'") == [(0,)]

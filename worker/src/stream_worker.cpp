@@ -49,6 +49,14 @@ StreamWorker::StreamWorker(const TaskConfig& config, Direction direction, Worker
       slot_(config.SlotName(direction)),
       started_at_(PgNow()) {}
 
+namespace {
+// A state only an operator can resolve; retrying cannot help.
+class OperatorActionRequired : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+}  // namespace
+
 int StreamWorker::Run() {
   for (;;) {
     FailureKind kind = FailureKind::kOther;
@@ -61,6 +69,12 @@ int StreamWorker::Run() {
       // A problem the operator must fix (conflicting tables, partitions
       // outside the scope, ...): retrying cannot help.
       spdlog::error("{}", e.what());
+      DropSession();
+      metrics_.SetState(WorkerState::kFailed);
+      return kExitFatal;
+    } catch (const OperatorActionRequired& e) {
+      spdlog::error("{}", e.what());
+      ReportFailure("failed", e.what());
       DropSession();
       metrics_.SetState(WorkerState::kFailed);
       return kExitFatal;
@@ -165,6 +179,18 @@ void StreamWorker::Session() {
   Lsn start = applier_->Setup(encoding);
   session_start_committed_ = applier_->committed_lsn();
   if (!stream_->SlotExists(slot_)) {
+    if (start != kInvalidLsn) {
+      // The origin has progress, so this direction ran before: its slot was
+      // dropped behind its back, and what the source wrote since `start` is
+      // in no slot any more. A new slot would skip it silently.
+      throw OperatorActionRequired(fmt::format(
+          "replication slot {} is missing on cluster {}, but origin {} on cluster {} has applied up to {}: "
+          "changes made on cluster {} since then are lost to this direction. Compare and repair the data "
+          "(pgduplex verify), then start this direction afresh by dropping its origin on cluster {}: "
+          "SELECT pg_replication_origin_drop('{}')",
+          slot_, source_label, config_.OriginName(direction_), target_label, LsnToString(start), source_label,
+          target_label, config_.OriginName(direction_)));
+    }
     CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
     spdlog::info("created replication slot {} on cluster {} at {}", slot_, source_label,
                  LsnToString(created.consistent_point));
