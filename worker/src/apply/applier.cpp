@@ -218,7 +218,12 @@ void Applier::DropHeldDdl() {
 }
 
 void Applier::ApplyHeldDdl() {
+  // The held records live on the arena: no segment (which resets it) may
+  // start before the last of them is enqueued.
+  hold_segment_ = true;
   for (const auto& held : ddl_guard_.TakeForApply()) Enqueue(*held.record, nullptr, held.lsn, held.bytes);
+  hold_segment_ = false;
+  MaybeSegment();
 }
 
 std::optional<std::string> Applier::ResolveTableSchema(const std::string& table,
@@ -554,7 +559,7 @@ void Applier::HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn)
 }
 
 void Applier::MaybeSegment() {
-  if (!in_txn_ || changes_.size() < 2 * static_cast<size_t>(options_.batch_max_changes)) return;
+  if (hold_segment_ || !in_txn_ || changes_.size() < 2 * static_cast<size_t>(options_.batch_max_changes)) return;
   // One huge source transaction: verify what was sent, start a new segment
   // and drop the verified records, so memory does not grow with it.
   if (Verify() == Step::kSurprise) Recover();

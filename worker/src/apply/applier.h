@@ -192,6 +192,7 @@ class Applier {
   google::protobuf::Arena arena_;
   DdlPolicy ddl_policy_;
   MixedTransactionGuard ddl_guard_;
+  bool hold_segment_ = false;  // while held DDL records are being enqueued
 
   // Batch state.
   std::vector<Change> changes_;
