@@ -46,12 +46,20 @@ Status ParseDdlMessage(const char* data, size_t size, DdlMessage* out) noexcept 
     }
     if (out->statement.empty())
       return Status::Error("DDL message has no \"statement\"");
-    out->in_function = false;
-    auto it = doc.find("in_function");
-    if (it != doc.end() && !it->is_null()) {
+    static const struct {
+      const char* key;
+      bool DdlMessage::*field;
+    } kBooleans[] = {
+        {"in_function", &DdlMessage::in_function},
+        {"standard_conforming_strings", &DdlMessage::standard_conforming_strings},
+    };
+    for (const auto& b : kBooleans) {
+      out->*b.field = false;
+      auto it = doc.find(b.key);
+      if (it == doc.end() || it->is_null()) continue;
       if (!it->is_boolean())
-        return Status::Error("DDL message member \"in_function\" is not a boolean");
-      out->in_function = it->get<bool>();
+        return Status::Error("DDL message member \"%s\" is not a boolean", b.key);
+      out->*b.field = it->get<bool>();
     }
     return Status::OK();
   } catch (const std::bad_alloc&) {

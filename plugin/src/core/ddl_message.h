@@ -1,13 +1,15 @@
-// The content of a 'pgduplex.ddl' logical message.
+// The content of one row of pgduplex.ddl_log, the authentic DDL channel.
 //
-// The extension's event trigger (sql/pgduplex--1.0.sql, capture_ddl) emits
-// one transactional message per DDL command, its content a JSON object:
+// The extension's event trigger (pgduplex_capture_ddl, pg/ddl_capture.cpp)
+// writes one row per DDL command, its content a JSON object:
 //   {"statement": "...", "search_path": "...", "role": "...",
 //    "command_tag": "ALTER TABLE", "object_type": "table",
 //    "object_identity": "public.t", "schema": "public",
-//    "in_function": false}
-// Every member but "statement" may be missing or null (empty here); members
-// this version does not know are ignored, so the trigger may grow.
+//    "in_function": false, "standard_conforming_strings": true}
+// Every member but "statement" may be missing or null (empty, or false for
+// the booleans: a missing standard_conforming_strings reads as off, which
+// the worker refuses); members this version does not know are ignored, so
+// the trigger may grow.
 #ifndef PGDUPLEX_CORE_DDL_MESSAGE_H_
 #define PGDUPLEX_CORE_DDL_MESSAGE_H_
 
@@ -28,6 +30,7 @@ struct DdlMessage {
   std::string object_identity;
   std::string schema;
   bool in_function = false;
+  bool standard_conforming_strings = false;
 };
 
 // Parses `size` bytes of UTF-8 JSON into *out. A malformed document, a

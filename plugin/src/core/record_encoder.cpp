@@ -250,6 +250,7 @@ Status RecordEncoder::EncodeDdl(const char* json, size_t size, bool has_dml) noe
     m.set_schema(d.schema);
     m.set_in_function(d.in_function);
     m.set_has_dml(has_dml);
+    m.set_standard_conforming_strings(d.standard_conforming_strings);
     impl_->record.unsafe_arena_set_allocated_ddl(&m);
     return impl_->FinishMessage();
   });

@@ -51,7 +51,7 @@ class RecordEncoder {
   Status EncodeDelete(uint32_t relation_oid, OldTupleKind old_kind,
                       const TupleView* old_tuple) noexcept;
   Status EncodeTruncate(const TruncateView& truncate) noexcept;
-  // `json` is the UTF-8 content of a 'pgduplex.ddl' message. An error
+  // `json` is the UTF-8 content of a pgduplex.ddl_log row. An error
   // status when it is not what the event trigger writes (see ddl_message.h).
   Status EncodeDdl(const char* json, size_t size, bool has_dml) noexcept;
   // `content` is the payload of a 'pgduplex.heartbeat' message; an error

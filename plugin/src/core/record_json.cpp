@@ -192,6 +192,7 @@ std::string RecordToJson(const v1::Record& record) {
       body["schema"] = m.schema();
       body["in_function"] = m.in_function();
       body["has_dml"] = m.has_dml();
+      body["standard_conforming_strings"] = m.standard_conforming_strings();
       break;
     }
     case v1::Record::kMessage: {

@@ -11,8 +11,8 @@
  *   origins        any (default) | none. With none, every change, message
  *                  and DDL carrying a replication origin is dropped: rows
  *                  applied by a pgduplex worker never travel back.
- *   ddl            true (default) | false: turn 'pgduplex.ddl' messages
- *                  into Ddl records, or drop them.
+ *   ddl            true (default) | false: turn inserts into
+ *                  pgduplex.ddl_log into Ddl records, or drop them.
  *   tables         comma-separated include list of schema.table and
  *                  schema.* (SQL identifier rules: unquoted names fold to
  *                  lower case, "Quoted" ones keep their case). Absent: every

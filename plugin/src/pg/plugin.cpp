@@ -41,6 +41,8 @@ extern "C" {
 #include "replication/origin.h"
 #include "replication/output_plugin.h"
 #include "replication/walsender.h"
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -314,6 +316,59 @@ write_change(LogicalDecodingContext *ctx, PluginState *state, Relation rel,
 	}
 }
 
+/*
+ * An insert into pgduplex.ddl_log, the extension's DDL channel (see
+ * pg/ddl_capture.cpp): its content column becomes a Ddl record. A row the
+ * encoder cannot read (only a superuser could have written it) is dropped
+ * with a WARNING rather than stopping the stream for good.
+ */
+static void
+write_ddl(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn,
+		  Relation rel, ReorderBufferChange *change)
+{
+	TxnState   *txstate = (TxnState *) txn->output_plugin_private;
+	ReorderBufferTupleBuf *newtuple = change->data.tp.newtuple;
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			attnum = 0;
+	Datum		datum;
+	bool		isnull = true;
+	text	   *content;
+	const char *utf8;
+	size_t		size;
+	pgduplex::Status status;
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && att->atttypid == TEXTOID &&
+			strcmp(NameStr(att->attname), "content") == 0)
+			attnum = i + 1;
+	}
+	if (attnum != 0 && newtuple != NULL)
+		datum = heap_getattr(&newtuple->tuple, attnum, desc, &isnull);
+	if (isnull)
+	{
+		ereport(WARNING,
+				(errmsg("pgduplex: dropping a pgduplex.ddl_log row without content")));
+		return;
+	}
+	content = DatumGetTextPP(datum);
+	utf8 = server_to_utf8(VARDATA_ANY(content), VARSIZE_ANY_EXHDR(content));
+	size = utf8 == VARDATA_ANY(content) ? VARSIZE_ANY_EXHDR(content) : strlen(utf8);
+
+	send_begin_if_needed(ctx, state, txn);
+	status = state->encoder->EncodeDdl(utf8, size, txstate->wrote_rows);
+	if (!status.ok())
+	{
+		ereport(WARNING,
+				(errmsg("pgduplex: dropping a malformed pgduplex.ddl_log row"),
+				 errdetail("%s", status.message())));
+		return;
+	}
+	emit(ctx, state, status, true);
+}
+
 static void
 pgduplex_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				Relation rel, ReorderBufferChange *change)
@@ -324,15 +379,24 @@ pgduplex_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	RelationEntry *entry;
 
 	update_progress(ctx, state, false);
-	txstate->wrote_rows = true;
 
 	old = MemoryContextSwitchTo(state->change_cxt);
 	entry = relation_cache_get(rel, &state->options);
-	if (entry->include)
+	if (entry->is_ddl_log)
 	{
-		send_begin_if_needed(ctx, state, txn);
-		send_relation_if_needed(ctx, state, rel, entry);
-		write_change(ctx, state, rel, entry, change);
+		/* The capture deletes its row again: only inserts carry DDL. */
+		if (change->action == REORDER_BUFFER_CHANGE_INSERT && state->options.ddl)
+			write_ddl(ctx, state, txn, rel, change);
+	}
+	else
+	{
+		txstate->wrote_rows = true;
+		if (entry->include)
+		{
+			send_begin_if_needed(ctx, state, txn);
+			send_relation_if_needed(ctx, state, rel, entry);
+			write_change(ctx, state, rel, entry, change);
+		}
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(state->change_cxt);
@@ -350,7 +414,6 @@ pgduplex_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	int			n = 0;
 
 	update_progress(ctx, state, false);
-	txstate->wrote_rows = true;
 
 	old = MemoryContextSwitchTo(state->change_cxt);
 	entries = (RelationEntry **) palloc(sizeof(RelationEntry *) * Max(nrelations, 1));
@@ -359,6 +422,8 @@ pgduplex_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	{
 		RelationEntry *entry = relation_cache_get(relations[i], &state->options);
 
+		if (!entry->is_ddl_log)
+			txstate->wrote_rows = true;
 		entries[i] = entry->include ? entry : NULL;
 		if (entry->include)
 			oids[n++] = RelationGetRelid(relations[i]);
@@ -384,11 +449,13 @@ pgduplex_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 }
 
 /*
- * Logical messages: 'pgduplex.ddl' (from the extension's event trigger)
- * becomes a Ddl record, 'pgduplex.heartbeat' a Heartbeat record, anything
- * else a LogicalMessage. A pgduplex message whose content is malformed is
- * passed on as a LogicalMessage with a WARNING: refusing it would stop the
- * stream for good, since it stays in the WAL.
+ * Logical messages: 'pgduplex.heartbeat' (from pgduplex.heartbeat(task))
+ * becomes a Heartbeat record, anything else a LogicalMessage. Messages are
+ * no authentic channel (every role may emit them), so a 'pgduplex.ddl'
+ * message is passed on as a plain LogicalMessage for the worker to flag;
+ * DDL travels through pgduplex.ddl_log (write_ddl). A heartbeat whose
+ * content is malformed is passed on as a LogicalMessage with a WARNING:
+ * refusing it would stop the stream for good, since it stays in the WAL.
  */
 static void
 pgduplex_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
@@ -397,32 +464,22 @@ pgduplex_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 {
 	PluginState *state = plugin_state(ctx);
 	pgduplex::RecordEncoder *encoder = state->encoder;
-	bool		is_ddl = strcmp(prefix, pgduplex::kDdlMessagePrefix) == 0;
 	bool		is_heartbeat = strcmp(prefix, pgduplex::kHeartbeatMessagePrefix) == 0;
 	MemoryContext old;
 	pgduplex::Status status;
 
 	update_progress(ctx, state, false);
-	if (is_ddl && !state->options.ddl)
-		return;
 
 	old = MemoryContextSwitchTo(state->change_cxt);
 	if (transactional)
 		send_begin_if_needed(ctx, state, txn);
 
-	if ((is_ddl && transactional) || is_heartbeat)
+	if (is_heartbeat)
 	{
 		const char *utf8 = server_to_utf8(content, size);
 		size_t		utf8_size = utf8 == content ? size : strlen(utf8);
 
-		if (is_ddl)
-		{
-			TxnState   *txstate = (TxnState *) txn->output_plugin_private;
-
-			status = encoder->EncodeDdl(utf8, utf8_size, txstate->wrote_rows);
-		}
-		else
-			status = encoder->EncodeHeartbeat(utf8, utf8_size, lsn);
+		status = encoder->EncodeHeartbeat(utf8, utf8_size, lsn);
 		if (!status.ok())
 			ereport(WARNING,
 					(errmsg("pgduplex: passing on a malformed \"%s\" message as a plain message",
@@ -430,7 +487,7 @@ pgduplex_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 					 errdetail("%s", status.message())));
 	}
 	else
-		status = pgduplex::Status::Error("not a pgduplex message");
+		status = pgduplex::Status::Error("not a heartbeat");
 
 	if (!status.ok())
 	{

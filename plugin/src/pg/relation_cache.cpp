@@ -6,7 +6,10 @@
 extern "C" {
 #include "postgres.h"
 
+#include "catalog/dependency.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "commands/extension.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -123,6 +126,28 @@ relation_included(Relation rel, const PluginOptions *options)
 	return false;
 }
 
+/*
+ * The DDL channel: the table ddl_log in schema pgduplex that belongs to the
+ * extension pgduplex. Only a superuser can create a table in the
+ * extension's schema or write to this one; the membership check also keeps
+ * a look-alike in a database without the extension from counting.
+ */
+static bool
+relation_is_ddl_log(Relation rel)
+{
+	char	   *schema;
+	Oid			extension;
+
+	if (strcmp(RelationGetRelationName(rel), "ddl_log") != 0)
+		return false;
+	schema = get_namespace_name(RelationGetNamespace(rel));
+	if (schema == NULL || strcmp(schema, "pgduplex") != 0)
+		return false;
+	extension = get_extension_oid("pgduplex", true);
+	return OidIsValid(extension) &&
+		getExtensionOfObject(RelationRelationId, RelationGetRelid(rel)) == extension;
+}
+
 static void
 build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
 {
@@ -136,7 +161,8 @@ build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
 	else
 		MemoryContextReset(entry->cxt);
 
-	entry->include = relation_included(rel, options);
+	entry->is_ddl_log = relation_is_ddl_log(rel);
+	entry->include = !entry->is_ddl_log && relation_included(rel, options);
 
 	old = MemoryContextSwitchTo(entry->cxt);
 	entry->desc_natts = desc->natts;
@@ -181,6 +207,7 @@ relation_cache_get(Relation rel, const PluginOptions *options)
 		entry->valid = false;
 		entry->relation_sent = false;
 		entry->include = false;
+		entry->is_ddl_log = false;
 		entry->cxt = NULL;
 	}
 	/* The descriptor check guards against a change we were not told of. */

@@ -6,7 +6,8 @@
  * by OID, as pgoutput's RelationSyncCache) holding the columns that travel
  * (not dropped, not generated) with their output functions, scratch arrays
  * for deforming tuples, whether the tables option includes the relation,
- * and whether its Relation record was already written in this stream.
+ * whether its Relation record was already written in this stream, and
+ * whether it is the extension's DDL channel (pgduplex.ddl_log).
  *
  * A relcache invalidation of the relation (ALTER TABLE, ...), or a change
  * to any schema or type, marks entries invalid: they are rebuilt at their
@@ -33,6 +34,8 @@ typedef struct RelationEntry
 	bool		valid;			/* the fields below match the relation */
 	bool		relation_sent;	/* Relation record written in this stream */
 	bool		include;		/* passes the tables option */
+	bool		is_ddl_log;		/* pgduplex.ddl_log of the extension: its inserts
+								 * are DDL records, never row changes */
 	int			ncolumns;		/* columns that travel */
 	int			desc_natts;		/* natts of the descriptor they come from */
 	int		   *attidx;			/* per column: 0-based index in the tupdesc */

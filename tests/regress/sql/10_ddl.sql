@@ -1,5 +1,5 @@
--- The extension's event trigger turns each DDL command into a transactional
--- 'pgduplex.ddl' message, which the plugin sends as a Ddl record in commit
+-- The extension's event trigger writes each DDL command into
+-- pgduplex.ddl_log, which the plugin sends as a Ddl record in commit
 -- order with the rows around it (has_dml: the transaction had already
 -- changed rows). ddl = false drops them.
 \pset format unaligned

@@ -1,7 +1,8 @@
 -- Heartbeats ('pgduplex.heartbeat', written by pgduplex.heartbeat(task))
 -- become Heartbeat records; other logical messages become LogicalMessage
--- records, binary content included. A pgduplex message with malformed
--- content is passed on as a plain message, with a WARNING.
+-- records, binary content included. A heartbeat with malformed content is
+-- passed on as a plain message, with a WARNING; a 'pgduplex.ddl' message is
+-- never DDL (anyone can emit one), so it is passed on as a plain message.
 \pset format unaligned
 CREATE TABLE msg_flush (id int);
 
