@@ -138,6 +138,13 @@ CREATE FUNCTION run_as(role oid, key text) RETURNS void
   AS 'MODULE_PATHNAME', 'pgduplex_run_as'
   LANGUAGE C VOLATILE;
 
+-- Every role may look up objects in this schema: the worker switches back
+-- from a table owner's identity by calling run_as as that owner. Nothing
+-- here is granted beyond that: the tables grant nothing to PUBLIC, and the
+-- functions open to PUBLIC (record_to_json, heartbeat, run_as) give no
+-- right a caller does not already have.
+GRANT USAGE ON SCHEMA pgduplex TO PUBLIC;
+
 ALTER TABLE conflicts DROP CONSTRAINT conflicts_conflict_type_check;
 ALTER TABLE conflicts ADD CONSTRAINT conflicts_conflict_type_check CHECK (conflict_type IN
   ('insert_exists', 'update_missing', 'update_exists', 'delete_missing', 'ddl_not_applied'));

@@ -157,6 +157,13 @@ CREATE FUNCTION run_as(role oid, key text) RETURNS void
   AS 'MODULE_PATHNAME', 'pgduplex_run_as'
   LANGUAGE C VOLATILE;
 
+-- Every role may look up objects in this schema: the worker switches back
+-- from a table owner's identity by calling run_as as that owner. Nothing
+-- here is granted beyond that: the tables grant nothing to PUBLIC, and the
+-- functions open to PUBLIC (record_to_json, heartbeat, run_as) give no
+-- right a caller does not already have.
+GRANT USAGE ON SCHEMA pgduplex TO PUBLIC;
+
 -- One row per (task, direction), on the TARGET of that direction, kept up to
 -- date by the apply worker (at most about once a second, inside its apply
 -- transactions, so it rides on the same replication origin and is never sent
