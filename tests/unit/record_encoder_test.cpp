@@ -193,7 +193,7 @@ TEST_CASE("ddl_record_comes_from_the_event_trigger_json") {
       R"j({"statement": "ALTER TABLE t ADD c int", "search_path": "public",)j"
       R"j( "role": "app", "command_tag": "ALTER TABLE", "object_type": "table",)j"
       R"j( "object_identity": "public.t", "schema": "public", "in_function": true,)j"
-      R"j( "added_later": 1})j";
+      R"j( "standard_conforming_strings": true, "added_later": 1})j";
   v1::Record r = Decode(enc.Bytes(enc->EncodeDdl(json.data(), json.size(), true)));
   REQUIRE(r.has_ddl());
   CHECK(r.ddl().statement() == "ALTER TABLE t ADD c int");
@@ -202,12 +202,14 @@ TEST_CASE("ddl_record_comes_from_the_event_trigger_json") {
   CHECK(r.ddl().object_identity() == "public.t");
   CHECK(r.ddl().in_function());
   CHECK(r.ddl().has_dml());
+  CHECK(r.ddl().standard_conforming_strings());
 
   std::string drop = R"j({"statement": "DROP TABLE t", "object_type": null})j";
   v1::Record d = Decode(enc.Bytes(enc->EncodeDdl(drop.data(), drop.size(), false)));
   CHECK(d.ddl().object_type().empty());
   CHECK_FALSE(d.ddl().in_function());
   CHECK_FALSE(d.ddl().has_dml());
+  CHECK_FALSE(d.ddl().standard_conforming_strings());
 
   std::string bad = "{not json";
   CHECK_FALSE(enc->EncodeDdl(bad.data(), bad.size(), false).ok());

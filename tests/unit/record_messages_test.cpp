@@ -29,6 +29,18 @@ TEST_CASE("ddl_message_members_are_read_and_nulls_become_empty") {
   CHECK_FALSE(m.in_function);
 }
 
+TEST_CASE("ddl_message_standard_conforming_strings_is_read_and_missing_means_off") {
+  DdlMessage m;
+  REQUIRE(Ddl(R"j({"statement":"x","standard_conforming_strings":true})j", &m).ok());
+  CHECK(m.standard_conforming_strings);
+  REQUIRE(Ddl(R"j({"statement":"x","standard_conforming_strings":false})j", &m).ok());
+  CHECK_FALSE(m.standard_conforming_strings);
+  // Absent: read as off, which the worker refuses, never as on.
+  REQUIRE(Ddl(R"j({"statement":"x"})j", &m).ok());
+  CHECK_FALSE(m.standard_conforming_strings);
+  CHECK_FALSE(Ddl(R"j({"statement":"x","standard_conforming_strings":"on"})j", &m).ok());
+}
+
 TEST_CASE("malformed_ddl_message_is_an_error") {
   DdlMessage m;
   CHECK_FALSE(Ddl("", &m).ok());
