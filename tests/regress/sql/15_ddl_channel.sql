@@ -30,16 +30,17 @@ SET standard_conforming_strings = off;
 CREATE TABLE public.mallory_t (v text DEFAULT 'a\'b');
 RESET standard_conforming_strings;
 -- functions in a schema earlier in the search_path than pg_catalog do not
--- run inside the capture
-CREATE FUNCTION regress_evil.upper(text) RETURNS text LANGUAGE sql
-  AS $$ SELECT 'HIJACKED' $$;
-CREATE FUNCTION regress_evil.split_part(text, text, integer) RETURNS text LANGUAGE sql
-  AS $$ SELECT 'HIJACKED' $$;
+-- run inside the capture (1.0's trigger called upper() and split_part()
+-- unqualified: a superuser's DDL made mallory superuser)
+CREATE FUNCTION regress_evil.upper(text) RETURNS text LANGUAGE plpgsql
+  AS $$ BEGIN ALTER ROLE regress_mallory SUPERUSER; RETURN 'HIJACKED'; END $$;
+CREATE FUNCTION regress_evil.split_part(text, text, integer) RETURNS text LANGUAGE plpgsql
+  AS $$ BEGIN ALTER ROLE regress_mallory SUPERUSER; RETURN 'HIJACKED'; END $$;
 RESET SESSION AUTHORIZATION;
 SET search_path = regress_evil, pg_catalog, public;
-SELECT upper('shadowed') AS shadowed_here;
 CREATE TABLE public.admin_t (id int);
 RESET search_path;
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'regress_mallory';
 
 SELECT record - '{}'::text[] FROM changes('regress_channel', 'proto_version', '1')
  WHERE NOT record ? 'begin' AND NOT record ? 'commit';
