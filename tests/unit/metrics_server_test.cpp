@@ -18,3 +18,11 @@ TEST_CASE("prometheus_text_has_labeled_counters_and_state") {
   CHECK_THAT(text, Catch::Contains("pgduplex_state{task=\"shop\",direction=\"forward\",state=\"streaming\"} 1"));
   CHECK_THAT(text, Catch::Contains("pgduplex_state{task=\"shop\",direction=\"forward\",state=\"failed\"} 0"));
 }
+
+TEST_CASE("forged_messages_are_a_counter") {
+  WorkerMetrics m;
+  m.forged_messages = 3;
+  std::string text = RenderPrometheus(m, "shop", "forward");
+  CHECK_THAT(text, Catch::Contains("# TYPE pgduplex_forged_messages_total counter"));
+  CHECK_THAT(text, Catch::Contains("pgduplex_forged_messages_total{task=\"shop\",direction=\"forward\"} 3"));
+}

@@ -61,6 +61,36 @@ TEST_CASE("unterminated_literal_runs_to_the_end") {
   CHECK(tokens[1].kind == SqlToken::Kind::kString);
 }
 
+TEST_CASE("a_dash_comment_ends_at_a_carriage_return_too") {
+  // As the server's scanner: newline is [\n\r].
+  CHECK(SplitStatements("select 1; -- x\rselect 2").size() == 2);
+  CHECK(Values("-- a\rb") == std::vector<std::string>{"b"});
+}
+
+TEST_CASE("a_number_does_not_swallow_a_dollar_quote") {
+  auto tokens = TokenizeSql("SELECT 1$$;$$");
+  REQUIRE(tokens.size() == 3);
+  CHECK(tokens[1].kind == SqlToken::Kind::kNumber);
+  CHECK(tokens[1].value == "1");
+  CHECK(tokens[2].kind == SqlToken::Kind::kString);
+  CHECK(SplitStatements("SELECT 1$$;$$").size() == 1);
+}
+
+TEST_CASE("dollar_quote_tags_end_only_at_the_same_tag") {
+  CHECK(SplitStatements("SELECT $a$ $b$ ; $ab$ ; $a$").size() == 1);
+  CHECK(SplitStatements("SELECT $a$ x $a$; SELECT 2").size() == 2);
+  // A $ inside an identifier is no quote.
+  CHECK(SplitStatements("SELECT a$b$; SELECT $b$").size() == 2);
+}
+
+TEST_CASE("backslash_quotes_when_standard_conforming_strings_is_off") {
+  auto standard = TokenizeSql("SELECT 'a\\'; SELECT 'z'");
+  auto legacy = TokenizeSql("SELECT 'a\\'; SELECT 'z'", /*standard_conforming_strings=*/false);
+  CHECK(standard.size() == 5);  // select 'a\' ; select 'z'
+  REQUIRE(legacy.size() == 4);  // select 'a\'; SELECT ' z '  (the last literal runs to the end)
+  CHECK(legacy[1].value == "'a\\'; SELECT '");
+}
+
 TEST_CASE("quote_ident_always_quotes_and_doubles_quotes") {
   CHECK(QuoteIdent("abc") == "\"abc\"");
   CHECK(QuoteIdent("a\"b") == "\"a\"\"b\"");

@@ -30,6 +30,9 @@ std::string RenderPrometheus(const WorkerMetrics& m, const std::string& task, co
   counter("pgduplex_applied_bytes_total", "Bytes of records applied.", m.applied_bytes.load());
   counter("pgduplex_received_bytes_total", "Bytes of records received from the source.", m.received_bytes.load());
   counter("pgduplex_retries_total", "Reconnects and retried errors.", m.retries.load());
+  counter("pgduplex_forged_messages_total",
+          "Messages under the extension's prefixes (and heartbeats) ignored as forged or malformed.",
+          m.forged_messages.load());
   gauge("pgduplex_apply_lag_seconds", "Delay between a source commit (or heartbeat) and its apply.",
         m.apply_lag_seconds.load());
   gauge("pgduplex_slot_lag_bytes", "Source WAL not yet confirmed by this worker.",

@@ -19,7 +19,8 @@ std::string FoldLower(std::string_view text) {
 
 class Scanner {
  public:
-  explicit Scanner(std::string_view text) : s_(text) {}
+  Scanner(std::string_view text, bool standard_conforming_strings)
+      : s_(text), standard_strings_(standard_conforming_strings) {}
 
   std::vector<SqlToken> Run() {
     std::vector<SqlToken> tokens;
@@ -28,14 +29,17 @@ class Scanner {
       if (IsSpace(c)) {
         ++pos_;
       } else if (c == '-' && Peek(1) == '-') {
-        while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
+        // The server's "newline" is [\n\r]: a lone \r ends the comment.
+        while (pos_ < s_.size() && s_[pos_] != '\n' && s_[pos_] != '\r') ++pos_;
       } else if (c == '/' && Peek(1) == '*') {
         SkipBlockComment();
       } else if (c == '\'') {
-        tokens.push_back(StringLiteral(pos_, pos_, false));
+        tokens.push_back(StringLiteral(pos_, pos_, !standard_strings_));
       } else if ((c == 'e' || c == 'E') && Peek(1) == '\'') {
         tokens.push_back(StringLiteral(pos_, pos_ + 1, true));
-      } else if ((c == 'b' || c == 'B' || c == 'x' || c == 'X' || c == 'n' || c == 'N') && Peek(1) == '\'') {
+      } else if ((c == 'n' || c == 'N') && Peek(1) == '\'') {
+        tokens.push_back(StringLiteral(pos_, pos_ + 1, !standard_strings_));
+      } else if ((c == 'b' || c == 'B' || c == 'x' || c == 'X') && Peek(1) == '\'') {
         tokens.push_back(StringLiteral(pos_, pos_ + 1, false));
       } else if ((c == 'u' || c == 'U') && Peek(1) == '&' && Peek(2) == '\'') {
         tokens.push_back(StringLiteral(pos_, pos_ + 2, false));
@@ -54,7 +58,8 @@ class Scanner {
         tokens.push_back(Make(SqlToken::Kind::kParam, start, std::string(s_.substr(start, pos_ - start))));
       } else if (IsDigit(c) || (c == '.' && IsDigit(Peek(1)))) {
         size_t start = pos_;
-        while (pos_ < s_.size() && (IsIdentChar(s_[pos_]) || s_[pos_] == '.' ||
+        // Never '$': "1$$;$$" is the number 1 then a dollar-quoted string.
+        while (pos_ < s_.size() && s_[pos_] != '$' && (IsIdentChar(s_[pos_]) || s_[pos_] == '.' ||
                                     ((s_[pos_] == '+' || s_[pos_] == '-') &&
                                      (s_[pos_ - 1] == 'e' || s_[pos_ - 1] == 'E')))) {
           // Stop at ".." (not a number continuation).
@@ -163,12 +168,15 @@ class Scanner {
   }
 
   std::string_view s_;
+  bool standard_strings_;
   size_t pos_ = 0;
 };
 
 }  // namespace
 
-std::vector<SqlToken> TokenizeSql(std::string_view text) { return Scanner(text).Run(); }
+std::vector<SqlToken> TokenizeSql(std::string_view text, bool standard_conforming_strings) {
+  return Scanner(text, standard_conforming_strings).Run();
+}
 
 std::vector<SqlStatement> SplitStatements(std::string_view text) {
   std::vector<SqlStatement> out;

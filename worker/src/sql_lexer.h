@@ -4,9 +4,14 @@
 // string literals ('', E'', B'', X'', U&'', dollar-quoted), numbers,
 // parameters, and single-character punctuation.
 //
-// Contract: Tokenize never throws; an unterminated literal or comment runs
-// to the end of the text (the server would reject it; we only need to not
-// misread what comes before). Unquoted identifiers and keywords are folded
+// Statement boundaries (SplitStatements) are where the server's scanner
+// puts them: a -- comment ends at \n or \r, block comments nest, a number
+// never runs into a following $$, and a dollar quote ends only at its own
+// tag.
+//
+// Contract: Tokenize never throws (std::bad_alloc aside); an unterminated
+// literal or comment runs to the end of the text (the server would reject
+// it; we only need to not misread what comes before). Unquoted identifiers and keywords are folded
 // to lower case in `value` (ASCII only, like the server); quoted identifiers
 // keep their exact spelling. `offset`/`length` locate the raw token in the
 // input so callers can cut or rewrite statements.
@@ -36,7 +41,10 @@ struct SqlToken {
   bool IsIdentifier() const { return kind == Kind::kWord || kind == Kind::kQuotedIdent; }
 };
 
-std::vector<SqlToken> TokenizeSql(std::string_view text);
+// standard_conforming_strings = false reads '...' (and N'...') as the
+// server does with that setting off: a backslash escapes the next
+// character. Everything else in the program lexes standard strings.
+std::vector<SqlToken> TokenizeSql(std::string_view text, bool standard_conforming_strings = true);
 
 // One statement of a script: its tokens (without the closing ';') and the
 // raw text from its first token through its closing ';' (if any).

@@ -21,7 +21,6 @@ constexpr size_t kMaxQueuedBytes = 64 << 20;
 constexpr auto kStableSession = std::chrono::seconds(60);
 constexpr int kMaxWaitMs = 1000;
 constexpr const char* kPluginName = "pgduplex";
-constexpr const char* kHeartbeatPrefix = "pgduplex.heartbeat";
 }  // namespace
 
 PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
@@ -47,7 +46,8 @@ StreamWorker::StreamWorker(const TaskConfig& config, Direction direction, Worker
       stop_requested_(stop_requested),
       retry_(config.retry),
       slot_(config.SlotName(direction)),
-      started_at_(PgNow()) {}
+      started_at_(PgNow()),
+      screen_(config.name, &metrics.forged_messages) {}
 
 namespace {
 // A state only an operator can resolve; retrying cannot help.
@@ -271,9 +271,7 @@ void StreamWorker::Dispatch(const StreamItem& item) {
       applier_->OnChange(*record, item.data_start, item.payload.size());
       break;
     case v1::Record::kHeartbeat:
-      if (record->heartbeat().task().empty() || record->heartbeat().task() == config_.name) {
-        applier_->OnHeartbeat(record->heartbeat().source_time());
-      }
+      OnScreened(screen_.OnHeartbeat(record->heartbeat(), PgNow(), Clock::now()));
       // A non-transactional message comes after every commit before it:
       // with nothing pending, its position needs nothing more (this keeps
       // the slot moving when every transaction on the source is filtered).
@@ -281,24 +279,18 @@ void StreamWorker::Dispatch(const StreamItem& item) {
         idle_lsn_ = std::max(idle_lsn_, item.data_start);
       }
       break;
-    case v1::Record::kMessage: {
-      // A heartbeat the plugin passed through as a plain logical message.
-      const v1::LogicalMessage& m = record->message();
-      if (m.prefix() == kHeartbeatPrefix) {
-        const std::string& content = m.content();
-        size_t bar = content.rfind('|');
-        if (bar != std::string::npos && content.compare(0, bar, config_.name) == 0 && bar == config_.name.size()) {
-          try {
-            applier_->OnHeartbeat(std::stoll(content.substr(bar + 1)));
-          } catch (const std::invalid_argument&) {
-          } catch (const std::out_of_range&) {
-          }
-        }
-      }
+    case v1::Record::kMessage:
+      // Under "pgduplex.": a heartbeat the plugin passed on as is, or a
+      // forgery (see stream/message_screen.h). Other prefixes: not ours.
+      OnScreened(screen_.OnMessage(record->message(), PgNow(), Clock::now()));
       break;
-    }
     case v1::Record::KIND_NOT_SET: break;
   }
+}
+
+void StreamWorker::OnScreened(const MessageScreen::Outcome& outcome) {
+  if (outcome.warning) spdlog::warn("{}", *outcome.warning);
+  if (outcome.heartbeat) applier_->OnHeartbeat(*outcome.heartbeat);
 }
 
 void StreamWorker::Idle() {

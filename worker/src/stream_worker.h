@@ -15,9 +15,13 @@
 // retry.error_retry_minutes; then exit 4 with the reason. Authentication
 // failures are not retried. ConflictStop (policy fail) exits 3 at once.
 //
+// Messages under the extension's prefixes and heartbeats go through
+// MessageScreen (stream/message_screen.h): forgeries are ignored with one
+// warning and counted, never applied, never a reason to stop.
+//
 // Metrics: the WorkerMetrics passed in are updated as the loop runs (state,
-// applied counts, conflicts, lag, slot lag); whoever serves them (metrics
-// endpoint) only reads them.
+// applied counts, conflicts, lag, slot lag, forged messages); whoever
+// serves them (metrics endpoint) only reads them.
 #pragma once
 
 #include <atomic>
@@ -29,6 +33,7 @@
 #include "apply/retry_policy.h"
 #include "config.h"
 #include "pg_connection.h"
+#include "stream/message_screen.h"
 #include "stream/replication_stream.h"
 #include "stream/stream_reader.h"
 #include "worker_metrics.h"
@@ -58,6 +63,7 @@ class StreamWorker {
   void Session();
   void MaybeInitialSync();
   void Dispatch(const StreamItem& item);
+  void OnScreened(const MessageScreen::Outcome& outcome);
   void Idle();
   void Periodic();
   void PublishPositions();
@@ -88,6 +94,7 @@ class StreamWorker {
   Clock::time_point next_heartbeat_{};
   Clock::time_point session_started_{};
   bool heartbeat_warned_ = false;
+  MessageScreen screen_;  // across sessions: one warning a minute at most
 };
 
 }  // namespace pgduplex

@@ -27,6 +27,7 @@ struct WorkerMetrics {
   std::atomic<uint64_t> applied_bytes{0};         // record bytes received and applied
   std::atomic<uint64_t> received_bytes{0};
   std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> forged_messages{0};  // pgduplex.* messages / heartbeats ignored (MessageScreen)
   std::atomic<uint64_t> conflicts[kConflictTypes][kResolutions] = {};
   std::atomic<double> apply_lag_seconds{0};       // from commit/heartbeat times
   std::atomic<int64_t> slot_lag_bytes{0};         // source WAL end - confirmed flush

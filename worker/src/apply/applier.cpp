@@ -10,6 +10,7 @@
 
 #include "apply/change_params.h"
 #include "apply/ddl_applier.h"
+#include "ddl/ddl_redaction.h"
 #include "apply/sql_builder.h"
 #include "stream/record_decoder.h"
 
@@ -388,7 +389,7 @@ Applier::Step Applier::ExecSyncChange(uint64_t index) {
 void Applier::ExecDdl(const v1::Ddl& ddl) {
   ExecuteDdl(*conn_, ddl, session_search_path_);
   relations_.InvalidateTargets();
-  spdlog::info("applied DDL: {}", ddl.statement().substr(0, 200));
+  spdlog::info("applied DDL: {}", RedactDdlSecrets(ddl.statement()).substr(0, 200));
 }
 
 std::string Applier::TruncateSql(const v1::Truncate& truncate) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ddl/ddl_redaction.h"
+
 extern "C" const char* pg_encoding_to_char(int encoding);
 
 namespace pgduplex {
@@ -26,7 +28,10 @@ void ExecuteDdl(PgConnection& target, const v1::Ddl& ddl, const std::string& ses
   bool switch_encoding = encoding != "UTF8";
   if (switch_encoding) PQsetClientEncoding(target.get(), "UTF8");
   try {
-    target.Exec(ddl.statement());
+    // Errors name the statement redacted (ddl_redaction.h), never as is.
+    PgResult result(PQexec(target.get(), ddl.statement().c_str()));
+    std::string shown = RedactDdlSecrets(ddl.statement());
+    target.Check(result.raw(), shown.size() > 200 ? shown.substr(0, 200) + "..." : shown);
   } catch (...) {
     if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
     throw;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "ddl/ddl_redaction.h"
 #include "sql_lexer.h"
 
 namespace pgduplex {
@@ -72,6 +73,39 @@ bool HasDropBehaviour(const Tokens& t) {
     if (!t[i].IsWord("cascade") && !t[i].IsWord("restrict")) continue;
     bool referential = i >= 2 && (t[i - 1].IsWord("delete") || t[i - 1].IsWord("update")) && t[i - 2].IsWord("on");
     if (!referential) return true;
+  }
+  return false;
+}
+
+// An unquoted word at parenthesis depth 0.
+bool HasTopLevelWord(const Tokens& t, size_t from, std::string_view word) {
+  int depth = 0;
+  for (size_t i = from; i < t.size(); ++i) {
+    if (t[i].IsPunct('(') || t[i].IsPunct('[')) ++depth;
+    if (t[i].IsPunct(')') || t[i].IsPunct(']')) --depth;
+    if (depth == 0 && t[i].IsWord(word)) return true;
+  }
+  return false;
+}
+
+// INSERT INTO / DELETE FROM / MERGE INTO / UPDATE [ONLY] name [*] [[AS]
+// alias] SET starting right after "(" or ")": the body of a WITH query
+// (name AS [NOT] [MATERIALIZED] ( ... ), also after a nested WITH list).
+// A column named "update" ("(update int, ...") is not one: no SET follows.
+bool HasDataModifyingWith(const Tokens& t) {
+  for (size_t i = 1; i < t.size(); ++i) {
+    if (!t[i - 1].IsPunct('(') && !t[i - 1].IsPunct(')')) continue;
+    if ((t[i].IsWord("insert") || t[i].IsWord("merge")) && At(t, i + 1, "into")) return true;
+    if (t[i].IsWord("delete") && At(t, i + 1, "from")) return true;
+    if (t[i].IsWord("update")) {
+      size_t k = i + 1;
+      if (At(t, k, "only")) ++k;
+      if (!ParseQualifiedName(t, k)) continue;
+      if (k < t.size() && t[k].IsPunct('*')) ++k;
+      if (At(t, k, "as")) ++k;
+      if (At(t, k, "set")) return true;
+      if (k < t.size() && t[k].IsIdentifier() && At(t, k + 1, "set")) return true;
+    }
   }
   return false;
 }
@@ -146,6 +180,7 @@ std::vector<std::string> ParseSearchPath(const std::string& setting) {
 DdlPolicy::DdlPolicy(TableScope scope, SchemaResolver resolver)
     : scope_(std::move(scope)), resolver_(std::move(resolver)) {}
 
+// Note: exceptions thrown by resolver_ propagate (see the header).
 DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
   DdlDecision d;
   auto refuse = [&](std::string reason, bool quiet = false) {
@@ -166,6 +201,15 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
     if (IsTempSchema(ddl.schema())) return refuse("temporary tables are not synchronized", /*quiet=*/true);
     return refuse("DDL run inside a function, procedure or DO block is not carried");
   }
+  // The worker's lexer (and the target, which runs with the default) read
+  // '\' as the end of a literal; with the setting off the source did not.
+  // The field is absent (false) in DDL from extensions before 1.1.
+  if (!ddl.standard_conforming_strings()) {
+    return refuse("DDL captured with standard_conforming_strings = off is not carried (its string literals "
+                  "would not be read on the target as on the source)");
+  }
+  // libpq would cut the text at a NUL byte; no real statement holds one.
+  if (ddl.statement().find('\0') != std::string::npos) return refuse("the statement contains a NUL byte");
   std::vector<SqlStatement> statements = SplitStatements(ddl.statement());
   if (statements.size() != 1) {
     return refuse("several statements were sent in one query string, so this one cannot be isolated; "
@@ -173,6 +217,13 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
   }
   const Tokens& t = statements[0].tokens;
   std::string statement = statements[0].text;
+  // Kinds that can run queries, whatever the tag says.
+  if (At(t, 0, "execute")) return refuse("EXECUTE is not carried");
+  if ((At(t, 0, "select") || At(t, 0, "with") || At(t, 0, "values") || At(t, 0, "table") ||
+       (!t.empty() && t[0].IsPunct('('))) &&
+      HasTopLevelWord(t, 0, "into")) {
+    return refuse("SELECT INTO is not carried");
+  }
 
   std::vector<std::string> search_path = ParseSearchPath(ddl.search_path());
   // Dropped tables: the capture trigger lists their identities (from
@@ -222,6 +273,9 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
     SkipIfExists(t, i);
     auto name = ParseQualifiedName(t, i);
     if (!name) return refuse("could not read the table name of CREATE TABLE");
+    // CREATE TABLE name [(columns)] [USING|WITH|ON COMMIT|TABLESPACE ...]
+    // AS query | EXECUTE: the only AS outside parentheses.
+    if (HasTopLevelWord(t, i, "as")) return refuse("CREATE TABLE ... AS is not carried");
     written.push_back({*name, true});
     // PARTITION OF parent, outside any parentheses.
     int depth = 0;
@@ -289,6 +343,9 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
     written.push_back({*name, true});
   }
 
+  if (HasDataModifyingWith(t)) return refuse("statements with a data-modifying WITH query are not carried");
+  if (HasTopLevelWord(t, 0, "execute")) return refuse("EXECUTE is not carried");
+
   // Resolve every named table.
   std::string unresolved;
   for (const auto& [name, use_object_schema] : written) {
@@ -343,7 +400,8 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl) const {
 }
 
 std::string DdlPolicy::WarningLine(const v1::Ddl& ddl, const DdlDecision& decision) {
-  return fmt::format("DDL not carried to the target ({}): {}", decision.reason, Truncated(ddl.statement(), 300));
+  return fmt::format("DDL not carried to the target ({}): {}", decision.reason,
+                     Truncated(RedactDdlSecrets(ddl.statement()), 300));
 }
 
 void MixedTransactionGuard::Begin() {

@@ -24,14 +24,29 @@
 //     ON UPDATE CASCADE|RESTRICT referential actions are not drop behaviour
 //     and are carried)
 //   several statements sent in one query string (the trigger only sees the
-//     whole string, so one command cannot be isolated)
+//     whole string, so one command cannot be isolated); the worker's lexer
+//     (sql_lexer.h) decides where statements end, as the server's scanner
+//     does: a trailing ';' and comments are fine
+//   DDL captured with standard_conforming_strings = off (or by an extension
+//     before 1.1, which does not report it): '\' ends a literal on the
+//     target but did not on the source
+//   statements that can run a query whatever their tag: CREATE TABLE ...
+//     AS, SELECT INTO, EXECUTE, and any statement with a data-modifying
+//     WITH query (WITH x AS (INSERT|UPDATE|DELETE|MERGE ...))
 //   any other command (CREATE VIEW, CREATE FUNCTION, ALTER INDEX, ...) or
 //     ALTER TABLE action (SET SCHEMA, ATTACH PARTITION, OWNER TO, ...)
 //   objects outside the scope (temporary tables too, but quietly)
 // DDL run under session_replication_role = replica never arrives: the
 // capture trigger skips it.
 //
-// Contract: Decide is pure given the resolver; it never throws.
+// Contract: Decide is pure given the resolver. It throws nothing of its own
+// (std::bad_alloc aside); an exception from the resolver propagates
+// unchanged, because it is not a decision about the DDL: the applier's
+// resolver queries the target, and a lost connection or a conflict met
+// while settling its pipeline must reach the retry / stop logic, not drop
+// the DDL with a warning (the two sides would diverge). The resolver is
+// only called for statements that passed every other check.
+// WarningLine redacts secrets (ddl_redaction.h) from the statement.
 #pragma once
 
 #include <cstdint>
