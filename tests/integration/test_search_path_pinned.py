@@ -1,0 +1,85 @@
+"""Every session pgduplex opens runs with search_path = pg_catalog, so a
+plain role that can create objects in a schema on the worker role's default
+search_path cannot get its functions called by precheck or status (run as
+superuser). The attack: a schema `evil`, owned by a plain role, put on the
+database's default search_path, holding functions that shadow the catalog's
+(a better-matching signature, or the same signature when the path lists evil
+before pg_catalog) and make their author superuser when a superuser calls
+them."""
+import pytest
+
+from opshelp import create_slot, pgduplex
+
+
+def attacker_setup(cluster, dbname, search_path):
+    role = f"attacker_{dbname}"
+    cluster.sql(f"CREATE ROLE {role} LOGIN")
+    cluster.sql(f"CREATE SCHEMA evil AUTHORIZATION {role}", dbname=dbname)
+    cluster.sql(f"ALTER DATABASE {dbname} SET search_path = {search_path}")
+    # The functions are the attacker's (owner); they are created by the
+    # superuser only because the installed extension's DDL trigger refuses
+    # CREATE FUNCTION by a plain role (which does not change the attack).
+    conn = cluster.connect(dbname)
+    promote = f"EXECUTE 'ALTER ROLE {role} SUPERUSER';"
+    with conn.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")
+        # Better matches than the catalog's polymorphic/variadic versions:
+        # chosen even when pg_catalog is searched first (implicitly).
+        cur.execute(f"""
+CREATE FUNCTION evil.unnest(smallint[]) RETURNS SETOF smallint LANGUAGE plpgsql AS $$
+BEGIN {promote} RETURN QUERY SELECT x FROM pg_catalog.unnest($1) x; END $$;
+CREATE FUNCTION evil.format(text, name, name) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN {promote} RETURN pg_catalog.format($1, $2, $3); END $$;
+""")
+        # Same signatures: chosen when the path names evil before pg_catalog.
+        cur.execute(f"""
+CREATE FUNCTION evil.current_setting(text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN {promote} RETURN pg_catalog.current_setting($1); END $$;
+CREATE FUNCTION evil.pg_current_wal_lsn() RETURNS pg_lsn LANGUAGE plpgsql AS $$
+BEGIN {promote} RETURN pg_catalog.pg_current_wal_lsn(); END $$;
+CREATE FUNCTION evil.pg_replication_origin_progress(text, boolean) RETURNS pg_lsn LANGUAGE plpgsql AS $$
+BEGIN {promote} RETURN pg_catalog.pg_replication_origin_progress($1, $2); END $$;
+""")
+        cur.execute("SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'evil'::regnamespace")
+        for (proc,) in cur.fetchall():
+            cur.execute(f"ALTER FUNCTION {proc} OWNER TO {role}")
+    conn.close()
+    return role
+
+
+def is_superuser(cluster, role):
+    return cluster.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = %s", (role,))
+
+
+def schema_precheck_reads(db):
+    """Tables that make precheck call unnest (a unique index that is not the
+    primary key) and format (a partitioned table)."""
+    db.sql_a("CREATE TABLE tags (name text NOT NULL, note text)")
+    db.sql_a("CREATE UNIQUE INDEX tags_name ON tags (name)")
+    db.sql_a("CREATE TABLE events (id int PRIMARY KEY, at date) PARTITION BY RANGE (id)")
+    db.sql_a("CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000)")
+
+
+@pytest.mark.parametrize("search_path", ["evil, public", "evil, pg_catalog, public"])
+def test_precheck_does_not_call_functions_of_a_schema_on_the_search_path(dbpair, tmp_path, search_path):
+    schema_precheck_reads(dbpair)
+    roles = [attacker_setup(c, dbpair.dbname, search_path) for c in (dbpair.a, dbpair.b)]
+    cfg = dbpair.write_config(tmp_path / "t.toml", sync={"conflict_policy": "ignore"})
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    assert "connection" in out, out
+    for cluster, role in zip((dbpair.a, dbpair.b), roles):
+        assert not is_superuser(cluster, role), f"precheck made {role} superuser on {cluster.name}:\n{out}"
+
+
+def test_status_does_not_call_functions_of_a_schema_on_the_search_path(dbpair, tmp_path):
+    roles = [attacker_setup(c, dbpair.dbname, "evil, pg_catalog, public") for c in (dbpair.a, dbpair.b)]
+    # Status reads the slot on each source and the origin on each target.
+    create_slot(dbpair.a, dbpair.dbname, "pgduplex_t_forward")
+    create_slot(dbpair.b, dbpair.dbname, "pgduplex_t_reverse")
+    dbpair.b.sql("SELECT pg_replication_origin_create('pgduplex_t_forward')")
+    dbpair.a.sql("SELECT pg_replication_origin_create('pgduplex_t_reverse')")
+    cfg = dbpair.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("status", "--config", str(cfg))
+    assert "forward" in out, out
+    for cluster, role in zip((dbpair.a, dbpair.b), roles):
+        assert not is_superuser(cluster, role), f"status made {role} superuser on {cluster.name}:\n{out}"
