@@ -8,6 +8,7 @@ before pg_catalog) and make their author superuser when a superuser calls
 them."""
 import pytest
 
+from conftest import assert_converges, wait_until
 from opshelp import create_slot, pgduplex
 
 
@@ -83,3 +84,28 @@ def test_status_does_not_call_functions_of_a_schema_on_the_search_path(dbpair, t
     assert "forward" in out, out
     for cluster, role in zip((dbpair.a, dbpair.b), roles):
         assert not is_superuser(cluster, role), f"status made {role} superuser on {cluster.name}:\n{out}"
+
+
+def test_extension_types_in_public_still_match_with_their_own_operators(dbpair, worker_factory, tmp_path):
+    """With search_path = pg_catalog the apply session must still find rows
+    by a citext key (with citext's own =, so its index is used) and by an
+    hstore column under REPLICA IDENTITY FULL (hstore's = is in public)."""
+    db = dbpair
+    for ext in ("citext", "hstore"):
+        db.both(f"CREATE EXTENSION {ext}")
+    db.both("CREATE TABLE c (k citext PRIMARY KEY, v int)")
+    db.both("CREATE TABLE h (id int, tags hstore)")
+    db.both("ALTER TABLE h REPLICA IDENTITY FULL")
+    cfg = dbpair.write_config(tmp_path / "t.toml", sync={"initial": "none", "conflict_policy": "fail"})
+    w = worker_factory("run", "--config", str(cfg), "--direction", "forward")
+    wait_until(lambda: db.a.sql("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'pgduplex_t_forward' "
+                                "AND active", dbname=db.dbname), 60, what="slot to stream")
+    db.sql_a("INSERT INTO c SELECT 'Key' || g, g FROM generate_series(1, 200) g")
+    db.sql_a("INSERT INTO h VALUES (1, 'a=>1'), (2, 'b=>2')")
+    db.sql_a("UPDATE c SET v = -v WHERE k IN ('Key1', 'Key2')")
+    db.sql_a("DELETE FROM c WHERE k = 'Key3'")
+    db.sql_a("UPDATE h SET tags = 'a=>9' WHERE id = 1")
+    db.sql_a("DELETE FROM h WHERE id = 2")
+    assert_converges(db, "SELECT k::text, v FROM c ORDER BY 1", workers=[w])
+    assert_converges(db, "SELECT id, tags::text FROM h ORDER BY 1", workers=[w])
+    assert w.stop() == 0
