@@ -259,7 +259,8 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.apply_max_mb_per_sec = sync.Number("apply_max_mb_per_sec", s.apply_max_mb_per_sec, 0, kMaxRate);
     s.batch_max_transactions = sync.Integer("batch_max_transactions", s.batch_max_transactions, 1, kMaxBatch);
     s.batch_max_changes = sync.Integer("batch_max_changes", s.batch_max_changes, 1, kMaxBatch);
-    s.heartbeat_interval_sec = sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1, kMaxHeartbeatSec);
+    s.heartbeat_interval_sec =
+        sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1, kMaxHeartbeatSec);
   }
 
   if (const toml::table* retry_table = root.Subtable("retry", false)) {
@@ -267,7 +268,8 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     retry.RejectUnknown({"connection_retry_minutes", "error_retry_minutes"});
     config.retry.connection_retry_minutes =
         retry.Integer("connection_retry_minutes", config.retry.connection_retry_minutes, 0, kMaxRetryMinutes);
-    config.retry.error_retry_minutes = retry.Integer("error_retry_minutes", config.retry.error_retry_minutes, 0, kMaxRetryMinutes);
+    config.retry.error_retry_minutes =
+        retry.Integer("error_retry_minutes", config.retry.error_retry_minutes, 0, kMaxRetryMinutes);
   }
   return config;
 }
