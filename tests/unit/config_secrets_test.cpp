@@ -34,6 +34,10 @@ TEST_CASE("private_config_or_no_password_draws_no_warning") {
       "name = \"shop\"\n[a]\nconninfo = \"postgresql://app:pw@db/shop\"\n[b]\nconninfo = \"host=/tmp\"\n", "x.toml");
   uri.file_mode = 0644;
   CHECK(ReadablePasswordWarning(uri));
+  TaskConfig key_passphrase = ParseConfig(
+      "name = \"shop\"\n[a]\nconninfo = \"host=/tmp\"\n[b]\nconninfo = \"host=db sslpassword=k\"\n", "x.toml");
+  key_passphrase.file_mode = 0640;
+  CHECK_THAT(*ReadablePasswordWarning(key_passphrase), Catch::Contains("b.conninfo") && Catch::Contains("group"));
   TaskConfig none = ParseConfig("name = \"shop\"\n[a]\nconninfo = \"host=/tmp\"\n[b]\nconninfo = \"host=/tmp\"\n",
                                 "x.toml");
   none.file_mode = 0644;

@@ -56,7 +56,7 @@ bool ConninfoHasPassword(const std::string& conninfo) {
   if (!options) return false;
   bool found = false;
   for (PQconninfoOption* option = options; option->keyword; ++option) {
-    if (std::string(option->keyword) == "password" && option->val && *option->val) found = true;
+    if (IsSecretKeyword(option->keyword) && option->val && *option->val) found = true;
   }
   PQconninfoFree(options);
   return found;

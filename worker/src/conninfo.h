@@ -20,8 +20,8 @@ std::string RedactSecrets(const std::string& text);
 // unknown option, an unterminated quote, ...), secrets redacted.
 std::optional<std::string> ConninfoError(const std::string& conninfo);
 
-// True when `conninfo` itself holds a password (password=, or a URI's
-// user:password@).
+// True when `conninfo` itself holds a secret (password=, sslpassword=, or
+// a URI's user:password@).
 bool ConninfoHasPassword(const std::string& conninfo);
 
 }  // namespace pgduplex
