@@ -286,7 +286,7 @@ def test_pg_dump_gets_the_password_from_a_private_service_file_not_its_command_l
     for program in ("pg_dump", "pg_restore"):
         path = bindir / program
         path.write_text(f"""#!/bin/sh
-{{ echo "argv: $*"; echo "PGPASSWORD=${{PGPASSWORD:-}}"; stat -c 'mode %a' "$PGSERVICEFILE";
+{{ echo "argv: $*"; echo "PGPASSWORD=${{PGPASSWORD:-}}"; echo "PGSERVICEFILE=$PGSERVICEFILE"; stat -L -c 'mode %a' "$PGSERVICEFILE";
    cat "$PGSERVICEFILE"; }} >> {record}
 exec {real}/{program} "$@"
 """)
@@ -308,5 +308,6 @@ exec {real}/{program} "$@"
     assert "-d service=pgduplex" in argv_lines[0]
     assert "PGPASSWORD=\n" in text  # the caller's PGPASSWORD is not passed on
     assert "mode 600" in text and "password=s3cret-pw" in text
+    assert "PGSERVICEFILE=/dev/fd/3\n" in text  # an inherited descriptor, no file on disk
     assert "s3cret" not in proc.stdout + proc.stderr
     assert dbpair.sql_b("SELECT to_regclass('t') IS NOT NULL")[0][0]

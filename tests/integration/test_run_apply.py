@@ -66,7 +66,9 @@ def test_run_applies_tables_with_always_triggers_in_stream_order(dbpair, worker_
     db.both("CREATE TABLE t2 (id int PRIMARY KEY)")
     # On B only: a trigger that fires for the apply session and looks at t1.
     db.sql_b("CREATE TABLE audit (seq serial, t1_rows bigint)")
-    db.sql_b("CREATE FUNCTION count_t1() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    # Code that runs on the apply session sees search_path = pg_catalog (as
+    # under PostgreSQL's own subscriptions): this function pins its own.
+    db.sql_b("CREATE FUNCTION count_t1() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $$ BEGIN "
              "INSERT INTO audit (t1_rows) SELECT count(*) FROM t1; RETURN NEW; END $$")
     db.sql_b("CREATE TRIGGER t2_audit AFTER INSERT ON t2 FOR EACH ROW EXECUTE FUNCTION count_t1()")
     db.sql_b("ALTER TABLE t2 ENABLE ALWAYS TRIGGER t2_audit")

@@ -134,3 +134,22 @@ TEST_CASE("multi_row_delete_joins_typed_keys") {
         "DELETE FROM \"public\".\"orders\" AS t USING (VALUES ($1::integer), ($2::integer), ($3::integer)) "
         "AS v(\"_0\") WHERE t.\"id\" = v.\"_0\"");
 }
+
+TEST_CASE("types_with_an_equality_operator_outside_pg_catalog_use_it_qualified") {
+  // Sessions run with search_path = pg_catalog: citext's and hstore's "="
+  // (in public) must be named, in every comparison the applier builds.
+  TableShape shape;
+  shape.quoted_table = "\"public\".\"c\"";
+  shape.columns = {{"\"k\"", "public.citext", true, false, "OPERATOR(public.=)"},
+                   {"\"v\"", "integer", false, false, ""}};
+  CHECK(BuildDeleteSql(shape) == "DELETE FROM \"public\".\"c\" WHERE \"k\" OPERATOR(public.=) $1");
+  CHECK(BuildMultiDeleteSql(shape, 2) ==
+        "DELETE FROM \"public\".\"c\" AS t USING (VALUES ($1::public.citext), ($2::public.citext)) "
+        "AS v(\"_0\") WHERE t.\"k\" OPERATOR(public.=) v.\"_0\"");
+  shape.unique_key = false;
+  shape.columns[0].type_name = "public.hstore";
+  CHECK(BuildDeleteSql(shape) ==
+        "DELETE FROM \"public\".\"c\" WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM "
+        "\"public\".\"c\" AS t WHERE (t.\"k\" OPERATOR(public.=) $1::public.hstore OR "
+        "(t.\"k\" IS NULL AND $1::public.hstore IS NULL)) LIMIT 1)");
+}

@@ -1,5 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <httplib.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
 #include "metrics_server.h"
 
 using namespace pgduplex;
@@ -25,4 +34,51 @@ TEST_CASE("forged_messages_are_a_counter") {
   std::string text = RenderPrometheus(m, "shop", "forward");
   CHECK_THAT(text, Catch::Contains("# TYPE pgduplex_forged_messages_total counter"));
   CHECK_THAT(text, Catch::Contains("pgduplex_forged_messages_total{task=\"shop\",direction=\"forward\"} 3"));
+}
+
+namespace {
+// Connects to 127.0.0.1/::1:port and sends nothing; -1 on failure.
+int IdleConnection(const char* host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host, std::to_string(port).c_str(), &hints, &found) != 0) return -1;
+  int fd = socket(found->ai_family, SOCK_STREAM, 0);
+  if (fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(found);
+  return fd;
+}
+}  // namespace
+
+TEST_CASE("metrics_server_listens_on_bracketed_ipv6") {
+  WorkerMetrics m;
+  MetricsServer server(m, "shop", "forward");
+  server.Start("[::1]:0");
+  REQUIRE(server.port() > 0);
+  httplib::Client client("::1", server.port());
+  auto res = client.Get("/metrics");
+  REQUIRE(res);
+  CHECK_THAT(res->body, Catch::Contains("pgduplex_state"));
+}
+
+TEST_CASE("idle_connections_do_not_keep_metrics_unavailable") {
+  WorkerMetrics m;
+  MetricsServer server(m, "shop", "forward");
+  server.Start("127.0.0.1:0");
+  std::vector<int> idle;
+  for (int i = 0; i < 60; ++i) idle.push_back(IdleConnection("127.0.0.1", server.port()));
+  auto started = std::chrono::steady_clock::now();
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_read_timeout(15, 0);
+  auto res = client.Get("/metrics");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (int fd : idle) {
+    if (fd >= 0) close(fd);
+  }
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(seconds < 5);
 }

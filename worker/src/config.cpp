@@ -1,12 +1,18 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <toml++/toml.h>
+
+#include "conninfo.h"
 
 namespace pgduplex {
 
@@ -57,6 +63,15 @@ const ClusterConfig& TaskConfig::Target(Direction direction) const {
 
 namespace {
 
+// Upper bounds of the numeric keys (README's configuration table).
+constexpr int kMaxCopyWorkers = 64;
+constexpr int kMaxIndexMemoryMb = 2097151;  // maintenance_work_mem's maximum
+constexpr int kMaxBatch = 10000000;
+constexpr int kMaxHeartbeatSec = 3600;
+constexpr int kMaxRetryMinutes = 525600;  // a year
+constexpr double kMaxRate = 1e12;
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
 // Reads one TOML table against a fixed set of keys; every accessor names the
 // file and the dotted key in its error.
 class TableReader {
@@ -91,7 +106,8 @@ class TableReader {
     return node->as_boolean()->get();
   }
 
-  double Number(const std::string& key, double fallback, double min) const {
+  // A finite number in [min, max]; NaN and infinities are refused.
+  double Number(const std::string& key, double fallback, double min, double max) const {
     const toml::node* node = table_.get(key);
     if (!node) return fallback;
     double value;
@@ -102,16 +118,20 @@ class TableReader {
     } else {
       throw Error(Dotted(key), "must be a number");
     }
-    if (value < min) throw Error(Dotted(key), fmt::format("must be at least {}", min));
+    if (!std::isfinite(value) || value < min || value > max) {
+      throw Error(Dotted(key), fmt::format("must be a number between {} and {}", min, max));
+    }
     return value;
   }
 
-  int Integer(const std::string& key, int fallback, int min) const {
+  // An integer in [min, max], compared as the 64-bit value TOML holds (so a
+  // value beyond 32 bits is refused, never cut).
+  int Integer(const std::string& key, int fallback, int min, int max) const {
     const toml::node* node = table_.get(key);
     if (!node) return fallback;
     if (!node->is_integer()) throw Error(Dotted(key), "must be an integer");
     int64_t value = node->as_integer()->get();
-    if (value < min || value > INT32_MAX) throw Error(Dotted(key), fmt::format("must be at least {}", min));
+    if (value < min || value > max) throw Error(Dotted(key), fmt::format("must be between {} and {}", min, max));
     return static_cast<int>(value);
   }
 
@@ -176,6 +196,9 @@ ClusterConfig ReadCluster(const TableReader& root, const std::string& label, con
   reader.RejectUnknown({"conninfo"});
   ClusterConfig cluster;
   cluster.conninfo = reader.String("conninfo", "", true);
+  // A conninfo libpq cannot parse is a config error now, not a connection
+  // failure retried for retry.connection_retry_minutes.
+  if (auto error = ConninfoError(cluster.conninfo)) throw reader.Error(label + ".conninfo", *error);
   return cluster;
 }
 
@@ -227,34 +250,61 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
         {"error", ConflictingTables::kError}, {"ignore", ConflictingTables::kIgnore}};
     s.conflicting_tables = ParseChoice(sync, "conflicting_tables", "sync.conflicting_tables", kConflicting,
                                        s.conflicting_tables);
-    s.copy_workers = sync.Integer("copy_workers", s.copy_workers, 1);
-    s.copy_max_rows_per_sec = sync.Number("copy_max_rows_per_sec", s.copy_max_rows_per_sec, 0);
-    s.copy_max_mb_per_sec = sync.Number("copy_max_mb_per_sec", s.copy_max_mb_per_sec, 0);
-    s.copy_split_rows = sync.Integer("copy_split_rows", s.copy_split_rows, 0);
-    s.copy_index_memory_mb = sync.Integer("copy_index_memory_mb", s.copy_index_memory_mb, 1);
-    s.apply_max_rows_per_sec = sync.Number("apply_max_rows_per_sec", s.apply_max_rows_per_sec, 0);
-    s.apply_max_mb_per_sec = sync.Number("apply_max_mb_per_sec", s.apply_max_mb_per_sec, 0);
-    s.batch_max_transactions = sync.Integer("batch_max_transactions", s.batch_max_transactions, 1);
-    s.batch_max_changes = sync.Integer("batch_max_changes", s.batch_max_changes, 1);
-    s.heartbeat_interval_sec = sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1);
+    s.copy_workers = sync.Integer("copy_workers", s.copy_workers, 1, kMaxCopyWorkers);
+    s.copy_max_rows_per_sec = sync.Number("copy_max_rows_per_sec", s.copy_max_rows_per_sec, 0, kMaxRate);
+    s.copy_max_mb_per_sec = sync.Number("copy_max_mb_per_sec", s.copy_max_mb_per_sec, 0, kMaxRate);
+    s.copy_split_rows = sync.Integer("copy_split_rows", s.copy_split_rows, 0, INT32_MAX);
+    s.copy_index_memory_mb = sync.Integer("copy_index_memory_mb", s.copy_index_memory_mb, 1, kMaxIndexMemoryMb);
+    s.apply_max_rows_per_sec = sync.Number("apply_max_rows_per_sec", s.apply_max_rows_per_sec, 0, kMaxRate);
+    s.apply_max_mb_per_sec = sync.Number("apply_max_mb_per_sec", s.apply_max_mb_per_sec, 0, kMaxRate);
+    s.batch_max_transactions = sync.Integer("batch_max_transactions", s.batch_max_transactions, 1, kMaxBatch);
+    s.batch_max_changes = sync.Integer("batch_max_changes", s.batch_max_changes, 1, kMaxBatch);
+    s.heartbeat_interval_sec =
+        sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1, kMaxHeartbeatSec);
   }
 
   if (const toml::table* retry_table = root.Subtable("retry", false)) {
     TableReader retry(*retry_table, "retry", path);
     retry.RejectUnknown({"connection_retry_minutes", "error_retry_minutes"});
     config.retry.connection_retry_minutes =
-        retry.Integer("connection_retry_minutes", config.retry.connection_retry_minutes, 0);
-    config.retry.error_retry_minutes = retry.Integer("error_retry_minutes", config.retry.error_retry_minutes, 0);
+        retry.Integer("connection_retry_minutes", config.retry.connection_retry_minutes, 0, kMaxRetryMinutes);
+    config.retry.error_retry_minutes =
+        retry.Integer("error_retry_minutes", config.retry.error_retry_minutes, 0, kMaxRetryMinutes);
   }
   return config;
 }
 
 TaskConfig LoadConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(fmt::format("{}: cannot read config file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  // A regular file of at most 1 MiB: /dev/zero, a FIFO or a huge file must
+  // fail at once with a message, not read until memory runs out.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw ConfigError(fmt::format("{}: cannot read config file: {}", path, strerror(errno)));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    throw ConfigError(fmt::format("{}: config file is not a regular file", path));
+  }
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      close(fd);
+      throw ConfigError(fmt::format("{}: cannot read config file: {}", path, strerror(error)));
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+    if (text.size() > kMaxConfigBytes) {
+      close(fd);
+      throw ConfigError(fmt::format("{}: config file is larger than 1 MiB", path));
+    }
+  }
+  close(fd);
+  TaskConfig config = ParseConfig(text, path);
+  config.file_mode = static_cast<int>(st.st_mode & 07777);
+  return config;
 }
 
 }  // namespace pgduplex

@@ -1,7 +1,9 @@
 // TaskConfig: the TOML file every pgduplex command takes with --config.
 //
 // Contract: LoadConfig either returns a fully validated config or throws
-// ConfigError whose message names the file, the key and what is wrong.
+// ConfigError whose message names the file, the key and what is wrong. The
+// file must be a regular file of at most 1 MiB; numbers must lie within the
+// bounds README.md lists (never cut to fit); conninfo strings must parse.
 // Unknown keys and unknown values are errors (a typo must never silently
 // fall back to a default). Defaults live here and nowhere else; README.md
 // lists every key.
@@ -62,7 +64,8 @@ struct RetryConfig {
 };
 
 struct TaskConfig {
-  std::string path;  // where it was read from, for messages
+  std::string path;    // where it was read from, for messages
+  int file_mode = -1;  // permission bits of that file (LoadConfig), -1 if unknown
   std::string name;  // task name; slot and origin names derive from it
   ClusterConfig a;
   ClusterConfig b;

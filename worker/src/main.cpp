@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   auto* up_cmd = app.add_subcommand("up", "run both directions as supervised child processes");
   up_cmd->add_option("--config", up.config_path, "task config (TOML)")->required();
   up_cmd->add_option("--metrics-listen", up.metrics_listen,
-                     "HOST:PORT for the forward direction's metrics; reverse uses PORT+1");
+                     "HOST:PORT or [IPV6]:PORT for the forward direction's metrics; reverse uses PORT+1 "
+                     "(so PORT must be below 65535; 0 = a free port for each)");
 
   PrecheckOptions precheck;
   auto* precheck_cmd = app.add_subcommand("precheck", "check both clusters before starting");

@@ -3,11 +3,18 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <stdexcept>
+
+#include "listen_address.h"
 
 namespace pgduplex {
 
 namespace {
+constexpr size_t kServerThreads = 16;
+constexpr std::chrono::seconds kClientTimeout{1};
+constexpr size_t kKeepAliveRequests = 100;
+
 void Family(std::string& out, const char* name, const char* type, const char* help) {
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
@@ -63,25 +70,24 @@ MetricsServer::~MetricsServer() {
 }
 
 void MetricsServer::Start(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    throw std::runtime_error(fmt::format("--metrics-listen \"{}\": expected HOST:PORT", listen));
-  }
-  std::string host = listen.substr(0, colon);
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    throw std::runtime_error(fmt::format("--metrics-listen \"{}\": bad port", listen));
-  }
+  ListenAddress address = ParseListenAddress(listen);
   server_ = std::make_unique<httplib::Server>();
+  // Idle or slow clients must not keep /metrics unavailable: each
+  // connection holds a worker thread only as long as these timeouts, and
+  // there are enough threads that a burst of idle connections is cleared
+  // within a couple of seconds.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  server_->set_read_timeout(kClientTimeout);
+  server_->set_write_timeout(kClientTimeout);
+  server_->set_keep_alive_timeout(kClientTimeout.count());
+  server_->set_keep_alive_max_count(kKeepAliveRequests);
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderPrometheus(metrics_, task_, direction_), "text/plain; version=0.0.4");
   });
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host);
-  } else if (server_->bind_to_port(host, port)) {
-    port_ = port;
+  if (address.port == 0) {
+    port_ = server_->bind_to_any_port(address.host);
+  } else if (server_->bind_to_port(address.host, address.port)) {
+    port_ = address.port;
   }
   if (port_ <= 0) {
     throw std::runtime_error(fmt::format("--metrics-listen \"{}\": cannot listen there", listen));

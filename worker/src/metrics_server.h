@@ -1,8 +1,11 @@
 // MetricsServer: serves one worker's WorkerMetrics in Prometheus text format
 // on GET /metrics (cpp-httplib, on its own thread).
 //
-// Contract: Start() binds HOST:PORT or throws std::runtime_error naming the
-// address; the destructor stops the server and joins the thread.
+// Contract: Start() binds HOST:PORT or [IPV6]:PORT (listen_address.h; a
+// malformed address is a ConfigError) or throws std::runtime_error naming
+// the address; the destructor stops the server and joins the thread. A
+// client holds a server thread for at most about a second of silence, so
+// idle connections cannot keep /metrics unavailable.
 // RenderPrometheus() is pure and unit-tested.
 #pragma once
 
@@ -27,7 +30,7 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  void Start(const std::string& listen);  // "127.0.0.1:9187"
+  void Start(const std::string& listen);  // "127.0.0.1:9187", "[::1]:9187"
   int port() const { return port_; }
 
  private:

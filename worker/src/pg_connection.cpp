@@ -32,6 +32,13 @@ PgConnection PgConnection::Connect(const std::string& conninfo, const std::strin
     throw ConnectionError(fmt::format("cluster {} ({}): cannot connect: {}", label, RedactConninfo(conninfo),
                                       Trimmed(PQerrorMessage(raw))));
   }
+  // Pin the search path before anything else runs (this statement itself is
+  // fully qualified): a schema on the role's or database's default path may
+  // belong to an untrusted role whose functions and operators would
+  // otherwise shadow the catalog's in our SQL and run with our rights. As
+  // PostgreSQL's own walreceiver does; the simple protocol works on
+  // replication connections too.
+  conn.Exec("SELECT pg_catalog.set_config('search_path', 'pg_catalog', false)");
   return conn;
 }
 

@@ -2,6 +2,8 @@
 // name the cluster, and never a password in any message.
 //
 // Contract: Connect() returns an open connection or throws ConnectionError;
+// every connection (replication ones included) runs with search_path =
+// pg_catalog, so no object outside the catalog is found unqualified;
 // Exec*/Query* throw PgError (with the SQLSTATE) on any failed statement.
 // ConnectionError is also thrown when the connection was lost during a
 // statement, so callers can tell "retry later" from "this is wrong".

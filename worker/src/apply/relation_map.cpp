@@ -182,13 +182,33 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   relation->shape.quoted_table = target.QuoteIdent(schema) + "." + target.QuoteIdent(name);
 
   // Target columns by name.
+  // With each column, the equality operator of its type's (or domain base
+  // type's) default btree or hash operator class when that operator is not
+  // in pg_catalog (see ShapeColumn::equality).
   PgResult columns = target.ExecParams(
-      "SELECT a.attname, pg_catalog.format_type(a.atttypid, -1), a.attgenerated <> '' "
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, -1), a.attgenerated <> '', "
+      "  (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname) "
+      "     FROM pg_catalog.pg_type ty "
+      "     JOIN pg_catalog.pg_opclass c ON c.opcdefault "
+      "      AND c.opcintype = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END "
+      "     JOIN pg_catalog.pg_am m ON m.oid = c.opcmethod AND m.amname IN ('btree', 'hash') "
+      "     JOIN pg_catalog.pg_amop ao ON ao.amopfamily = c.opcfamily AND ao.amopmethod = m.oid "
+      "      AND ao.amoplefttype = c.opcintype AND ao.amoprighttype = c.opcintype "
+      "      AND ao.amopstrategy = CASE WHEN m.amname = 'btree' THEN 3 ELSE 1 END "
+      "     JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr "
+      "     JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace "
+      "    WHERE ty.oid = a.atttypid AND n.nspname <> 'pg_catalog' "
+      "    ORDER BY m.amname = 'btree' DESC LIMIT 1) "
       "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
       {*table_oid});
-  std::map<std::string, std::pair<std::string, bool>> target_columns;  // name -> (type, generated)
+  struct TargetColumn {
+    std::string type;
+    bool generated;
+    std::string equality;
+  };
+  std::map<std::string, TargetColumn> target_columns;
   for (int i = 0; i < columns.rows(); ++i) {
-    target_columns[columns.Get(i, 0)] = {columns.Get(i, 1), columns.Get(i, 2) == "t"};
+    target_columns[columns.Get(i, 0)] = {columns.Get(i, 1), columns.Get(i, 2) == "t", columns.Get(i, 3)};
   }
   std::map<std::string, int> position;
   for (size_t i = 0; i < source.column_names.size(); ++i) {
@@ -198,15 +218,16 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
       throw ApplyError(fmt::format("table {} on cluster {} has no column \"{}\" (the source table {} has it)",
                                    relation->display, target_label_, column, source.Display()));
     }
-    if (found->second.second) {
+    if (found->second.generated) {
       throw ApplyError(fmt::format("column \"{}\" of table {} on cluster {} is generated, but the source sends "
                                    "values for it",
                                    column, relation->display, target_label_));
     }
     ShapeColumn shape_column;
     shape_column.quoted_name = target.QuoteIdent(column);
-    shape_column.type_name = found->second.first;
+    shape_column.type_name = found->second.type;
     shape_column.text_compare = TypeNeedsTextCompare(shape_column.type_name);
+    shape_column.equality = found->second.equality;
     relation->shape.columns.push_back(std::move(shape_column));
     position[column] = static_cast<int>(i);
   }

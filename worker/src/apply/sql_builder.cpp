@@ -13,6 +13,11 @@ std::vector<int> KeyColumns(const TableShape& shape) {
   return key;
 }
 
+// lhs = rhs with the column type's own equality operator.
+std::string Equal(const ShapeColumn& column, const std::string& lhs, const std::string& rhs) {
+  return fmt::format("{} {} {}", lhs, column.equality.empty() ? "=" : column.equality, rhs);
+}
+
 std::string WhereKey(const TableShape& shape, int first_param) {
   return BuildMatch(shape, KeyColumns(shape), first_param, shape.unique_key, /*qualify=*/false);
 }
@@ -27,9 +32,13 @@ std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns,
     if (!out.empty()) out += " AND ";
     std::string name = qualify ? "t." + column.quoted_name : column.quoted_name;
     if (unique) {
-      out += fmt::format("{} = ${}", name, param++);
+      out += Equal(column, name, fmt::format("${}", param++));
     } else if (column.text_compare) {
       out += fmt::format("{}::text IS NOT DISTINCT FROM ${}::{}::text", name, param++, column.type_name);
+    } else if (!column.equality.empty()) {
+      // IS NOT DISTINCT FROM takes no OPERATOR(); spelled out.
+      std::string value = fmt::format("${}::{}", param++, column.type_name);
+      out += fmt::format("({} OR ({} IS NULL AND {} IS NULL))", Equal(column, name, value), name, value);
     } else {
       out += fmt::format("{} IS NOT DISTINCT FROM ${}::{}", name, param++, column.type_name);
     }
@@ -126,7 +135,8 @@ std::string TypedValues(const TableShape& shape, const std::vector<int>& columns
 std::string JoinOnKey(const TableShape& shape, const std::vector<int>& columns, size_t first_key) {
   std::string out;
   for (size_t i = first_key; i < columns.size(); ++i) {
-    out += fmt::format("{}t.{} = v.\"_{}\"", out.empty() ? "" : " AND ", shape.columns[columns[i]].quoted_name, i);
+    const ShapeColumn& column = shape.columns[columns[i]];
+    out += (out.empty() ? "" : " AND ") + Equal(column, "t." + column.quoted_name, fmt::format("v.\"_{}\"", i));
   }
   return out;
 }

@@ -22,6 +22,11 @@ struct ShapeColumn {
                              // prints it (casts to it never truncate or round)
   bool key = false;          // part of the row's key (WHERE of UPDATE/DELETE)
   bool text_compare = false; // type has no equality operator (json, point, ...)
+  // "OPERATOR(schema.=)" when the type's default equality operator lives
+  // outside pg_catalog (citext, hstore, ... in public): the applier's
+  // sessions run with search_path = pg_catalog, where a plain "=" would not
+  // find it (or would fall back to text and miss the index). Empty: "=".
+  std::string equality;
 };
 
 struct TableShape {

@@ -38,22 +38,22 @@ void OnInterrupt(int) { g_interrupted = true; }
 void Step(const std::string& text) { std::cout << "\n==> " << text << std::endl; }
 
 const char* kSchema = R"SQL(
-CREATE TABLE customers (
+CREATE TABLE public.customers (
   id bigserial PRIMARY KEY,
   name text NOT NULL,
   city text,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE TABLE orders (
+CREATE TABLE public.orders (
   id bigserial PRIMARY KEY,
-  customer_id bigint NOT NULL REFERENCES customers(id),
+  customer_id bigint NOT NULL REFERENCES public.customers(id),
   amount numeric(12,2) NOT NULL,
   note text,
   created_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO customers (name, city)
+INSERT INTO public.customers (name, city)
   SELECT 'customer ' || i, (ARRAY['Lisbon','Oslo','Osaka','Lima'])[1 + i % 4] FROM generate_series(1, 1000) i;
-INSERT INTO orders (customer_id, amount, note)
+INSERT INTO public.orders (customer_id, amount, note)
   SELECT 1 + i % 1000, (i % 500) + 0.99, 'initial order ' || i FROM generate_series(1, 5000) i;
 )SQL";
 
@@ -61,8 +61,8 @@ INSERT INTO orders (customer_id, amount, note)
 std::string Fingerprint(PgConnection& conn) {
   return conn
       .Scalar("SELECT (SELECT count(*) || ':' || coalesce(md5(string_agg(c::text, ',' ORDER BY id)), '') "
-              "FROM customers c) || '/' || (SELECT count(*) || ':' || "
-              "coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM orders o)")
+              "FROM public.customers c) || '/' || (SELECT count(*) || ':' || "
+              "coalesce(md5(string_agg(o::text, ',' ORDER BY id)), '') FROM public.orders o)")
       .value_or("");
 }
 
@@ -121,12 +121,12 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::seconds timeout) {
 // The demo's writers: a few orders and updates on each side per tick.
 void WriteTick(PgConnection& a, PgConnection& b, std::mt19937& rng) {
   std::uniform_int_distribution<int> customer(1, 1000);
-  a.Exec(fmt::format("INSERT INTO orders (customer_id, amount, note) VALUES ({}, 10.50, 'written on A')",
+  a.Exec(fmt::format("INSERT INTO public.orders (customer_id, amount, note) VALUES ({}, 10.50, 'written on A')",
                      customer(rng)));
-  b.Exec(fmt::format("INSERT INTO orders (customer_id, amount, note) VALUES ({}, 20.25, 'written on B')",
+  b.Exec(fmt::format("INSERT INTO public.orders (customer_id, amount, note) VALUES ({}, 20.25, 'written on B')",
                      customer(rng)));
-  a.Exec(fmt::format("UPDATE customers SET city = 'Porto', updated_at = now() WHERE id = {}", customer(rng)));
-  b.Exec(fmt::format("UPDATE customers SET city = 'Bergen', updated_at = now() WHERE id = {}", customer(rng)));
+  a.Exec(fmt::format("UPDATE public.customers SET city = 'Porto', updated_at = now() WHERE id = {}", customer(rng)));
+  b.Exec(fmt::format("UPDATE public.customers SET city = 'Bergen', updated_at = now() WHERE id = {}", customer(rng)));
 }
 
 }  // namespace
@@ -190,7 +190,7 @@ int CommandDemo(const DemoOptions& options) {
                  std::chrono::seconds(180))) {
       throw std::runtime_error("the forward direction did not reach streaming; see " + workdir + "/up.log");
     }
-    std::cout << "B now has " << *conn_b.Scalar("SELECT count(*) FROM orders") << " orders\n";
+    std::cout << "B now has " << *conn_b.Scalar("SELECT count(*) FROM public.orders") << " orders\n";
 
     Step("pgduplex sequences --interleave (A odd ids, B even ids: inserts on both sides never collide)");
     CommandSequences({config_path, false, true});
@@ -206,16 +206,16 @@ int CommandDemo(const DemoOptions& options) {
       WriteTick(conn_a, conn_b, rng);
       if (!conflict_done && Clock::now() - start > std::chrono::seconds(2)) {
         // The deliberate conflict: one customer id, inserted on both sides.
-        conn_a.Exec("INSERT INTO customers (id, name, city) VALUES (1000000, 'made on A', 'Lisbon')");
-        conn_b.Exec("INSERT INTO customers (id, name, city) VALUES (1000000, 'made on B', 'Oslo')");
+        conn_a.Exec("INSERT INTO public.customers (id, name, city) VALUES (1000000, 'made on A', 'Lisbon')");
+        conn_b.Exec("INSERT INTO public.customers (id, name, city) VALUES (1000000, 'made on B', 'Oslo')");
         std::cout << "deliberate conflict: customer 1000000 inserted on A and on B; "
                      "last-write-wins keeps B's (the later commit) on both\n";
         conflict_done = true;
       }
       if (Clock::now() - last_print >= std::chrono::seconds(2)) {
         std::cout << fmt::format("A: {} orders | B: {} orders | lag A->B {} | lag B->A {} | conflicts on B {}, on A {}\n",
-                                 *conn_a.Scalar("SELECT count(*) FROM orders"),
-                                 *conn_b.Scalar("SELECT count(*) FROM orders"), LagText(conn_b, "forward"),
+                                 *conn_a.Scalar("SELECT count(*) FROM public.orders"),
+                                 *conn_b.Scalar("SELECT count(*) FROM public.orders"), LagText(conn_b, "forward"),
                                  LagText(conn_a, "reverse"),
                                  *conn_b.Scalar("SELECT count(*) FROM pgduplex.conflicts"),
                                  *conn_a.Scalar("SELECT count(*) FROM pgduplex.conflicts"))

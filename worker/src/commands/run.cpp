@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands/commands.h"
+#include "config_secrets.h"
 #include "log.h"
 #include "metrics_server.h"
 #include "stream_worker.h"
@@ -36,6 +37,7 @@ void InstallSignalHandlers() {
 int CommandRun(const RunOptions& options) {
   TaskConfig config = LoadConfig(options.config_path);
   InitLogging(config.name + "/" + ToString(options.direction));
+  if (auto warning = ReadablePasswordWarning(config)) spdlog::warn("{}; fix: {}", *warning, ChmodFix(config));
   InstallSignalHandlers();
   // The run loop keeps these up to date; a metrics endpoint only reads them.
   WorkerMetrics metrics;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "commands/commands.h"
+#include "listen_address.h"
 #include "log.h"
 #include "restart_policy.h"
 
@@ -32,13 +33,12 @@ std::string SelfExe() {
   return std::string(path, n);
 }
 
-// "host:port" → "host:port+offset"; empty stays empty.
+// The metrics address of the direction `offset` (0 forward, 1 reverse):
+// same host, port + offset; empty stays empty. A port beyond 65535 is a
+// ConfigError (exit 2) before anything starts.
 std::string OffsetListen(const std::string& listen, int offset) {
   if (listen.empty()) return listen;
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) throw ConfigError(fmt::format("--metrics-listen \"{}\": expected HOST:PORT", listen));
-  int port = std::stoi(listen.substr(colon + 1));
-  return fmt::format("{}:{}", listen.substr(0, colon), port == 0 ? 0 : port + offset);
+  return ParseListenAddress(listen).WithPortOffset(offset).ToString();
 }
 
 struct Child {

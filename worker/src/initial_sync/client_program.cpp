@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,36 +24,48 @@ namespace {
 
 bool Executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
 
-// Removes a file when it goes out of scope.
-class TempFile {
+// The descriptor number a client program finds its service file on.
+constexpr int kServiceFd = 3;
+
+// A service file that never exists on disk: an anonymous memory file
+// (memfd_create), or where that is not available an unlinked temporary
+// file, readable only through this descriptor and the child's inherited
+// copy of it. However either process ends (kill -9 included), the kernel
+// frees it with the last descriptor; nothing is left to find.
+class ServiceFile {
  public:
-  TempFile() {
-    const char* dir = getenv("TMPDIR");
-    path_ = std::string(dir && *dir ? dir : "/tmp") + "/pgduplex-XXXXXX";
-    int fd = mkstemp(path_.data());
-    if (fd < 0) throw ClientProgramError(fmt::format("cannot create a temporary file: {}", strerror(errno)));
-    fchmod(fd, 0600);
-    fd_ = fd;
+  ServiceFile() {
+    fd_ = memfd_create("pgduplex-service", MFD_CLOEXEC);
+    if (fd_ < 0) {
+      const char* dir = getenv("TMPDIR");
+      std::string path = std::string(dir && *dir ? dir : "/tmp") + "/pgduplex-XXXXXX";
+      fd_ = mkostemp(path.data(), O_CLOEXEC);
+      if (fd_ < 0) throw ClientProgramError(fmt::format("cannot create a temporary file: {}", strerror(errno)));
+      unlink(path.c_str());
+    }
+    fchmod(fd_, 0600);
+    if (fd_ == kServiceFd) {  // keep it off the number the child sees it on
+      int moved = fcntl(fd_, F_DUPFD_CLOEXEC, kServiceFd + 1);
+      close(fd_);
+      fd_ = moved;
+      if (fd_ < 0) throw ClientProgramError(fmt::format("cannot duplicate a descriptor: {}", strerror(errno)));
+    }
   }
-  ~TempFile() {
-    if (fd_ >= 0) close(fd_);
-    unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
+  ~ServiceFile() { close(fd_); }
+  ServiceFile(const ServiceFile&) = delete;
+  ServiceFile& operator=(const ServiceFile&) = delete;
   void Write(const std::string& text) {
     size_t done = 0;
     while (done < text.size()) {
       ssize_t n = write(fd_, text.data() + done, text.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw ClientProgramError(fmt::format("cannot write a temporary file: {}", strerror(errno)));
+      if (n < 0) throw ClientProgramError(fmt::format("cannot write the service file: {}", strerror(errno)));
       done += static_cast<size_t>(n);
     }
   }
-  const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
 
  private:
-  std::string path_;
   int fd_ = -1;
 };
 
@@ -75,8 +88,9 @@ std::string ServiceFileText(const PgConnection& conn) {
   return text;
 }
 
+// pass_fd >= 0 is given to the child as descriptor kServiceFd.
 std::string Execute(const std::string& path, const std::vector<std::string>& args,
-                    const std::vector<std::string>& extra_env) {
+                    const std::vector<std::string>& extra_env, int pass_fd = -1) {
   std::vector<std::string> argv_storage = {path};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -108,6 +122,7 @@ std::string Execute(const std::string& path, const std::vector<std::string>& arg
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  if (pass_fd >= 0) posix_spawn_file_actions_adddup2(&actions, pass_fd, kServiceFd);
   pid_t pid;
   int rc = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -181,11 +196,12 @@ std::string FindClientProgram(const std::string& program, int server_version) {
 
 std::string RunClientProgram(const PgConnection& conn, const std::string& program,
                              const std::vector<std::string>& args) {
-  TempFile service;
+  ServiceFile service;
   service.Write(ServiceFileText(conn));
   std::vector<std::string> full = {"-d", "service=pgduplex"};
   full.insert(full.end(), args.begin(), args.end());
-  return Execute(FindClientProgram(program, conn.server_version()), full, {"PGSERVICEFILE=" + service.path()});
+  return Execute(FindClientProgram(program, conn.server_version()), full,
+                 {fmt::format("PGSERVICEFILE=/dev/fd/{}", kServiceFd)}, service.fd());
 }
 
 std::string RunProgram(const std::string& path, const std::vector<std::string>& args,

@@ -3,11 +3,13 @@
 // `ps` could show it.
 //
 // The connection's effective parameters (PQconninfo: host, port, dbname,
-// user, password, sslmode, ...) go into a temporary service file (mode
-// 0600, deleted when the run ends); the program is pointed at it with the
-// PGSERVICEFILE environment variable and `-d service=pgduplex`. Its
-// command line therefore holds no password, and neither does its
-// environment.
+// user, password, sslmode, ...) go into a service file that never exists
+// on disk: an anonymous memory file (memfd_create; else a temporary file
+// unlinked at once) handed to the program as its descriptor 3, with
+// PGSERVICEFILE=/dev/fd/3 and `-d service=pgduplex`. libpq fopen()s the
+// service file; /dev/fd/3 re-opens the memory file from its start, as often
+// as the program connects. No password is on its command line, in its
+// environment, or left on disk when either process is killed (kill -9).
 //
 // Contract: Run returns the program's stdout, or throws
 // ClientProgramError with the program's stderr (scrubbed of secrets) and

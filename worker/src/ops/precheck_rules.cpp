@@ -1,5 +1,6 @@
 #include "ops/precheck_rules.h"
 
+#include "config_secrets.h"
 #include "sql_lexer.h"
 
 #include <fmt/format.h>
@@ -23,6 +24,14 @@ void Connection(const ClusterFacts& f, Results& out) {
   } else {
     out.push_back(Fail("connection", f.label, f.connect_error,
                        fmt::format("check [{}] conninfo, the server and pg_hba.conf", f.label)));
+  }
+}
+
+void ConfigFile(const TaskConfig& config, Results& out) {
+  if (auto warning = ReadablePasswordWarning(config)) {
+    out.push_back(Warn("config file", "a+b", *warning, ChmodFix(config)));
+  } else {
+    out.push_back(Pass("config file", "a+b", "no password readable by other users"));
   }
 }
 
@@ -376,6 +385,7 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
   Results out;
   Connection(a, out);
   Connection(b, out);
+  ConfigFile(config, out);
   for (const ClusterFacts* f : {&a, &b}) {
     if (f->connected) WalLevel(*f, out);
   }

@@ -3,7 +3,8 @@
 // each rule is unit-tested on hand-made facts.
 //
 // Checks, in order (cluster a, b, or a+b for those that compare both):
-//   connection, wal_level, replication slots, wal senders, extension,
+//   connection, config file (a password readable by group or others),
+//   wal_level, replication slots, wal senders, extension,
 //   extension version, privileges, table patterns, primary keys,
 //   expression unique indexes, inheritance, timescaledb, partitions,
 //   sequences, replica identity, track_commit_timestamp, target tables.
