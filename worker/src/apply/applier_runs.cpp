@@ -105,6 +105,7 @@ void Applier::FlushRuns() {
 }
 
 void Applier::SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows) {
+  AsOwnerOf(At(first_change).relation);
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
   pipeline_.SendPrepared(*statement, params_.data(),
                          PipelineTag{PipelineTag::Kind::kChange, first_change, nullptr, rows});
