@@ -233,3 +233,31 @@ def test_ddl_by_a_role_missing_on_b_stops_the_worker_under_fail(dbpair, worker_f
     assert db.sql_b("SELECT to_regclass('by_ghost')") == [(None,)]
     assert db.sql_b("SELECT id FROM t") == [(1,)]  # what came before it is kept
     assert db.sql_b("SELECT conflict_type, resolution FROM pgduplex.conflicts") == [("ddl_not_applied", "failed")]
+
+
+def test_initial_sync_keeps_owners_that_exist_on_b(dbpair, worker_factory, tmp_path):
+    from test_initial_sync import start, wait_streaming
+    db = dbpair
+    kept, gone = f"kept_{db.dbname}", f"gone_{db.dbname}"
+    for cluster in (db.a, db.b):
+        create_role(cluster, kept)
+    create_role(db.a, gone)
+    db.sql_a("CREATE SEQUENCE shared_seq")
+    db.sql_a("CREATE TABLE t_kept (id serial PRIMARY KEY, n int DEFAULT nextval('shared_seq'), v text)")
+    db.sql_a("CREATE TABLE t_gone (id int PRIMARY KEY)")
+    db.sql_a("INSERT INTO t_kept (v) VALUES ('x'); INSERT INTO t_gone VALUES (1)")
+    db.sql_a(f"ALTER TABLE t_kept OWNER TO {kept}; ALTER SEQUENCE shared_seq OWNER TO {kept}")
+    db.sql_a(f"ALTER TABLE t_gone OWNER TO {gone}")
+    cfg = db.write_config(tmp_path / "t.toml")
+    w = start(worker_factory, cfg, "forward")
+    wait_streaming(db, w)
+    owners = db.sql_b("SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
+                      "WHERE c.relname IN ('t_kept', 't_kept_id_seq', 'shared_seq', 't_gone') ORDER BY 1")
+    assert owners == [("shared_seq", kept), ("t_gone", "postgres"), ("t_kept", kept), ("t_kept_id_seq", kept)]
+    lines = [line for line in w.output().splitlines() if gone in line]
+    assert len(lines) == 1 and "WARN" in lines[0].upper() and "public.t_gone" in lines[0], w.output()
+    # Rows still arrive, applied as the owner.
+    db.sql_a("INSERT INTO t_kept (v) VALUES ('y'); INSERT INTO t_gone VALUES (2)")
+    wait_until(alive_and(w, lambda: db.sql_b("SELECT count(*) FROM t_kept")[0][0] == 2 and
+                         db.sql_b("SELECT count(*) FROM t_gone")[0][0] == 2), timeout=60, what="rows on B")
+    assert w.stop() == 0

@@ -17,6 +17,7 @@
 #include "initial_sync/schema_copy.h"
 #include "initial_sync/sync_state.h"
 #include "initial_sync/table_copier.h"
+#include "ops/message_text.h"
 #include "pg_connection.h"
 #include "sql_lexer.h"
 #include "table_scope.h"
@@ -316,6 +317,22 @@ void InitialSync::Run() {
   target.Exec("BEGIN");
   try {
     if (!dump.pre_data.empty()) target.Exec(dump.pre_data);
+    // Owners as on the source, where the role can own it here.
+    for (const OwnerChange& owner : dump.owners) {
+      target.Exec("SAVEPOINT pgduplex_owner");
+      try {
+        target.Exec(owner.sql);
+        target.Exec("RELEASE SAVEPOINT pgduplex_owner");
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError& e) {
+        target.Exec("ROLLBACK TO SAVEPOINT pgduplex_owner");
+        target.Exec("RELEASE SAVEPOINT pgduplex_owner");
+        warn(fmt::format("initial copy: schema: {} stays owned by the target user, not by role \"{}\" as on "
+                         "the source: {}",
+                         owner.object, owner.role, OneLine(e.what())));
+      }
+    }
     state.RecordTables(records);
     target.Exec("COMMIT");
   } catch (...) {
@@ -326,6 +343,7 @@ void InitialSync::Run() {
     throw;
   }
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
+  for (const auto& line : dump.owner_warnings) warn("initial copy: " + line);
 
   // 4. The data.
   for (auto& t : tables) {
