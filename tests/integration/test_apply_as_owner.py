@@ -261,3 +261,20 @@ def test_initial_sync_keeps_owners_that_exist_on_b(dbpair, worker_factory, tmp_p
     wait_until(alive_and(w, lambda: db.sql_b("SELECT count(*) FROM t_kept")[0][0] == 2 and
                          db.sql_b("SELECT count(*) FROM t_gone")[0][0] == 2), timeout=60, what="rows on B")
     assert w.stop() == 0
+
+
+def test_precheck_warns_on_missing_owners_and_on_apply_as_table_owner_off(dbpair, tmp_path):
+    from opshelp import pgduplex, results
+    db = dbpair
+    gone = f"gone_{db.dbname}"
+    create_role(db.a, gone)
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    db.sql_a(f"ALTER TABLE t OWNER TO {gone}")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"apply_as_table_owner": False})
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    owners = results(out, "table owners", "a+b")
+    assert owners and owners[0][2] == "WARN" and f"{gone} (owns public.t on a, missing on b)" in owners[0][3], out
+    assert [r[2] for r in results(out, "apply as table owner")] == ["WARN", "WARN"], out
+    cfg = db.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    assert [r[2] for r in results(out, "apply as table owner")] == ["PASS", "PASS"], out

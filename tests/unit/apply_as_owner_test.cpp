@@ -9,6 +9,8 @@
 #include "apply/role_switch.h"
 #include "apply/truncate_plan.h"
 #include "config.h"
+#include "ops/check_table.h"
+#include "ops/precheck_rules.h"
 
 using namespace pgduplex;
 
@@ -80,4 +82,90 @@ TEST_CASE("ddl_statement_in_logs_is_one_line_redacted_and_at_most_200_characters
   CHECK(text.find('\n') == std::string::npos);
   CHECK(text.find("secret") == std::string::npos);
   CHECK(text.size() <= 203);
+}
+
+namespace {
+ClusterFacts Cluster(const std::string& label, const std::string& owner) {
+  ClusterFacts f;
+  f.label = label;
+  f.connected = true;
+  f.wal_level = "logical";
+  f.extension_version = "1.1";
+  f.extension_available = "1.1";
+  f.role = "sync";
+  f.superuser = false;
+  f.replication_attribute = true;
+  f.can_set_replication_role = true;
+  f.can_use_origins = true;
+  f.can_create_in_database = true;
+  f.roles = {"sync", owner};
+  TableFacts t;
+  t.name = {"public", "orders"};
+  t.has_key = true;
+  t.replica_identity = 'f';
+  t.owner = owner;
+  f.tables.push_back(t);
+  return f;
+}
+
+std::vector<CheckResult> Precheck(const std::string& sync, const ClusterFacts& a, const ClusterFacts& b) {
+  static TaskConfig config;
+  config = ParseConfig(std::string(kMinimal) + "[sync]\n" + sync, "t.toml");
+  PrecheckInput input;
+  input.config = &config;
+  input.a = a;
+  input.b = b;
+  return EvaluatePrecheck(input);
+}
+
+const CheckResult* Result(const std::vector<CheckResult>& results, const std::string& check,
+                          const std::string& cluster) {
+  for (const auto& r : results) {
+    if (r.check == check && r.cluster == cluster) return &r;
+  }
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("precheck_warns_when_apply_as_table_owner_is_off") {
+  auto results = Precheck("apply_as_table_owner = false\n", Cluster("a", "app"), Cluster("b", "app"));
+  const CheckResult* r = Result(results, "apply as table owner", "b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kWarn);
+  CHECK(r->detail.find("sync.apply_as_table_owner = false") != std::string::npos);
+  results = Precheck("", Cluster("a", "app"), Cluster("b", "app"));
+  r = Result(results, "apply as table owner", "b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kPass);
+}
+
+TEST_CASE("precheck_fails_apply_as_owner_on_extension_1_0_and_on_owners_the_worker_cannot_act_as") {
+  auto b = Cluster("b", "app");
+  b.extension_version = "1.0";
+  auto results = Precheck("", Cluster("a", "app"), b);
+  const CheckResult* r = Result(results, "apply as table owner", "b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kFail);
+  CHECK(r->fix.find("ALTER EXTENSION pgduplex UPDATE") != std::string::npos);
+  b = Cluster("b", "app");
+  b.tables[0].worker_acts_as_owner = false;
+  results = Precheck("", Cluster("a", "app"), b);
+  r = Result(results, "apply as table owner", "b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kFail);
+  CHECK(r->fix == "GRANT \"app\" TO \"sync\"");
+}
+
+TEST_CASE("precheck_warns_for_each_table_owner_missing_on_the_other_cluster") {
+  auto b = Cluster("b", "app");
+  b.roles = {"sync"};
+  auto results = Precheck("", Cluster("a", "app"), b);
+  const CheckResult* r = Result(results, "table owners", "a+b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kWarn);
+  CHECK(r->detail.find("app (owns public.orders on a, missing on b)") != std::string::npos);
+  results = Precheck("", Cluster("a", "app"), Cluster("b", "app"));
+  r = Result(results, "table owners", "a+b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kPass);
 }
