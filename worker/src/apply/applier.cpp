@@ -460,11 +460,7 @@ void Applier::ExecDdl(uint64_t index) {
                        std::move(conflict));
   }
   spdlog::warn("{} (skipped, recorded in pgduplex.conflicts as ddl_not_applied)", line);
-  if (roles_.available()) {
-    conflict_log_.Write(*conn_, conflict);  // 1.0's conflicts table cannot hold this type
-  } else {
-    metrics_.CountConflict(conflict.type, conflict.resolution);
-  }
+  WriteStopRecord(conflict);
 }
 
 std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& truncate) {
@@ -644,7 +640,8 @@ void Applier::HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn)
 
 void Applier::WriteStopRecord(const ConflictRecord& record) {
   if (record.ddl && !roles_.available()) {
-    metrics_.CountConflict(record.type, record.resolution);  // 1.0's conflicts table cannot hold it
+    // An extension older than 1.1: its conflicts table has no ddl_not_applied.
+    metrics_.CountConflict(record.type, record.resolution);
     return;
   }
   conflict_log_.Write(*conn_, record);

@@ -176,6 +176,8 @@ class Applier {
   Step RunFast(uint64_t from, uint64_t to);
   void RunSlow(uint32_t txn, uint64_t from, uint64_t to, bool whole_txn);
   [[noreturn]] void HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn);
+  // The conflict row of a stop or of a skipped DDL (counted only where the
+  // extension is too old to hold ddl_not_applied).
   void WriteStopRecord(const ConflictRecord& record);
   void NewSegment(uint64_t start);
   void SendControl(const char* sql);
