@@ -9,12 +9,14 @@ import psycopg2
 from conftest import wait_until
 from test_run_sync import run
 
-# Tries every way back to the session's superuser, then the escalation; each
-# step may fail (caught), so the row still applies.
+# Tries every way back to the session's superuser (including the worker's
+# own switch function with a guessed key), then the escalation; each step
+# may fail (caught), so the row still applies.
 ESCALATE = """
   BEGIN RESET ROLE; EXCEPTION WHEN OTHERS THEN NULL; END;
   BEGIN SET ROLE postgres; EXCEPTION WHEN OTHERS THEN NULL; END;
   BEGIN SET SESSION AUTHORIZATION DEFAULT; EXCEPTION WHEN OTHERS THEN NULL; END;
+  BEGIN PERFORM pgduplex.run_as(0, repeat('0', 32)); EXCEPTION WHEN OTHERS THEN NULL; END;
   BEGIN EXECUTE 'ALTER ROLE {role} SUPERUSER'; EXCEPTION WHEN OTHERS THEN NULL; END;
 """
 
