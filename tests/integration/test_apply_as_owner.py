@@ -280,3 +280,35 @@ def test_precheck_warns_on_missing_owners_and_on_apply_as_table_owner_off(dbpair
     cfg = db.write_config(tmp_path / "t.toml")
     code, out = pgduplex("precheck", "--config", str(cfg))
     assert [r[2] for r in results(out, "apply as table owner")] == ["PASS", "PASS"], out
+
+
+def test_initial_copy_evaluates_checks_as_the_table_owner(dbpair, worker_factory, tmp_path):
+    """A's table owner puts a CHECK calling a function that, on B, tries to
+    make its owner superuser: the initial COPY into B evaluates it, as the
+    table's owner (both for a created table and for an existing one that
+    already has rows, which goes through a staging table)."""
+    from test_initial_sync import start, wait_streaming
+    db = dbpair
+    app = f"capp_{db.dbname}"
+    for cluster in (db.a, db.b):
+        create_role(cluster, app)
+    db.sql_a("CREATE FUNCTION app_fn(int) RETURNS boolean LANGUAGE sql AS 'SELECT true'")
+    db.sql_b(f"""CREATE FUNCTION app_fn(int) RETURNS boolean LANGUAGE plpgsql AS $f$
+                 BEGIN {ESCALATE.format(role=app)} RETURN true; END $f$""")
+    for side in (db.sql_a, db.sql_b):
+        side(f"ALTER FUNCTION app_fn(int) OWNER TO {app}")
+        side("CREATE TABLE t_kept (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE t_new (id int PRIMARY KEY, CHECK (public.app_fn(id)))")
+    db.sql_a("ALTER TABLE t_kept ADD CHECK (public.app_fn(id))")
+    db.sql_a("INSERT INTO t_new SELECT generate_series(1, 10); INSERT INTO t_kept SELECT generate_series(1, 10)")
+    db.sql_b("INSERT INTO t_kept VALUES (1)")  # a row on B: the copy skips A's row 1 through a staging table
+    db.sql_b("ALTER TABLE t_kept ADD CHECK (public.app_fn(id)) NOT VALID")
+    for side in (db.sql_a, db.sql_b):
+        side(f"ALTER TABLE t_kept OWNER TO {app}")
+    db.sql_a(f"ALTER TABLE t_new OWNER TO {app}")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflicting_tables": "ignore"})
+    w = start(worker_factory, cfg, "forward")
+    wait_streaming(db, w)
+    assert db.sql_b("SELECT (SELECT count(*) FROM t_new), (SELECT count(*) FROM t_kept)") == [(10, 10)]
+    assert not superuser(db.b, app), "the initial copy ran the owner's CHECK as superuser"
+    assert w.stop() == 0
