@@ -40,8 +40,9 @@
 // every catalog lookup by run_as(0, key). Consecutive statements for tables
 // of one owner share one switch. A rollback to the batch savepoint (taken
 // at the worker identity) returns to the worker identity by itself. The
-// initial copy is not affected (initial_sync/: COPY under
-// session_replication_role = replica, no user trigger fires there).
+// initial copy does the same per table (initial_sync/table_copier.h): no
+// trigger fires under replica there, but CHECK constraints and generated
+// columns do run.
 //
 // Policy fail: the target transaction is rolled back to just before the
 // conflicting source transaction, the transactions before it commit with
