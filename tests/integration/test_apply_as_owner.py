@@ -5,6 +5,7 @@ constraint, an index expression) that tries to get back to the worker's
 superuser rights and make itself superuser; the worker connects as
 superuser. Roles are cluster-wide, so every test names its own."""
 import psycopg2
+import pytest
 
 from conftest import wait_until
 from test_run_sync import run
@@ -164,12 +165,13 @@ def test_apply_as_table_owner_off_applies_as_the_worker(dbpair, worker_factory, 
     assert w.stop() == 0
 
 
-def test_target_extension_older_than_1_1_refuses_to_start(dbpair, worker_factory, tmp_path):
+@pytest.mark.parametrize("initial", ["none", "schema+data"])
+def test_target_extension_older_than_1_1_refuses_to_start(dbpair, worker_factory, tmp_path, initial):
     db = dbpair
     db.sql_b("DROP EXTENSION pgduplex")
     db.sql_b("CREATE EXTENSION pgduplex VERSION '1.0'")
     db.both("CREATE TABLE t (id int PRIMARY KEY)")
-    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": initial})
     w = worker_factory("run", "--config", str(cfg), "--direction", "forward")
     assert w.wait(60) == 2, w.output()
     lines = [line for line in w.output().splitlines() if "ALTER EXTENSION pgduplex UPDATE" in line]

@@ -264,7 +264,22 @@ void InitialSync::Run() {
     LoadColumnsAndKeys(planner, tables);
   }
 
-  // 2. The target side.
+  // 2. The target side. Rows are written as each table's owner
+  // (sync.apply_as_table_owner): CHECK constraints and generated columns
+  // run that owner's code.
+  const bool as_owner = sync.apply_as_table_owner;
+  bool run_as = false;
+  if (as_owner) {
+    std::string version =
+        target.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
+    run_as = ExtensionAtLeast(version, 1, 1);
+    if (!run_as) {
+      throw SetupRefused(fmt::format(
+          "the pgduplex extension on cluster b is version {}, which cannot apply changes as the table owner: "
+          "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster b, or set sync.apply_as_table_owner = false",
+          version));
+    }
+  }
   LoadTargetFacts(target, tables);
   std::vector<TableName> missing, with_rows, no_key, to_create;
   std::vector<std::string> column_problems;
@@ -364,22 +379,7 @@ void InitialSync::Run() {
     throw;
   }
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
-  // Rows are written as each table's owner (sync.apply_as_table_owner):
-  // CHECK constraints and generated columns run that owner's code.
-  const bool as_owner = sync.apply_as_table_owner;
-  bool run_as = false;
-  if (as_owner) {
-    std::string version =
-        target.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
-    run_as = ExtensionAtLeast(version, 1, 1);
-    if (!run_as) {
-      throw SetupRefused(fmt::format(
-          "the pgduplex extension on cluster b is version {}, which cannot apply changes as the table owner: "
-          "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster b, or set sync.apply_as_table_owner = false",
-          version));
-    }
-    LoadTargetOwners(target, tables);
-  }
+  if (as_owner) LoadTargetOwners(target, tables);
   for (const auto& line : dump.owner_warnings) warn("initial copy: " + line);
 
   // 4. The data.
