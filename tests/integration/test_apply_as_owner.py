@@ -314,3 +314,21 @@ def test_initial_copy_evaluates_checks_as_the_table_owner(dbpair, worker_factory
     assert db.sql_b("SELECT (SELECT count(*) FROM t_new), (SELECT count(*) FROM t_kept)") == [(10, 10)]
     assert not superuser(db.b, app), "the initial copy ran the owner's CHECK as superuser"
     assert w.stop() == 0
+
+
+def test_tables_owned_by_the_worker_role_need_no_switch(dbpair, worker_factory, tmp_path):
+    """Owner = the worker's role: no run_as around its changes (the only
+    call is the one that claims the session's key)."""
+    db = dbpair
+    db.sql_b(f"ALTER DATABASE {db.dbname} SET track_functions = 'all'")
+    db.both("CREATE TABLE t (id int PRIMARY KEY, v text)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO t SELECT g, 'x' FROM generate_series(1, 100) g")
+    db.sql_a("UPDATE t SET v = 'y'; TRUNCATE t; INSERT INTO t VALUES (1, 'z')")
+    wait_until(alive_and(w, lambda: db.sql_b("SELECT v FROM t") == [("z",)]), timeout=30, what="rows on B")
+    assert w.stop() == 0
+    calls = lambda: db.sql_b("SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions "
+                             "WHERE schemaname = 'pgduplex' AND funcname = 'run_as'")[0][0]
+    wait_until(lambda: calls() >= 1, timeout=10, what="function statistics")
+    assert calls() == 1
