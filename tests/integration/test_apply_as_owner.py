@@ -332,3 +332,22 @@ def test_tables_owned_by_the_worker_role_need_no_switch(dbpair, worker_factory, 
                              "WHERE schemaname = 'pgduplex' AND funcname = 'run_as'")[0][0]
     wait_until(lambda: calls() >= 1, timeout=10, what="function statistics")
     assert calls() == 1
+
+
+def test_reverse_direction_applies_as_the_owner_on_a(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    owner = f"app_{db.dbname}"
+    for cluster in (db.a, db.b):
+        create_role(cluster, owner)
+    db.both("CREATE TABLE t (id int PRIMARY KEY, who text)")
+    db.sql_a("""CREATE FUNCTION who_fn() RETURNS trigger LANGUAGE plpgsql AS $f$
+                BEGIN NEW.who := current_user; RETURN NEW; END $f$""")
+    db.sql_a("CREATE TRIGGER t_who BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION who_fn()")
+    db.sql_a("ALTER TABLE t ENABLE ALWAYS TRIGGER t_who")
+    db.both(f"ALTER TABLE t OWNER TO {owner}")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    w = run(worker_factory, cfg, "reverse", db)
+    db.sql_b("INSERT INTO t VALUES (1, NULL)")
+    wait_until(alive_and(w, lambda: db.sql_a("SELECT who FROM t")), timeout=30, what="B's row on A")
+    assert db.sql_a("SELECT who FROM t") == [(owner,)]
+    assert w.stop() == 0
