@@ -109,7 +109,7 @@ TEST_CASE("conflict_counts_json_has_every_type") {
   metrics.CountConflict(ConflictType::kInsertExists, Resolution::kSkipped);
   metrics.CountConflict(ConflictType::kDeleteMissing, Resolution::kSkipped);
   CHECK(ConflictCountsJson(metrics) ==
-        "{\"insert_exists\": 2, \"update_missing\": 0, \"update_exists\": 0, \"delete_missing\": 1}");
+        "{\"insert_exists\": 2, \"update_missing\": 0, \"update_exists\": 0, \"delete_missing\": 1, \"ddl_not_applied\": 0}");
 }
 
 TEST_CASE("multi_row_insert_numbers_params_row_after_row") {

@@ -19,8 +19,8 @@ ClusterFacts GoodCluster(const std::string& label) {
   f.track_commit_timestamp = true;
   f.max_replication_slots = 10;
   f.max_wal_senders = 10;
-  f.extension_version = "1.0";
-  f.extension_available = "1.0";
+  f.extension_version = "1.1";
+  f.extension_available = "1.1";
   f.role = "sync";
   f.superuser = true;
   f.replication_attribute = true;

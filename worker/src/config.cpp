@@ -231,7 +231,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     sync.RejectUnknown({"tables", "conflict_policy", "ddl", "initial", "conflicting_tables",
                         "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec", "copy_split_rows", "copy_index_memory_mb",
                         "apply_max_rows_per_sec", "apply_max_mb_per_sec", "batch_max_transactions",
-                        "batch_max_changes", "heartbeat_interval_sec"});
+                        "batch_max_changes", "heartbeat_interval_sec", "apply_as_table_owner"});
     SyncConfig& s = config.sync;
     s.tables = sync.StringList("tables", s.tables);
     if (s.tables.empty()) throw sync.Error("sync.tables", "must name at least one table pattern");
@@ -261,6 +261,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.batch_max_changes = sync.Integer("batch_max_changes", s.batch_max_changes, 1, kMaxBatch);
     s.heartbeat_interval_sec =
         sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1, kMaxHeartbeatSec);
+    s.apply_as_table_owner = sync.Bool("apply_as_table_owner", s.apply_as_table_owner);
   }
 
   if (const toml::table* retry_table = root.Subtable("retry", false)) {

@@ -56,6 +56,10 @@ struct SyncConfig {
   int batch_max_transactions = 1000;  // source txns grouped in one target txn
   int batch_max_changes = 10000;
   int heartbeat_interval_sec = 5;
+  // Apply each table's changes as its owner (pgduplex.run_as, extension
+  // 1.1), so triggers, checks and index expressions run with the owner's
+  // rights, not the worker's; false trusts every table owner.
+  bool apply_as_table_owner = true;
 };
 
 struct RetryConfig {

@@ -78,6 +78,12 @@ int StreamWorker::Run() {
       DropSession();
       metrics_.SetState(WorkerState::kFailed);
       return kExitFatal;
+    } catch (const SetupRefused& e) {
+      // The target cannot run what the config asks (extension too old).
+      spdlog::error("{}", e.what());
+      DropSession();
+      metrics_.SetState(WorkerState::kFailed);
+      return kExitUsage;
     } catch (const ConflictStop& stop) {
       spdlog::error("{}", stop.what());
       ReportFailure("failed", stop.what());
@@ -167,6 +173,7 @@ void StreamWorker::Session() {
   options.max_rows_per_sec = config_.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
   options.tables = config_.sync.tables;
+  options.apply_as_table_owner = config_.sync.apply_as_table_owner;
   options.interrupt = &stop_requested_;
 
   applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),

@@ -13,7 +13,8 @@
 // Failures: ConnectionError (either side) is retried with backoff for
 // retry.connection_retry_minutes, anything else for
 // retry.error_retry_minutes; then exit 4 with the reason. Authentication
-// failures are not retried. ConflictStop (policy fail) exits 3 at once.
+// failures are not retried. ConflictStop (policy fail) exits 3 at once;
+// SetupRefused (extension too old for sync.apply_as_table_owner) exits 2.
 //
 // Messages under the extension's prefixes and heartbeats go through
 // MessageScreen (stream/message_screen.h): forgeries are ignored with one

@@ -20,6 +20,7 @@ const char* ToString(ConflictType type) {
     case ConflictType::kUpdateMissing: return "update_missing";
     case ConflictType::kUpdateExists: return "update_exists";
     case ConflictType::kDeleteMissing: return "delete_missing";
+    case ConflictType::kDdlNotApplied: return "ddl_not_applied";
   }
   return "?";
 }

@@ -11,8 +11,9 @@ namespace pgduplex {
 enum class WorkerState : int { kStarting = 0, kCopying, kStreaming, kReconnecting, kStopped, kFailed };
 const char* ToString(WorkerState state);
 
-enum class ConflictType : int { kInsertExists = 0, kUpdateMissing, kUpdateExists, kDeleteMissing };
-constexpr int kConflictTypes = 4;
+// kDdlNotApplied: a forward DDL that could not run as its author (issue 8).
+enum class ConflictType : int { kInsertExists = 0, kUpdateMissing, kUpdateExists, kDeleteMissing, kDdlNotApplied };
+constexpr int kConflictTypes = 5;
 const char* ToString(ConflictType type);
 
 // What was done about a conflict (pgduplex.conflicts.resolution).

@@ -47,7 +47,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       conflict_log_(options_.task, options_.direction, metrics),
       relations_(conn_->label()),
       pipeline_(*conn_),
-      replayer_(*conn_, resolver_, conflict_log_),
+      replayer_(*conn_, resolver_, conflict_log_, roles_),
       throttle_(options_.max_rows_per_sec, options_.max_bytes_per_sec),
       arena_(ArenaSettings()),
       ddl_policy_(TableScope(options_.tables), [this](const std::string& table, const std::vector<std::string>& path) {
@@ -81,6 +81,16 @@ Lsn Applier::Setup(const std::string& source_encoding) {
                                  "(run CREATE EXTENSION pgduplex there)",
                                  PQdb(c.get()), c.label()));
   }
+  std::string version =
+      c.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
+  bool run_as = ExtensionAtLeast(version, 1, 1);
+  if (options_.apply_as_table_owner && !run_as) {
+    throw SetupRefused(fmt::format(
+        "the pgduplex extension on cluster {} is version {}, which cannot apply changes as the table owner: "
+        "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster {}, or set sync.apply_as_table_owner = false",
+        c.label(), version, c.label()));
+  }
+  roles_.Setup(c, run_as, options_.apply_as_table_owner);
   if (options_.policy == ConflictPolicy::kLastWriteWins &&
       c.Scalar("SHOW track_commit_timestamp").value_or("off") != "on") {
     throw ApplyError(fmt::format("conflict_policy last-write-wins needs track_commit_timestamp = on on cluster "
@@ -146,6 +156,7 @@ TargetRelation* Applier::Relation(uint32_t oid) {
   if (open_) {
     if (Verify() == Step::kSurprise) Recover();
     pipeline_.Exit();
+    AsWorker();
   }
   relation = relations_.Resolve(oid, *conn_);
   if (open_) pipeline_.Enter();
@@ -170,7 +181,7 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
     case v1::Record::kDelete: relation = Relation(record.delete_().relation_oid()); break;
     case v1::Record::kTruncate:
       for (uint32_t oid : record.truncate().relation_oids()) Relation(oid);
-      truncate_sql_.push_back(TruncateSql(record.truncate()));
+      truncates_.push_back(TruncatePlanFor(record.truncate()));
       break;
     default:
       throw std::logic_error("Applier::OnChange: not a change record");
@@ -233,6 +244,7 @@ std::optional<std::string> Applier::ResolveTableSchema(const std::string& table,
   if (open_) {
     if (Verify() == Step::kSurprise) Recover();
     pipeline_.Exit();
+    AsWorker();
   }
   std::string array = "{";
   for (size_t i = 0; i < path.size(); ++i) {
@@ -254,7 +266,7 @@ void Applier::Enqueue(const v1::Record& record, TargetRelation* relation, Lsn ls
   throttle_.Admit(1, bytes);
   if (!open_) Open();
   uint64_t index = End();
-  int32_t truncate = record.has_truncate() ? static_cast<int32_t>(truncate_sql_.size() - 1) : -1;
+  int32_t truncate = record.has_truncate() ? static_cast<int32_t>(truncates_.size() - 1) : -1;
   changes_.push_back(Change{&record, relation, static_cast<uint32_t>(txns_.size() - 1), truncate, lsn});
   ++batch_changes_;
   batch_bytes_ += bytes;
@@ -321,9 +333,30 @@ void Applier::Open() {
   segment_start_ = End();
 }
 
-void Applier::SendControl(const char* sql) { pipeline_.SendQuery(sql, 0, nullptr, ControlTag()); }
+void Applier::SendControl(const char* sql) {
+  if (sql == kRollbackToSavepoint) {
+    // The savepoint was taken at the worker identity: the rollback returns
+    // there (and a failed batch could not run run_as before it anyway).
+    pipeline_.SendQuery(sql, 0, nullptr, ControlTag());
+    roles_.OnRollback();
+    return;
+  }
+  AsWorker();
+  pipeline_.SendQuery(sql, 0, nullptr, ControlTag());
+}
+
+void Applier::AsOwnerOf(const TargetRelation* relation) { AsRole(roles_.RoleFor(relation->owner)); }
+
+void Applier::AsRole(uint32_t role) {
+  if (pipeline_.active()) {
+    roles_.Queue(pipeline_, role);
+  } else {
+    roles_.Switch(*conn_, role);
+  }
+}
 
 void Applier::SendChange(PreparedStatement* statement, uint64_t index) {
+  AsOwnerOf(At(index).relation);
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
   pipeline_.SendPrepared(*statement, params_.data(), PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
 }
@@ -339,8 +372,10 @@ Applier::Step Applier::ExecFast(uint64_t index) {
       return Step::kDone;
     case v1::Record::kTruncate:
       FlushRuns();
-      pipeline_.SendQuery(truncate_sql_[change.truncate].c_str(), 0, nullptr,
-                          PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+      for (const TruncateStatement& statement : truncates_[change.truncate]) {
+        AsRole(statement.role);
+        pipeline_.SendQuery(statement.sql.c_str(), 0, nullptr, PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+      }
       return Step::kDone;
     case v1::Record::kDdl:
       return ExecSyncChange(index);
@@ -381,26 +416,65 @@ void Applier::SendSingle(uint64_t index) {
 Applier::Step Applier::ExecSyncChange(uint64_t index) {
   if (Verify() == Step::kSurprise) return Step::kSurprise;
   pipeline_.Exit();
-  ExecDdl(At(index).record->ddl());
+  AsWorker();
+  const uint32_t txn = At(index).txn;
+  bool stops = resolver_.Decide({ConflictType::kDdlNotApplied, false, 0, {}}).action == ConflictAction::kStop;
+  if (stops && index == txn_first_change_[txn] && txn_first_change_[txn] > segment_start_) {
+    // A DDL that cannot run stops the worker with the transactions before
+    // its own committed: start a segment at its transaction (as Recover
+    // does before a precise replay).
+    conn_->Exec(kRelease);
+    conn_->Exec(kSavepoint);
+    segment_start_ = index;
+  }
+  try {
+    ExecDdl(index);
+  } catch (const ConflictStop& stop) {
+    HandleStop(stop, txn, txn_first_change_[txn] >= segment_start_);
+  }
   pipeline_.Enter();
   return Step::kDone;
 }
 
-void Applier::ExecDdl(const v1::Ddl& ddl) {
-  ExecuteDdl(*conn_, ddl, session_search_path_);
-  relations_.InvalidateTargets();
-  spdlog::info("applied DDL: {}", RedactDdlSecrets(ddl.statement()).substr(0, 200));
+void Applier::ExecDdl(uint64_t index) {
+  const v1::Ddl& ddl = At(index).record->ddl();
+  DdlOutcome outcome = ExecuteDdl(*conn_, roles_, ddl, session_search_path_);
+  if (outcome.applied) {
+    relations_.InvalidateTargets();
+    spdlog::info("applied DDL: {}", DdlStatementForLog(ddl.statement()));
+    return;
+  }
+  const SourceTxn& txn = txns_[At(index).txn];
+  ConflictDecision decision = resolver_.Decide({ConflictType::kDdlNotApplied, false, txn.commit_time, {}});
+  ConflictRecord conflict;
+  conflict.type = ConflictType::kDdlNotApplied;
+  conflict.resolution = decision.resolution;
+  conflict.ddl = DdlConflict{ddl.object_identity(), DdlStatementForLog(ddl.statement()), ddl.role(), outcome.reason};
+  conflict.source_lsn = txn.commit_lsn;
+  conflict.remote_commit_time = txn.commit_time;
+  std::string line = fmt::format("DDL not applied: role \"{}\": {}; statement: {}", ddl.role(), outcome.reason,
+                                 conflict.ddl->statement);
+  if (decision.action == ConflictAction::kStop) {
+    throw ConflictStop(fmt::format("{} (conflict_policy fail: stopped; nothing of source transaction {} was "
+                                   "applied, a restart retries it)",
+                                   line, txn.xid),
+                       std::move(conflict));
+  }
+  spdlog::warn("{} (skipped, recorded in pgduplex.conflicts as ddl_not_applied)", line);
+  WriteStopRecord(conflict);
 }
 
-std::string Applier::TruncateSql(const v1::Truncate& truncate) {
-  std::vector<std::string> tables;
+std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& truncate) {
+  std::vector<TruncateTable> tables;
   std::set<std::string> seen;
   for (uint32_t oid : truncate.relation_oids()) {
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
-    if (seen.insert(relation->shape.quoted_table).second) tables.push_back(relation->shape.quoted_table);
+    if (seen.insert(relation->shape.quoted_table).second) {
+      tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered});
+    }
   }
-  return BuildTruncateSql(tables, truncate.cascade(), truncate.restart_identity());
+  return PlanTruncate(tables, truncate.cascade(), truncate.restart_identity());
 }
 
 std::string Applier::Where(uint64_t index) {
@@ -516,9 +590,13 @@ void Applier::RunSlow(uint32_t txn, uint64_t from, uint64_t to, bool whole_txn) 
       Change& change = At(i);
       const v1::Record& record = *change.record;
       if (record.has_truncate()) {
-        conn_->Exec(truncate_sql_[change.truncate]);
+        for (const TruncateStatement& statement : truncates_[change.truncate]) {
+          AsRole(statement.role);
+          conn_->Exec(statement.sql);
+        }
       } else if (record.has_ddl()) {
-        ExecDdl(record.ddl());
+        AsWorker();
+        ExecDdl(i);
       } else {
         replayer_.Apply(record, change.relation, txns_[txn]);
       }
@@ -534,6 +612,7 @@ void Applier::HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn)
   if (whole_txn) {
     // Keep the source transactions before the conflicting one.
     c.Exec(kRollbackToSavepoint);
+    roles_.OnRollback();
     c.Exec(kRelease);
     if (txn > 0) {
       const SourceTxn& previous = txns_[txn - 1];
@@ -541,7 +620,7 @@ void Applier::HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn)
     } else {
       c.Exec(kXactReset);
     }
-    conflict_log_.Write(c, stop.record());
+    WriteStopRecord(stop.record());
     c.Exec("COMMIT");
     if (txn > 0) {
       committed_lsn_ = txns_[txn - 1].end_lsn;
@@ -550,13 +629,23 @@ void Applier::HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn)
     }
   } else {
     c.Exec("ROLLBACK");
+    roles_.OnRollback();
     c.Exec("BEGIN");
     c.Exec(kXactReset);
-    conflict_log_.Write(c, stop.record());
+    WriteStopRecord(stop.record());
     c.Exec("COMMIT");
   }
   open_ = false;
   throw stop;
+}
+
+void Applier::WriteStopRecord(const ConflictRecord& record) {
+  if (record.ddl && !roles_.available()) {
+    // An extension older than 1.1: its conflicts table has no ddl_not_applied.
+    metrics_.CountConflict(record.type, record.resolution);
+    return;
+  }
+  conflict_log_.Write(*conn_, record);
 }
 
 void Applier::MaybeSegment() {
@@ -584,7 +673,8 @@ void Applier::CommitBatch() {
   if (Verify() == Step::kSurprise) Recover();
   const SourceTxn& last = txns_.back();
   auto now = std::chrono::steady_clock::now();
-  // Progress rides on the commit.
+  // Progress rides on the commit, written as the worker.
+  AsWorker();
   std::string lsn_text = LsnToString(last.end_lsn);
   std::string time_text = FormatPgTimestamp(last.commit_time);
   const char* setup_values[] = {lsn_text.c_str(), time_text.c_str()};
@@ -676,7 +766,7 @@ void Applier::ResetBatch() {
   surprise_.reset();
   error_index_.reset();
   control_failed_ = false;
-  truncate_sql_.clear();
+  truncates_.clear();
   relations_.ReleaseRetired();
   arena_.Reset();
 }
@@ -696,6 +786,7 @@ void Applier::Abandon() {
         pipeline_.Exit();
       }
       conn_->Exec("ROLLBACK");
+      roles_.OnRollback();
     } catch (const std::exception& e) {
       spdlog::debug("rolling back the open batch: {}", e.what());
     }

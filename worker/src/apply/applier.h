@@ -32,6 +32,18 @@
 // than 2 x batch_max_changes is verified and released in segments, so
 // memory stays bounded.
 //
+// Apply as the table owner (sync.apply_as_table_owner, RoleSwitch): every
+// statement that writes a table is preceded, when the role in effect is
+// not that table's owner, by pgduplex.run_as(owner, key) -- pipelined like
+// the rest on the fast path -- and everything the worker writes for itself
+// (savepoints, conflict rows, worker_status, origin progress, COMMIT) and
+// every catalog lookup by run_as(0, key). Consecutive statements for tables
+// of one owner share one switch. A rollback to the batch savepoint (taken
+// at the worker identity) returns to the worker identity by itself. The
+// initial copy does the same per table (initial_sync/table_copier.h): no
+// trigger fires under replica there, but CHECK constraints and generated
+// columns do run.
+//
 // Policy fail: the target transaction is rolled back to just before the
 // conflicting source transaction, the transactions before it commit with
 // their progress, the conflict row is written, and ConflictStop propagates.
@@ -55,6 +67,8 @@
 #include "apply/conflict_resolver.h"
 #include "apply/pipeline.h"
 #include "apply/relation_map.h"
+#include "apply/role_switch.h"
+#include "apply/truncate_plan.h"
 #include "apply/worker_status_row.h"
 #include "config.h"
 #include "ddl/ddl_policy.h"
@@ -77,6 +91,7 @@ struct ApplierOptions {
   double max_rows_per_sec = 0;
   double max_bytes_per_sec = 0;
   std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
+  bool apply_as_table_owner = true;  // sync.apply_as_table_owner (needs extension 1.1)
   const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target
 };
 
@@ -134,7 +149,7 @@ class Applier {
     const v1::Record* record;
     TargetRelation* relation;  // row changes only
     uint32_t txn;              // index into txns_
-    int32_t truncate;          // TRUNCATE: index into truncate_sql_
+    int32_t truncate;          // TRUNCATE: index into truncates_
     Lsn lsn;
   };
   enum class Step { kDone, kSurprise };
@@ -162,9 +177,16 @@ class Applier {
   Step RunFast(uint64_t from, uint64_t to);
   void RunSlow(uint32_t txn, uint64_t from, uint64_t to, bool whole_txn);
   [[noreturn]] void HandleStop(const ConflictStop& stop, uint32_t txn, bool whole_txn);
+  // The conflict row of a stop or of a skipped DDL (counted only where the
+  // extension is too old to hold ddl_not_applied).
+  void WriteStopRecord(const ConflictRecord& record);
   void NewSegment(uint64_t start);
   void SendControl(const char* sql);
-  void ExecDdl(const v1::Ddl& ddl);
+  // Role switches (RoleSwitch): pipelined while the pipeline is active.
+  void AsOwnerOf(const TargetRelation* relation);
+  void AsRole(uint32_t role);
+  void AsWorker() { AsRole(0); }
+  void ExecDdl(uint64_t index);
   // Forward DDL (DdlPolicy): accepted statements are held until the next
   // record of their transaction; a row change drops them (DDL sharing a
   // transaction with DML is not carried), Commit applies them.
@@ -173,7 +195,7 @@ class Applier {
   void ApplyHeldDdl();
   void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
   std::optional<std::string> ResolveTableSchema(const std::string& table, const std::vector<std::string>& path);
-  std::string TruncateSql(const v1::Truncate& truncate);
+  std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
   void MaybeSegment();
   void ResetBatch();
   void MaybeResetArena();
@@ -187,6 +209,7 @@ class Applier {
   ConflictLog conflict_log_;
   RelationMap relations_;
   Pipeline pipeline_;
+  RoleSwitch roles_;
   ChangeReplayer replayer_;
   Throttle throttle_;
   google::protobuf::Arena arena_;
@@ -216,7 +239,7 @@ class Applier {
   std::string error_message_;
   std::string error_state_;
   bool control_failed_ = false;
-  std::vector<std::string> truncate_sql_;
+  std::vector<std::vector<TruncateStatement>> truncates_;
 
   // Progress.
   Lsn skip_before_ = kInvalidLsn;

@@ -16,12 +16,16 @@
 //     left out as unchanged TOAST keep the earlier value) and go out as
 //     UPDATE ... FROM (VALUES ...) per SET column set. Any other UPDATE is
 //     sent alone, in order.
+// With sync.apply_as_table_owner each statement runs as its table's owner:
+// FlushRuns sends the runs grouped per owner, one run_as per group.
 // Any surprise (error or missing row) rolls the segment back and replays
 // it one change at a time (precise mode), where every conflict is detected
 // and resolved exactly as if nothing had been merged.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 #include "apply/applier.h"
 #include "apply/change_params.h"
@@ -97,6 +101,16 @@ void Applier::QueueChange(uint64_t index) {
 }
 
 void Applier::FlushRuns() {
+  // Tables are independent here (see above), so their runs may go out in
+  // any order: the current role's tables first, then grouped per owner,
+  // which keeps role switches (run_as) to one per owner.
+  if (runs_.size() > 1) {
+    const uint32_t current = roles_.current();
+    std::stable_sort(runs_.begin(), runs_.end(), [&](const TargetRelation* x, const TargetRelation* y) {
+      uint32_t rx = roles_.RoleFor(x->owner), ry = roles_.RoleFor(y->owner);
+      return std::make_pair(rx != current, rx) < std::make_pair(ry != current, ry);
+    });
+  }
   for (TargetRelation* relation : runs_) {
     FlushRun(relation);
     relation->listed = false;
@@ -105,6 +119,7 @@ void Applier::FlushRuns() {
 }
 
 void Applier::SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows) {
+  AsOwnerOf(At(first_change).relation);
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
   pipeline_.SendPrepared(*statement, params_.data(),
                          PipelineTag{PipelineTag::Kind::kChange, first_change, nullptr, rows});

@@ -45,6 +45,7 @@ void ChangeReplayer::Apply(const v1::Record& record, TargetRelation* relation, c
 void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   InsertParams(*relation, record.insert(), &row_);
   PreparedStatement* statement = relation->Insert(/*skip_conflicts=*/true);
+  AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, statement, row_);
   conn_.Check(result.raw(), "INSERT into " + relation->display);
   if (AffectedRows(result) == 1) return;
@@ -56,16 +57,20 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
   std::string error;
   if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
   PreparedStatement* statement = relation->Update(mask_);
+  AsWorker();  // savepoints only at the worker identity
   conn_.Exec(kChangeSavepoint);
+  AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, statement, values_);
   ExecStatusType status = PQresultStatus(result.raw());
   if (status == PGRES_COMMAND_OK) {
+    AsWorker();
     conn_.Exec(kReleaseChange);
     if (AffectedRows(result) == 0) UpdateMissing(record, relation, txn);
     return;
   }
   if (IsUniqueViolation(result)) {
     conn_.Exec(kRollbackChange);
+    roles_.OnRollback();
     conn_.Exec(kReleaseChange);
     UpdateExists(record, relation, txn);
     return;
@@ -76,6 +81,7 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
 void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   std::string error;
   if (!DeleteParams(*relation, record.delete_(), &values_, &error)) throw ApplyError(error);
+  AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Delete(), values_);
   conn_.Check(result.raw(), "DELETE from " + relation->display);
   if (AffectedRows(result) > 0) return;
@@ -89,7 +95,7 @@ void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* rela
     }
   }
   ConflictDecision decision = resolver_.Decide({ConflictType::kDeleteMissing, true, txn.commit_time, {}});
-  log_.Write(conn_, MakeRecord(record, relation, txn, ConflictType::kDeleteMissing, decision.resolution, {}, remote));
+  WriteConflict(MakeRecord(record, relation, txn, ConflictType::kDeleteMissing, decision.resolution, {}, remote));
 }
 
 void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
@@ -99,8 +105,9 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
   ConflictRecord conflict =
       MakeRecord(record, relation, txn, ConflictType::kUpdateMissing, decision.resolution, {}, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
-  log_.Write(conn_, conflict);
+  WriteConflict(conflict);
   if (decision.action != ConflictAction::kConvertToInsert) return;
+  AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/true), row);
   conn_.Check(result.raw(), "INSERT into " + relation->display + " (converted UPDATE)");
   if (AffectedRows(result) == 1) return;
@@ -122,10 +129,11 @@ void ChangeReplayer::InsertExists(const v1::Record& record, TargetRelation* rela
                                    relation->display));
     }
     DeleteRows(*relation, locals);
+    AsOwner(*relation);
     PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/false), row);
     conn_.Check(result.raw(), "INSERT into " + relation->display + " (overwriting)");
   }
-  log_.Write(conn_, conflict);
+  WriteConflict(conflict);
 }
 
 void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
@@ -147,10 +155,11 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
     DeleteRows(*relation, locals);
     std::string error;
     if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
+    AsOwner(*relation);
     PgResult result = ExecPrepared(conn_, relation->Update(mask_), values_);
     conn_.Check(result.raw(), "UPDATE of " + relation->display + " (overwriting)");
   }
-  log_.Write(conn_, conflict);
+  WriteConflict(conflict);
 }
 
 std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const TargetRelation& relation,
@@ -158,6 +167,7 @@ std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const Targ
                                                                        const std::string& exclude_row_id) {
   std::vector<LocalRow> rows;
   std::set<std::string> seen;
+  AsWorker();
   for (const auto& index : relation.unique_indexes) {
     std::vector<SqlParam> params;
     bool usable = true;
@@ -193,6 +203,7 @@ std::string ChangeReplayer::TargetRowId(const TargetRelation& relation, const v1
   }
   std::vector<SqlParam> params;
   for (const char* value : key) params.push_back(value ? SqlParam(value) : SqlParam());
+  AsWorker();
   PgResult result =
       conn_.ExecParams(BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, false) + " LIMIT 1",
                        params);
@@ -209,6 +220,7 @@ void ChangeReplayer::DeleteRows(const TargetRelation& relation, const std::vecto
   }
   ctids += "}";
   row_ids += "}";
+  AsOwner(relation);
   conn_.ExecParams(BuildDeleteByRowIdSql(relation.shape), {ctids, row_ids});
 }
 
@@ -234,6 +246,11 @@ ConflictRecord ChangeReplayer::MakeRecord(const v1::Record& record, const Target
   conflict.source_lsn = txn.commit_lsn;
   conflict.remote_commit_time = txn.commit_time;
   return conflict;
+}
+
+void ChangeReplayer::WriteConflict(const ConflictRecord& record) {
+  AsWorker();
+  log_.Write(conn_, record);
 }
 
 void ChangeReplayer::Stop(ConflictRecord record, const SourceTxn& txn) {

@@ -4,6 +4,9 @@
 // INSERT ... ON CONFLICT DO NOTHING), asks the ConflictResolver what to do,
 // does it, and logs one pgduplex.conflicts row per conflict.
 //
+// Statements that write the table run as its owner (RoleSwitch::RoleFor);
+// savepoints, lookups of local rows and conflict rows run as the worker.
+//
 // Contract: the target connection is inside a transaction and not in
 // pipeline mode. Under policy fail it changes nothing for the conflicting
 // change and throws ConflictStop, which carries the conflict row for the
@@ -19,6 +22,7 @@
 #include "apply/conflict_log.h"
 #include "apply/conflict_resolver.h"
 #include "apply/relation_map.h"
+#include "apply/role_switch.h"
 #include "pg_connection.h"
 #include "pgduplex.pb.h"
 
@@ -47,8 +51,8 @@ int AffectedRows(const PgResult& result);
 
 class ChangeReplayer {
  public:
-  ChangeReplayer(PgConnection& conn, const ConflictResolver& resolver, ConflictLog& log)
-      : conn_(conn), resolver_(resolver), log_(log) {}
+  ChangeReplayer(PgConnection& conn, const ConflictResolver& resolver, ConflictLog& log, RoleSwitch& roles)
+      : conn_(conn), resolver_(resolver), log_(log), roles_(roles) {}
   ChangeReplayer(const ChangeReplayer&) = delete;
   ChangeReplayer& operator=(const ChangeReplayer&) = delete;
 
@@ -80,10 +84,14 @@ class ChangeReplayer {
                             ConflictType type, Resolution resolution, const std::vector<LocalRow>& locals,
                             const std::vector<const char*>& remote) const;
   [[noreturn]] void Stop(ConflictRecord record, const SourceTxn& txn);
+  void AsOwner(const TargetRelation& relation) { roles_.Switch(conn_, roles_.RoleFor(relation.owner)); }
+  void AsWorker() { roles_.Switch(conn_, 0); }
+  void WriteConflict(const ConflictRecord& record);
 
   PgConnection& conn_;
   const ConflictResolver& resolver_;
   ConflictLog& log_;
+  RoleSwitch& roles_;
   std::vector<const char*> values_;
   std::vector<const char*> row_;
   std::string mask_;

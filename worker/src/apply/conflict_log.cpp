@@ -8,6 +8,19 @@
 namespace pgduplex {
 
 void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
+  if (record.ddl) {
+    const DdlConflict& ddl = *record.ddl;
+    target.ExecParams(
+        "INSERT INTO pgduplex.conflicts (task, direction, relation, conflict_type, resolution, local_row, "
+        "remote_row, source_lsn, remote_commit_ts) SELECT $1, $2, $3, $4, $5, NULL, "
+        "pg_catalog.jsonb_build_object('statement', $6::text, 'role', $7::text, 'reason', $8::text), "
+        "$9::pg_lsn, $10::timestamptz",
+        {task_, ToString(direction_), ddl.object_identity.empty() ? std::string("-") : ddl.object_identity,
+         ToString(record.type), ToString(record.resolution), ddl.statement, ddl.role, ddl.reason,
+         LsnToString(record.source_lsn), FormatPgTimestamp(record.remote_commit_time)});
+    metrics_.CountConflict(record.type, record.resolution);
+    return;  // the caller logs the one line
+  }
   const TargetRelation& relation = *record.relation;
   std::vector<int> remote_columns;
   std::vector<SqlParam> params = {task_,

@@ -17,8 +17,18 @@
 
 namespace pgduplex {
 
+// A DDL not applied (ddl_not_applied): no table shape, the statement
+// (redacted), its author and why.
+struct DdlConflict {
+  std::string object_identity;
+  std::string statement;
+  std::string role;
+  std::string reason;
+};
+
 struct ConflictRecord {
-  const TargetRelation* relation = nullptr;
+  const TargetRelation* relation = nullptr;  // nullptr for a DDL conflict
+  std::optional<DdlConflict> ddl;
   ConflictType type = ConflictType::kInsertExists;
   Resolution resolution = Resolution::kFailed;
   std::optional<std::string> local_row;     // to_jsonb of the local row, when there is one

@@ -12,6 +12,10 @@ ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
   switch (facts.type) {
     case ConflictType::kDeleteMissing:
       return {ConflictAction::kSkip, Resolution::kSkipped};
+    case ConflictType::kDdlNotApplied:
+      // Never run as anyone else: stop under fail, else skip it.
+      if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
+      return {ConflictAction::kSkip, Resolution::kSkipped};
     case ConflictType::kUpdateMissing:
       if (facts.whole_row_known) return {ConflictAction::kConvertToInsert, Resolution::kConvertedToInsert};
       if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};

@@ -1,6 +1,9 @@
 #include "apply/ddl_applier.h"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
+
+#include "conninfo.h"
+#include "ops/message_text.h"
 
 #include "ddl/ddl_redaction.h"
 
@@ -8,37 +11,91 @@ extern "C" const char* pg_encoding_to_char(int encoding);
 
 namespace pgduplex {
 
-void ExecuteDdl(PgConnection& target, const v1::Ddl& ddl, const std::string& session_search_path) {
+namespace {
+constexpr const char* kSavepoint = "SAVEPOINT pgduplex_ddl";
+constexpr const char* kRollback = "ROLLBACK TO SAVEPOINT pgduplex_ddl";
+constexpr const char* kRelease = "RELEASE SAVEPOINT pgduplex_ddl";
+constexpr const char* kInsufficientPrivilege = "42501";
+constexpr size_t kMaxLogStatement = 200;
+
+void SetParseSettings(PgConnection& target, const v1::Ddl& ddl) {
   if (!ddl.search_path().empty()) {
     target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {ddl.search_path()});
   }
-  bool role_set = false;
-  if (!ddl.role().empty()) {
-    if (target.Scalar("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {ddl.role()})) {
-      target.Exec("SET ROLE " + target.QuoteIdent(ddl.role()));
-      role_set = true;
-    } else {
-      spdlog::warn("DDL ran as role {} on the source, which does not exist on cluster {}; running it as the "
-                   "worker's user",
-                   ddl.role(), target.label());
-    }
-  }
-  // Statement texts travel in UTF-8 whatever the databases' encodings.
+  target.Exec("SELECT pg_catalog.set_config('standard_conforming_strings', 'on', false)");
+}
+
+// Statement texts travel in UTF-8 whatever the databases' encodings.
+void ExecUtf8(PgConnection& target, const std::string& statement) {
   std::string encoding = pg_encoding_to_char(PQclientEncoding(target.get()));
   bool switch_encoding = encoding != "UTF8";
   if (switch_encoding) PQsetClientEncoding(target.get(), "UTF8");
   try {
     // Errors name the statement redacted (ddl_redaction.h), never as is.
-    PgResult result(PQexec(target.get(), ddl.statement().c_str()));
-    std::string shown = RedactDdlSecrets(ddl.statement());
-    target.Check(result.raw(), shown.size() > 200 ? shown.substr(0, 200) + "..." : shown);
+    PgResult result(PQexec(target.get(), statement.c_str()));
+    target.Check(result.raw(), DdlStatementForLog(statement));
   } catch (...) {
     if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
     throw;
   }
   if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
-  if (role_set) target.Exec("RESET ROLE");
-  target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {session_search_path});
+}
+}  // namespace
+
+std::string DdlStatementForLog(const std::string& statement) {
+  std::string text = OneLine(RedactDdlSecrets(statement));
+  if (text.size() > kMaxLogStatement) text = text.substr(0, kMaxLogStatement) + "...";
+  return text;
+}
+
+DdlOutcome ExecuteDdl(PgConnection& target, RoleSwitch& roles, const v1::Ddl& ddl,
+                      const std::string& session_search_path) {
+  if (!roles.available()) {
+    return {false, fmt::format("the pgduplex extension on cluster {} is older than 1.1 (no pgduplex.run_as to run "
+                               "it as its author): ALTER EXTENSION pgduplex UPDATE there",
+                               target.label())};
+  }
+  if (ddl.role().empty()) return {false, "the DDL record names no role"};
+  roles.Switch(target, 0);
+  std::optional<std::string> oid =
+      target.Scalar("SELECT oid::text FROM pg_catalog.pg_roles WHERE rolname = $1", {ddl.role()});
+  if (!oid) return {false, fmt::format("role \"{}\" does not exist on cluster {}", ddl.role(), target.label())};
+  const uint32_t author = static_cast<uint32_t>(std::stoul(*oid));
+  const bool switched = author != roles.worker();
+
+  target.Exec(kSavepoint);
+  auto not_applied = [&](const std::string& reason) {
+    target.Exec(kRollback);
+    roles.OnRollback();
+    target.Exec(kRelease);
+    return DdlOutcome{false, OneLine(reason)};
+  };
+  std::string error;
+  if (switched && !roles.TrySwitch(target, author, &error)) return not_applied(error);
+  try {
+    SetParseSettings(target, ddl);
+    ExecUtf8(target, ddl.statement());
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    if (e.sqlstate() != kInsufficientPrivilege) {
+      // Leave the session as it was; the caller retries the batch.
+      target.Exec(kRollback);
+      roles.OnRollback();
+      target.Exec(kRelease);
+      target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {session_search_path});
+      throw;
+    }
+    return not_applied(fmt::format("as role \"{}\": {}", ddl.role(), e.what()));
+  }
+  if (switched) {
+    roles.Switch(target, 0);  // undoes the settings made since the switch
+  } else {
+    target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {session_search_path});
+    target.Exec("RESET standard_conforming_strings");
+  }
+  target.Exec(kRelease);
+  return {true, ""};
 }
 
 }  // namespace pgduplex

@@ -288,11 +288,13 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
       "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND NOT tgisinternal "
       "AND tgenabled IN ('A', 'R')), "
       "(SELECT count(*) FROM pg_catalog.pg_index WHERE indrelid = $1::oid AND indisunique), "
-      "(SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'x')",
+      "(SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'x'), "
+      "(SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::oid)",
       {*table_oid});
   relation->ordered = traits.Get(0, 0) != "0";
   relation->compactable_updates = relation->shape.unique_key && !relation->ordered && traits.Get(0, 1) == "1" &&
                                   traits.Get(0, 2) == "0";
+  relation->owner = static_cast<uint32_t>(std::stoul(traits.Get(0, 3)));
 
   entry.target = std::move(relation);
   return entry.target.get();

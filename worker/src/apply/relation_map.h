@@ -68,6 +68,9 @@ struct TargetRelation {
   // The key is the only unique constraint, so UPDATEs of distinct rows
   // commute and successive UPDATEs of one row may be merged.
   bool compactable_updates = false;
+  // pg_class.relowner on the target, read with the rest at every resolve:
+  // with sync.apply_as_table_owner its changes run as this role.
+  uint32_t owner = 0;
 
   // The run of same-kind changes waiting to go out as multi-row statements
   // (change indices, in stream order). See Applier.

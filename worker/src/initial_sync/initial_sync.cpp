@@ -12,11 +12,13 @@
 #include <set>
 #include <thread>
 
+#include "apply/role_switch.h"
 #include "initial_sync/copy_plan.h"
 #include "initial_sync/progress.h"
 #include "initial_sync/schema_copy.h"
 #include "initial_sync/sync_state.h"
 #include "initial_sync/table_copier.h"
+#include "ops/message_text.h"
 #include "pg_connection.h"
 #include "sql_lexer.h"
 #include "table_scope.h"
@@ -35,7 +37,27 @@ struct PlannedTable {
   bool unique_on_target = false;
   bool create = false;          // created from the dump
   size_t progress = 0;          // CopyProgress slot (leaf tables)
+  uint32_t target_owner = 0;    // pg_class.relowner on the target, after pre-data
+  std::string target_owner_name;
 };
+
+// Target owners of the tables, as they are after pre-data (owners kept).
+void LoadTargetOwners(PgConnection& target, std::vector<PlannedTable>& tables) {
+  PgResult r = target.Exec(
+      "SELECT n.nspname, c.relname, c.relowner::text, pg_catalog.pg_get_userbyid(c.relowner) "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p')");
+  std::map<TableName, std::pair<uint32_t, std::string>> owners;
+  for (int i = 0; i < r.rows(); ++i) {
+    owners[{r.Get(i, 0), r.Get(i, 1)}] = {static_cast<uint32_t>(std::stoul(r.Get(i, 2))), r.Get(i, 3)};
+  }
+  for (auto& t : tables) {
+    auto it = owners.find(t.source.name);
+    if (it == owners.end()) continue;
+    t.target_owner = it->second.first;
+    t.target_owner_name = it->second.second;
+  }
+}
 
 std::string OidArray(const std::vector<uint32_t>& oids) {
   std::string out = "{";
@@ -242,7 +264,22 @@ void InitialSync::Run() {
     LoadColumnsAndKeys(planner, tables);
   }
 
-  // 2. The target side.
+  // 2. The target side. Rows are written as each table's owner
+  // (sync.apply_as_table_owner): CHECK constraints and generated columns
+  // run that owner's code.
+  const bool as_owner = sync.apply_as_table_owner;
+  bool run_as = false;
+  if (as_owner) {
+    std::string version =
+        target.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
+    run_as = ExtensionAtLeast(version, 1, 1);
+    if (!run_as) {
+      throw SetupRefused(fmt::format(
+          "the pgduplex extension on cluster b is version {}, which cannot apply changes as the table owner: "
+          "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster b, or set sync.apply_as_table_owner = false",
+          version));
+    }
+  }
   LoadTargetFacts(target, tables);
   std::vector<TableName> missing, with_rows, no_key, to_create;
   std::vector<std::string> column_problems;
@@ -316,6 +353,22 @@ void InitialSync::Run() {
   target.Exec("BEGIN");
   try {
     if (!dump.pre_data.empty()) target.Exec(dump.pre_data);
+    // Owners as on the source, where the role can own it here.
+    for (const OwnerChange& owner : dump.owners) {
+      target.Exec("SAVEPOINT pgduplex_owner");
+      try {
+        target.Exec(owner.sql);
+        target.Exec("RELEASE SAVEPOINT pgduplex_owner");
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError& e) {
+        target.Exec("ROLLBACK TO SAVEPOINT pgduplex_owner");
+        target.Exec("RELEASE SAVEPOINT pgduplex_owner");
+        warn(fmt::format("initial copy: schema: {} stays owned by the target user, not by role \"{}\" as on "
+                         "the source: {}",
+                         owner.object, owner.role, OneLine(e.what())));
+      }
+    }
     state.RecordTables(records);
     target.Exec("COMMIT");
   } catch (...) {
@@ -326,6 +379,8 @@ void InitialSync::Run() {
     throw;
   }
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
+  if (as_owner) LoadTargetOwners(target, tables);
+  for (const auto& line : dump.owner_warnings) warn("initial copy: " + line);
 
   // 4. The data.
   for (auto& t : tables) {
@@ -364,6 +419,8 @@ void InitialSync::Run() {
       PgConnection sink = PgConnection::Connect(config_.b.conninfo, "b");
       SetupCopySession(sink, CopyOriginName(config_.name, n));
       sink.Exec("SET synchronous_commit = off");
+      RoleSwitch roles;  // a key of its own per session
+      roles.Setup(sink, run_as, as_owner);
       while (!stop.load()) {
         size_t i = next_task.fetch_add(1);
         if (i >= tasks.size()) break;
@@ -377,6 +434,11 @@ void InitialSync::Run() {
         job.skip_existing_keys = t.had_rows;
         job.binary = t.create && t.source.builtin_types_only;
         if (t.had_rows) job.after_copy_sql = state.RecordXactSql(t.source.name);
+        if (as_owner) {
+          job.owner_role = roles.RoleFor(t.target_owner);
+          job.owner_name = t.target_owner_name;
+          job.switch_role = [&](uint32_t role) { roles.Switch(sink, role); };
+        }
         CopyProgress::Table& slot = progress.table(t.progress);
         progress.PartStarted(t.progress);
         CopyResult result = CopyTable(source, sink, job, {&slot.rows, &slot.bytes}, &throttle, stop);

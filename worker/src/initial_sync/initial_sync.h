@@ -20,12 +20,16 @@
 //      source rows whose key already exists skipped ("ignore"); with
 //      initial = "data" every table must already exist;
 //   3. schema+data: pre-data from pg_dump (under the snapshot) in one
-//      target transaction, recorded in pgduplex.initial_sync;
+//      target transaction, recorded in pgduplex.initial_sync; created
+//      tables get their source owner where that role exists (schema_copy.h);
 //   4. copies every leaf table with copy_workers pairs of connections, big
 //      tables split by key or block ranges, biggest first, throttled by
 //      copy_max_rows_per_sec / copy_max_mb_per_sec; target sessions run as
 //      replica under per-session replication origins, so the reverse
-//      direction never sends these rows back;
+//      direction never sends these rows back; with
+//      sync.apply_as_table_owner each table's rows are written as its
+//      owner on the target (pgduplex.run_as; SetupRefused when the
+//      target's extension is older than 1.1);
 //   5. schema+data: post-data (indexes, keys in parallel, then the rest);
 //   6. one target transaction: the forward origin advanced to the slot's
 //      consistent point and the copy marked done.

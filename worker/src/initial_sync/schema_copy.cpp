@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -139,6 +140,54 @@ bool RelationExists(PgConnection& target, const TableName& name) {
       .has_value();
 }
 
+// Source owners of the created tables and of the sequences their defaults
+// use; owned sequences follow their table (ALTER TABLE ... OWNER TO).
+void PlanOwners(PgConnection& source, PgConnection& target, const std::vector<uint32_t>& table_oids,
+                const std::vector<TableName>& sequences, SchemaDump* dump) {
+  std::string names = "{";
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    std::string q = QuoteQualified(sequences[i].schema, sequences[i].name);
+    std::string quoted = "\"";
+    for (char c : q) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    names += (i ? "," : "") + quoted + "\"";
+  }
+  names += "}";
+  PgResult r = source.ExecParams(
+      "SELECT n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner) "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.oid = ANY($1::oid[]) "
+      "   OR (c.relkind = 'S' AND c.oid = ANY (SELECT pg_catalog.to_regclass(x)::oid "
+      "                                         FROM pg_catalog.unnest($2::text[]) AS x)) "
+      "ORDER BY 1, 2",
+      {OidArray(table_oids), names});
+  std::set<std::string> roles;
+  PgResult target_roles = target.Exec("SELECT rolname FROM pg_catalog.pg_roles");
+  for (int i = 0; i < target_roles.rows(); ++i) roles.insert(target_roles.Get(i, 0));
+  std::string me = target.Scalar("SELECT current_user::text").value_or("");
+  std::map<std::string, std::vector<std::string>> missing;  // role -> objects
+  for (int i = 0; i < r.rows(); ++i) {
+    TableName name{r.Get(i, 0), r.Get(i, 1)};
+    std::string role = r.Get(i, 3);
+    if (role == me) continue;
+    if (!roles.count(role)) {
+      missing[role].push_back(name.Display());
+      continue;
+    }
+    bool sequence = r.Get(i, 2) == "S";
+    dump->owners.push_back({fmt::format("ALTER {} {} OWNER TO {}", sequence ? "SEQUENCE" : "TABLE",
+                                        QuoteQualified(name.schema, name.name), QuoteIdent(role)),
+                            name.Display(), role});
+  }
+  for (const auto& [role, objects] : missing) {
+    std::string list;
+    for (const auto& o : objects) list += (list.empty() ? "" : ", ") + o;
+    dump->owner_warnings.push_back(fmt::format(
+        "schema: role \"{}\" owns {} on the source but does not exist on the target: owned by {} there "
+        "(create the role, then ALTER ... OWNER TO it)",
+        role, list, me));
+  }
+}
+
 std::string SessionPrefix(const std::vector<ScriptStatement>& statements, size_t upto) {
   std::string prefix;
   for (size_t i = 0; i < upto; ++i) {
@@ -271,6 +320,7 @@ SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRe
   }
   for (const auto& s : sequences) pre.insert(pre.end(), {"-t", ExactPattern(s.schema, s.name)});
 
+  PlanOwners(source, target, request.table_oids, sequences, &dump);
   std::string tables_sql = RemoveMetaCommands(RunClientProgram(source, "pg_dump", pre));
   dump.pre_data = head + types_sql + "\n" + tables_sql;
   dump.post_data = ParseDumpScript(RunClientProgram(source, "pg_dump", post));

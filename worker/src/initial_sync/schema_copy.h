@@ -16,7 +16,13 @@
 //             warning, not an error: the data is already right).
 //
 // pg_dump runs with --no-owner --no-privileges --no-tablespaces: objects are
-// owned by the target user and get its default privileges. Functions are
+// created by the target user and get its default privileges. Then the
+// created tables and the sequences their defaults use get the owner they
+// have on the source (OwnerChange, applied by the caller in the pre-data
+// transaction, each under its own savepoint), so that DDL run as its author
+// and changes applied as the table owner work on the target; an owner that
+// does not exist on the target (or cannot own it there) leaves the object
+// with the target user, and one warning per such role. Functions are
 // not copied (pg_dump -t never copies them): functions used by defaults,
 // checks or triggers must already exist on the target.
 //
@@ -49,9 +55,18 @@ std::vector<ScriptStatement> ParseDumpScript(const std::string& script);
 // versus the rest.
 bool IsParallelPostDataStatement(const std::string& statement);
 
+// ALTER TABLE|SEQUENCE <object> OWNER TO <role>, to run after pre-data.
+struct OwnerChange {
+  std::string sql;
+  std::string object;  // schema.name, for messages
+  std::string role;
+};
+
 struct SchemaDump {
   std::string pre_data;                 // SQL for one transaction
   std::vector<ScriptStatement> post_data;
+  std::vector<OwnerChange> owners;      // source owners that exist on the target
+  std::vector<std::string> owner_warnings;  // one per source owner missing on the target
 };
 
 struct SchemaRequest {

@@ -77,9 +77,15 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
 
   target.Exec("BEGIN");
   std::string into = target_table;
+  const bool as_owner = job.switch_role && job.owner_role != 0;
   if (job.skip_existing_keys) {
+    // The staging table (no constraint but NOT NULL: no user code) is the
+    // worker's; the owner only reads it, in the INSERT below.
     target.Exec(fmt::format("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP", kStageTable, target_table));
+    if (as_owner) target.Exec(fmt::format("GRANT SELECT ON {} TO {}", kStageTable, QuoteIdent(job.owner_name)));
     into = kStageTable;
+  } else if (as_owner) {
+    job.switch_role(job.owner_role);
   }
   PgResult in(PQexec(target.get(), TargetCopySql(job, into).c_str()));
   if (PQresultStatus(in.raw()) != PGRES_COPY_IN) target.ThrowError(in.raw(), what);
@@ -151,12 +157,14 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
   }
 
   if (job.skip_existing_keys) {
+    if (as_owner) job.switch_role(job.owner_role);
     PgResult inserted = target.Exec(fmt::format(
         "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} ON CONFLICT DO NOTHING", target_table,
         ColumnList(job.columns), ColumnList(job.columns), kStageTable));
     uint64_t n = std::strtoull(PQcmdTuples(inserted.raw()), nullptr, 10);
     result.skipped = result.rows - std::min(result.rows, n);
   }
+  if (as_owner) job.switch_role(0);
   if (!job.after_copy_sql.empty()) target.Exec(job.after_copy_sql);
   target.Exec("COMMIT");
   return result;

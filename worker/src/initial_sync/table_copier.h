@@ -48,6 +48,14 @@ struct CopyJob {
   // records carry type OIDs, which differ between clusters for user types).
   bool binary = false;
   std::string after_copy_sql;      // run in the target transaction before COMMIT
+  // sync.apply_as_table_owner: the rows are written as the target table's
+  // owner (CHECK constraints, generated columns and domain checks run user
+  // code). switch_role(role) switches the target session (role 0 = back to
+  // the worker); unset = no switch. owner_name: for the staging table's
+  // GRANT.
+  std::function<void(uint32_t role)> switch_role;
+  uint32_t owner_role = 0;
+  std::string owner_name;
 };
 
 struct CopyCounters {

@@ -109,6 +109,26 @@ void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
   }
 }
 
+// Owners of the scope tables (apply as the table owner, initial sync keeps
+// owners) and the roles that exist here.
+void ReadOwners(PgConnection& conn, ClusterFacts& f) {
+  PgResult r = conn.Exec(
+      "SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), "
+      "       pg_catalog.pg_has_role(c.relowner, 'MEMBER') "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p')");
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, bool>> owners;
+  for (int i = 0; i < r.rows(); ++i) owners[{r.Get(i, 0), r.Get(i, 1)}] = {r.Get(i, 2), r.Get(i, 3) == "t"};
+  for (auto& t : f.tables) {
+    auto it = owners.find({t.name.schema, t.name.name});
+    if (it == owners.end()) continue;
+    t.owner = it->second.first;
+    t.worker_acts_as_owner = it->second.second;
+  }
+  PgResult roles = conn.Exec("SELECT rolname FROM pg_catalog.pg_roles");
+  for (int i = 0; i < roles.rows(); ++i) f.roles.insert(roles.Get(i, 0));
+}
+
 }  // namespace
 
 ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options) {
@@ -124,6 +144,7 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
   }
 
   ReadTables(conn, scope, f);
+  ReadOwners(conn, f);
 
   if (options.fix_replica_identity) {
     // Under replica the DDL capture trigger stays quiet: the fix is made on

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct TableFacts {
   std::vector<std::string> cross_schema_inheritance;  // "parent -> child" links leaving the schema
   std::vector<std::string> partitions;                // direct partitions, schema.name
   bool hypertable = false;
+  std::string owner;                  // pg_class.relowner's name
+  bool worker_acts_as_owner = true;   // the connected role is superuser or a member of the owner
 };
 
 struct SequenceFacts {
@@ -67,6 +70,7 @@ struct ClusterFacts {
   bool can_create_in_database = false;
   std::map<std::string, bool> schema_create;  // schema -> CREATE granted (only schemas that exist)
   std::vector<TableFacts> tables;             // in scope on this cluster
+  std::set<std::string> roles;                // every role name on this cluster
   std::vector<std::string> fixed;             // what --fix changed
 };
 

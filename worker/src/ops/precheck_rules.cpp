@@ -369,6 +369,78 @@ void TargetTables(const SyncConfig& sync, const ClusterFacts& a, const ClusterFa
   }
 }
 
+bool ExtensionHasRunAs(const std::optional<std::string>& version) {
+  if (!version) return false;
+  size_t dot = version->find('.');
+  try {
+    int major = std::stoi(version->substr(0, dot));
+    int minor = dot == std::string::npos ? 0 : std::stoi(version->substr(dot + 1));
+    return major > 1 || (major == 1 && minor >= 1);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// Each cluster is the target of one direction: its tables' changes run as
+// their owners (sync.apply_as_table_owner), which needs run_as (extension
+// 1.1) and a worker role that may act as every owner.
+void ApplyAsOwner(const SyncConfig& sync, const ClusterFacts& f, Results& out) {
+  const char* check = "apply as table owner";
+  if (!sync.apply_as_table_owner) {
+    out.push_back(Warn(check, f.label,
+                       "sync.apply_as_table_owner = false: triggers, CHECK constraints and index expressions of "
+                       "synced tables run with the rights of " + f.role + (f.superuser ? " (superuser)" : "") +
+                           ", so every table owner is trusted with them",
+                       "set sync.apply_as_table_owner = true (needs extension 1.1) unless you trust every owner"));
+    return;
+  }
+  if (!f.extension_version) return;  // the extension check already FAILs
+  if (!ExtensionHasRunAs(f.extension_version)) {
+    out.push_back(Fail(check, f.label,
+                       fmt::format("pgduplex {} cannot apply changes as the table owner (the worker refuses to "
+                                   "start)",
+                                   *f.extension_version),
+                       "ALTER EXTENSION pgduplex UPDATE (or set sync.apply_as_table_owner = false)"));
+    return;
+  }
+  std::set<std::string> owners;
+  for (const auto& t : f.tables) {
+    if (!t.owner.empty() && !t.worker_acts_as_owner) owners.insert(t.owner);
+  }
+  if (owners.empty()) {
+    out.push_back(Pass(check, f.label, f.superuser ? f.role + " is superuser" : f.role + " may act as every owner"));
+    return;
+  }
+  std::string grants;
+  for (const auto& o : owners) grants += (grants.empty() ? "" : "; ") + fmt::format("GRANT {} TO {}", QuoteIdent(o), QuoteIdent(f.role));
+  out.push_back(Fail(check, f.label,
+                     f.role + " is not a member of the owner(s) " + JoinLimited({owners.begin(), owners.end()}),
+                     grants));
+}
+
+// Initial sync keeps owners and DDL runs as its author: every owner of a
+// synced table should exist on the other side.
+void TableOwners(const ClusterFacts& a, const ClusterFacts& b, Results& out) {
+  std::vector<std::string> missing;
+  for (const auto& pair : {std::make_pair(&a, &b), std::make_pair(&b, &a)}) {
+    const ClusterFacts& from = *pair.first;
+    const ClusterFacts& to = *pair.second;
+    std::set<std::string> seen;
+    for (const auto& t : from.tables) {
+      if (t.owner.empty() || to.roles.count(t.owner) || !seen.insert(t.owner).second) continue;
+      missing.push_back(fmt::format("{} (owns {} on {}, missing on {})", t.owner, t.name.Display(), from.label,
+                                    to.label));
+    }
+  }
+  if (missing.empty()) {
+    out.push_back(Pass("table owners", "a+b", "every owner of a synced table exists on both clusters"));
+  } else {
+    out.push_back(Warn("table owners", "a+b", "owner missing on the other cluster: " + JoinLimited(missing),
+                       "CREATE ROLE on the other cluster (else the initial copy leaves those tables to the "
+                       "worker's role and DDL by that role is not applied there)"));
+  }
+}
+
 std::vector<std::string> SchemasOf(const ClusterFacts& f) {
   std::set<std::string> schemas;
   for (const auto& t : f.tables) schemas.insert(t.name.schema);
@@ -432,6 +504,10 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
     if (f->connected) CommitTimestamp(policy, *f, out);
   }
   if (b.connected) TargetTables(config.sync, a, b, out);
+  for (const ClusterFacts* f : {&a, &b}) {
+    if (f->connected) ApplyAsOwner(config.sync, *f, out);
+  }
+  if (b.connected) TableOwners(a, b, out);
   return out;
 }
 

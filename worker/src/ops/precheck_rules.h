@@ -7,7 +7,8 @@
 //   wal_level, replication slots, wal senders, extension,
 //   extension version, privileges, table patterns, primary keys,
 //   expression unique indexes, inheritance, timescaledb, partitions,
-//   sequences, replica identity, track_commit_timestamp, target tables.
+//   sequences, replica identity, track_commit_timestamp, target tables,
+//   apply as table owner, table owners.
 // A check that needs an unreachable cluster is left out (its connection
 // line already FAILs).
 #pragma once

@@ -1,0 +1,75 @@
+#include "apply/role_switch.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace pgduplex {
+
+bool ExtensionAtLeast(const std::string& version, int major, int minor) {
+  int parts[2] = {0, 0};
+  size_t pos = 0;
+  for (int i = 0; i < 2 && pos < version.size(); ++i) {
+    size_t end = version.find('.', pos);
+    std::string part = version.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    try {
+      parts[i] = std::stoi(part);
+    } catch (const std::exception&) {
+      return false;
+    }
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return parts[0] > major || (parts[0] == major && parts[1] >= minor);
+}
+
+RoleSwitch::RoleSwitch() : key_(NewKey()) {}
+
+std::string RoleSwitch::NewKey() {
+  std::random_device device;
+  std::string key;
+  static const char kHex[] = "0123456789abcdef";
+  while (key.size() < 32) {
+    uint32_t bits = device();
+    for (int i = 0; i < 8 && key.size() < 32; ++i, bits >>= 4) key += kHex[bits & 0xF];
+  }
+  return key;
+}
+
+void RoleSwitch::Setup(PgConnection& conn, bool run_as_available, bool apply_as_owner) {
+  available_ = run_as_available;
+  apply_as_owner_ = apply_as_owner && run_as_available;
+  worker_ = static_cast<uint32_t>(
+      std::stoul(conn.Scalar("SELECT oid::text FROM pg_catalog.pg_roles WHERE rolname = current_user").value_or("0")));
+  current_ = 0;
+  if (available_) conn.ExecParams(kRunAsSql, {std::string("0"), key_});
+}
+
+void RoleSwitch::Switch(PgConnection& conn, uint32_t role) {
+  if (role == current_) return;
+  conn.ExecParams(kRunAsSql, {std::to_string(role), key_});
+  current_ = role;
+}
+
+bool RoleSwitch::TrySwitch(PgConnection& conn, uint32_t role, std::string* error) {
+  if (role == current_) return true;
+  try {
+    Switch(conn, role);
+    return true;
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    *error = e.what();
+    return false;
+  }
+}
+
+void RoleSwitch::Queue(Pipeline& pipeline, uint32_t role) {
+  if (role == current_) return;
+  role_text_ = std::to_string(role);
+  const char* values[] = {role_text_.c_str(), key_.c_str()};
+  pipeline.SendQuery(kRunAsSql, 2, values, PipelineTag{PipelineTag::Kind::kControl, 0, nullptr, 0});
+  current_ = role;
+}
+
+}  // namespace pgduplex
