@@ -62,7 +62,7 @@ def attack_schema(db):
     b(f"""CREATE FUNCTION idx_helper() RETURNS void LANGUAGE plpgsql AS $f$
           BEGIN {ESCALATE.format(role=roles['idx'])} END $f$""")
     b("""CREATE FUNCTION idx_fn(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $f$
-          BEGIN PERFORM idx_helper(); RETURN $1; END $f$""")
+          BEGIN PERFORM public.idx_helper(); RETURN $1; END $f$""")
     b("CREATE TRIGGER t_trg_bi BEFORE INSERT OR UPDATE ON t_trg FOR EACH ROW EXECUTE FUNCTION trg_fn()")
     b("ALTER TABLE t_trg ENABLE ALWAYS TRIGGER t_trg_bi")
     b("CREATE TRIGGER t_trg_bt BEFORE TRUNCATE ON t_trg FOR EACH STATEMENT EXECUTE FUNCTION trunc_fn()")

@@ -50,7 +50,7 @@ std::string DdlStatementForLog(const std::string& statement) {
 
 DdlOutcome ExecuteDdl(PgConnection& target, RoleSwitch& roles, const v1::Ddl& ddl,
                       const std::string& session_search_path) {
-  if (!roles.available()) {
+  if (!roles.Recheck(target)) {
     return {false, fmt::format("the pgduplex extension on cluster {} is older than 1.1 (no pgduplex.run_as to run "
                                "it as its author): ALTER EXTENSION pgduplex UPDATE there",
                                target.label())};

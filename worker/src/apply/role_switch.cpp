@@ -45,6 +45,17 @@ void RoleSwitch::Setup(PgConnection& conn, bool run_as_available, bool apply_as_
   if (available_) conn.ExecParams(kRunAsSql, {std::string("0"), key_});
 }
 
+bool RoleSwitch::Recheck(PgConnection& conn) {
+  if (available_) return true;
+  std::string version =
+      conn.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
+  if (!ExtensionAtLeast(version, 1, 1)) return false;
+  conn.ExecParams(kRunAsSql, {std::string("0"), key_});
+  available_ = true;
+  current_ = 0;
+  return true;
+}
+
 void RoleSwitch::Switch(PgConnection& conn, uint32_t role) {
   if (role == current_) return;
   conn.ExecParams(kRunAsSql, {std::to_string(role), key_});

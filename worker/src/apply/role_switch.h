@@ -62,6 +62,10 @@ class RoleSwitch {
   void Setup(PgConnection& conn, bool run_as_available, bool apply_as_owner);
 
   bool available() const { return available_; }
+  // When run_as was missing at Setup: looks again (the extension may have
+  // been updated under a running worker) and, if it is there now, claims
+  // the key. Returns available().
+  bool Recheck(PgConnection& conn);
   uint32_t worker() const { return worker_; }
   uint32_t current() const { return current_; }
   uint32_t RoleFor(uint32_t owner) const { return (!apply_as_owner_ || owner == worker_) ? 0 : owner; }
