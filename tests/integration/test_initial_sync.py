@@ -1,11 +1,12 @@
 """Initial synchronization through `pgduplex run --direction forward`: the copy
 from the slot's exported snapshot, then the stream from its consistent point,
 with no gap and no duplicate; conflicting_tables; crash during the copy;
-partitioned tables syncing both ways."""
+partitioned tables syncing both ways; grants kept."""
 import threading
 import time
 
 import psycopg2
+import psycopg2.errors
 import pytest
 
 from conftest import assert_converges, wait_until
@@ -152,3 +153,44 @@ def test_partitioned_table_with_three_partitions_syncs_both_ways(dbpair, worker_
         assert_converges(db, f"SELECT * FROM ONLY {table} ORDER BY id, region", workers=[fwd, rev])
     assert db.sql_a("SELECT count(*) FROM m")[0][0] == 3000 + 300 + 300 - 1
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_initial_copy_keeps_grants_for_roles_that_exist_on_b(dbpair, worker_factory, tmp_path):
+    """Issue 9: after the copy the application role works on B unchanged:
+    its table, column and sequence privileges come along (roles are
+    cluster-wide, so the names carry the database's); a grantee missing on
+    B gets one warning line and nothing else."""
+    db = dbpair
+    app, gone = f"app_{db.dbname}", f"gone_{db.dbname}"
+    for cluster in (db.a, db.b):
+        cluster.sql(f"CREATE ROLE {app} LOGIN")
+    db.a.sql(f"CREATE ROLE {gone} LOGIN")
+    db.sql_a("CREATE TABLE customers (id serial PRIMARY KEY, name text, note text)")
+    db.sql_a("CREATE TABLE audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, what text)")
+    db.sql_a("INSERT INTO customers (name) VALUES ('a1'); INSERT INTO audit (what) VALUES ('x')")
+    db.sql_a(f"GRANT SELECT, INSERT ON customers TO {app}; GRANT UPDATE (note) ON customers TO {app}; "
+             f"GRANT USAGE ON SEQUENCE customers_id_seq TO {app}; GRANT INSERT ON audit TO {app} WITH GRANT OPTION; "
+             f"GRANT SELECT ON customers, audit TO {gone}; GRANT SELECT ON audit TO PUBLIC")
+    w = start(worker_factory, db.write_config(tmp_path / "t.toml"), "forward")
+    wait_streaming(db, w)
+
+    conn = psycopg2.connect(db.conninfo_b().replace("user=postgres", f"user={app}"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO public.customers (name) VALUES ('from app on b') RETURNING id")
+        assert cur.fetchone()[0] >= 1
+        cur.execute("UPDATE public.customers SET note = 'n' WHERE name = 'from app on b'")
+        assert cur.rowcount == 1
+        cur.execute("INSERT INTO public.audit (what) VALUES ('app')")
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cur.execute("DELETE FROM public.customers")
+    conn.close()
+    privileges = db.sql_b(
+        f"SELECT has_table_privilege('{app}', 'customers', 'DELETE'), "
+        f"has_column_privilege('{app}', 'customers', 'name', 'UPDATE'), "
+        f"has_table_privilege('{app}', 'audit', 'INSERT WITH GRANT OPTION'), "
+        "has_table_privilege('public', 'audit', 'SELECT'), has_table_privilege('public', 'customers', 'SELECT')")
+    assert privileges == [(False, False, True, True, False)]
+    lines = [line for line in w.output().splitlines() if gone in line]
+    assert len(lines) == 1 and "public.audit" in lines[0] and "public.customers" in lines[0], w.output()
+    assert w.stop() == 0
