@@ -173,6 +173,8 @@ def test_initial_copy_keeps_grants_for_roles_that_exist_on_b(dbpair, worker_fact
              f"GRANT SELECT ON customers, audit TO {gone}; GRANT SELECT ON audit TO PUBLIC")
     w = start(worker_factory, db.write_config(tmp_path / "t.toml"), "forward")
     wait_streaming(db, w)
+    # Sequence values are not copied (pgduplex sequences --apply does that).
+    db.sql_b("SELECT setval(pg_get_serial_sequence(t, 'id'), 100) FROM unnest(ARRAY['customers', 'audit']) t")
 
     conn = psycopg2.connect(db.conninfo_b().replace("user=postgres", f"user={app}"))
     conn.autocommit = True

@@ -369,6 +369,21 @@ void InitialSync::Run() {
                          owner.object, owner.role, OneLine(e.what())));
       }
     }
+    // Then their privileges, for the grantees that exist here.
+    for (const GrantStatement& grant : dump.grants) {
+      target.Exec("SAVEPOINT pgduplex_grant");
+      try {
+        target.Exec(grant.sql);
+        target.Exec("RELEASE SAVEPOINT pgduplex_grant");
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError& e) {
+        target.Exec("ROLLBACK TO SAVEPOINT pgduplex_grant");
+        target.Exec("RELEASE SAVEPOINT pgduplex_grant");
+        warn(fmt::format("initial copy: schema: privileges of role \"{}\" on {} not granted on the target: {}",
+                         grant.role, grant.object, OneLine(e.what())));
+      }
+    }
     state.RecordTables(records);
     target.Exec("COMMIT");
   } catch (...) {
@@ -381,6 +396,7 @@ void InitialSync::Run() {
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
   if (as_owner) LoadTargetOwners(target, tables);
   for (const auto& line : dump.owner_warnings) warn("initial copy: " + line);
+  for (const auto& line : dump.grant_warnings) warn("initial copy: " + line);
 
   // 4. The data.
   for (auto& t : tables) {

@@ -188,6 +188,23 @@ void PlanOwners(PgConnection& source, PgConnection& target, const std::vector<ui
   }
 }
 
+// Privileges of the created tables, of the sequences they own and of the
+// shared sequences their defaults use (see grant_plan.h).
+void PlanPrivileges(PgConnection& source, PgConnection& target, const std::vector<uint32_t>& table_oids,
+                    const std::vector<TableName>& sequences, SchemaDump* dump) {
+  std::vector<uint32_t> oids = table_oids;
+  for (const auto& s : sequences) {
+    auto oid = source.Scalar("SELECT pg_catalog.to_regclass($1)::oid::text", {QuoteQualified(s.schema, s.name)});
+    if (oid) oids.push_back(static_cast<uint32_t>(std::stoul(*oid)));
+  }
+  std::set<std::string> roles;
+  PgResult target_roles = target.Exec("SELECT rolname FROM pg_catalog.pg_roles");
+  for (int i = 0; i < target_roles.rows(); ++i) roles.insert(target_roles.Get(i, 0));
+  GrantPlan plan = PlanGrants(ReadSourceAcl(source, oids), roles);
+  dump->grants = std::move(plan.grants);
+  dump->grant_warnings = std::move(plan.warnings);
+}
+
 std::string SessionPrefix(const std::vector<ScriptStatement>& statements, size_t upto) {
   std::string prefix;
   for (size_t i = 0; i < upto; ++i) {
@@ -321,6 +338,7 @@ SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRe
   for (const auto& s : sequences) pre.insert(pre.end(), {"-t", ExactPattern(s.schema, s.name)});
 
   PlanOwners(source, target, request.table_oids, sequences, &dump);
+  PlanPrivileges(source, target, request.table_oids, sequences, &dump);
   std::string tables_sql = RemoveMetaCommands(RunClientProgram(source, "pg_dump", pre));
   dump.pre_data = head + types_sql + "\n" + tables_sql;
   dump.post_data = ParseDumpScript(RunClientProgram(source, "pg_dump", post));

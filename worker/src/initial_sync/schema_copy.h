@@ -22,7 +22,11 @@
 // transaction, each under its own savepoint), so that DDL run as its author
 // and changes applied as the table owner work on the target; an owner that
 // does not exist on the target (or cannot own it there) leaves the object
-// with the target user, and one warning per such role. Functions are
+// with the target user, and one warning per such role. Their privileges
+// on the source follow, for the grantees that exist on the target
+// (GrantPlan, initial_sync/grant_plan.h: GRANT statements the caller runs
+// after the owners, each under its own savepoint; one warning per grantee
+// missing on the target). Functions are
 // not copied (pg_dump -t never copies them): functions used by defaults,
 // checks or triggers must already exist on the target.
 //
@@ -35,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "initial_sync/grant_plan.h"
 #include "pg_connection.h"
 #include "table_scope.h"
 
@@ -67,6 +72,8 @@ struct SchemaDump {
   std::vector<ScriptStatement> post_data;
   std::vector<OwnerChange> owners;      // source owners that exist on the target
   std::vector<std::string> owner_warnings;  // one per source owner missing on the target
+  std::vector<GrantStatement> grants;       // source privileges, for grantees on the target
+  std::vector<std::string> grant_warnings;  // one per grantee missing on the target
 };
 
 struct SchemaRequest {
