@@ -109,3 +109,26 @@ def test_precheck_fix_sets_replica_identity_full_on_both_clusters(dbpair, tmp_pa
     for run in (dbpair.sql_a, dbpair.sql_b):
         idents = run("SELECT relname, relreplident FROM pg_class WHERE relname IN ('t1', 't2') ORDER BY 1")
         assert idents == [("t1", "f"), ("t2", "f")]
+
+
+def test_precheck_warns_on_grantees_missing_on_b(dbpair, tmp_path):
+    """Issue 9: the initial copy grants A's privileges only to roles that
+    exist on B; precheck names the others beforehand (table, column and
+    owned-sequence privileges; PUBLIC and the owner itself never count)."""
+    db = dbpair
+    app, col, seq = (f"{k}_{db.dbname}" for k in ("app", "col", "seq"))
+    for role in (app, col, seq):
+        db.a.sql(f"CREATE ROLE {role}")
+    db.b.sql(f"CREATE ROLE {app}")
+    db.sql_a("CREATE TABLE t (id serial PRIMARY KEY, v text)")
+    db.sql_a(f"GRANT SELECT ON t TO {app}, PUBLIC; GRANT UPDATE (v) ON t TO {col}; "
+             f"GRANT USAGE ON SEQUENCE t_id_seq TO {seq}")
+    cfg = db.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    rows = results(out, "table grantees", "a+b")
+    assert rows and rows[0][2] == "WARN", out
+    assert f"{col} (on public.t)" in rows[0][3] and f"{seq} (on public.t)" in rows[0][3], out
+    assert app not in rows[0][3] and "public (" not in rows[0][3].lower(), out
+    db.b.sql(f"CREATE ROLE {col}; CREATE ROLE {seq}")
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    assert [r[2] for r in results(out, "table grantees", "a+b")] == ["PASS"], out

@@ -196,3 +196,24 @@ TEST_CASE("precheck_privilege_fixes_quote_the_role_so_they_can_be_pasted") {
   REQUIRE(r);
   CHECK_THAT(r->fix, Catch::Contains("ALTER ROLE \"Sync\"\"Bot\" REPLICATION"));
 }
+
+TEST_CASE("grantees_of_a_tables_missing_on_b_are_a_warning") {
+  TaskConfig config = Config();
+  ClusterFacts a = GoodCluster("a"), b = GoodCluster("b");
+  a.tables[0].grantees = {"app", "reporting"};
+  a.roles = {"sync", "app", "reporting"};
+  b.roles = {"sync", "app", "reporting"};
+  auto results = Run(config, a, b);
+  CHECK(Find(results, "table grantees", "a+b", CheckStatus::kPass));
+  b.roles.erase("reporting");
+  results = Run(config, a, b);
+  const CheckResult* warn = Find(results, "table grantees", "a+b", CheckStatus::kWarn);
+  REQUIRE(warn);
+  CHECK_THAT(warn->detail, Catch::Contains("reporting (on public.orders)"));
+  CHECK_THAT(warn->detail, !Catch::Contains("app"));
+  CHECK_THAT(warn->fix, Catch::Contains("CREATE ROLE"));
+  // Grants on B's tables are not copied anywhere: only A's grantees count.
+  b.tables[0].grantees = {"only_on_b"};
+  a.tables[0].grantees.clear();
+  CHECK(Find(Run(config, a, b), "table grantees", "a+b", CheckStatus::kPass));
+}

@@ -129,6 +129,37 @@ void ReadOwners(PgConnection& conn, ClusterFacts& f) {
   for (int i = 0; i < roles.rows(); ++i) f.roles.insert(roles.Get(i, 0));
 }
 
+// Grantees of the scope tables, their columns and the sequences they own
+// (the initial copy carries those privileges where the role exists).
+void ReadGrantees(PgConnection& conn, ClusterFacts& f) {
+  PgResult r = conn.Exec(R"SQL(
+WITH objects AS (
+  SELECT c.oid AS table_oid, c.oid, c.relowner, c.relacl AS acl
+    FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p')
+  UNION ALL
+  SELECT c.oid, c.oid, c.relowner, a.attacl
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+  UNION ALL
+  SELECT d.refobjid, s.oid, s.relowner, s.relacl
+    FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')
+)
+SELECT DISTINCT n.nspname, c.relname, pg_catalog.pg_get_userbyid(x.grantee)
+  FROM objects o CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) x
+  JOIN pg_catalog.pg_class c ON c.oid = o.table_oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE x.grantee <> 0 AND x.grantee <> o.relowner
+ ORDER BY 1, 2, 3)SQL");
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> grantees;
+  for (int i = 0; i < r.rows(); ++i) grantees[{r.Get(i, 0), r.Get(i, 1)}].push_back(r.Get(i, 2));
+  for (auto& t : f.tables) {
+    auto it = grantees.find({t.name.schema, t.name.name});
+    if (it != grantees.end()) t.grantees = it->second;
+  }
+}
+
 }  // namespace
 
 ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options) {
@@ -145,6 +176,7 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
 
   ReadTables(conn, scope, f);
   ReadOwners(conn, f);
+  ReadGrantees(conn, f);
 
   if (options.fix_replica_identity) {
     // Under replica the DDL capture trigger stays quiet: the fix is made on

@@ -34,6 +34,10 @@ struct TableFacts {
   bool hypertable = false;
   std::string owner;                  // pg_class.relowner's name
   bool worker_acts_as_owner = true;   // the connected role is superuser or a member of the owner
+  // Roles other than the owner holding a privilege on the table, one of its
+  // columns or a sequence it owns (PUBLIC left out): the initial copy grants
+  // them on the target only where they exist.
+  std::vector<std::string> grantees;
 };
 
 struct SequenceFacts {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace pgduplex {
@@ -441,6 +442,28 @@ void TableOwners(const ClusterFacts& a, const ClusterFacts& b, Results& out) {
   }
 }
 
+// The initial copy grants A's privileges on the tables it creates to the
+// roles that exist on B: name the others beforehand.
+void TableGrantees(const ClusterFacts& a, const ClusterFacts& b, Results& out) {
+  std::map<std::string, std::vector<std::string>> missing;  // role -> tables
+  for (const auto& t : a.tables) {
+    for (const auto& role : t.grantees) {
+      if (!b.roles.count(role)) missing[role].push_back(t.name.Display());
+    }
+  }
+  if (missing.empty()) {
+    out.push_back(Pass("table grantees", "a+b", "every role granted privileges on a synced table of a exists on b"));
+    return;
+  }
+  std::string roles;
+  for (const auto& [role, tables] : missing) {
+    roles += fmt::format("{}{} (on {})", roles.empty() ? "" : "; ", role, JoinLimited(tables, 5));
+  }
+  out.push_back(Warn("table grantees", "a+b", "granted on a, missing on b: " + roles,
+                     "CREATE ROLE on b before the initial copy (it grants a's privileges only to roles that exist "
+                     "on b; the others must be granted by hand there)"));
+}
+
 std::vector<std::string> SchemasOf(const ClusterFacts& f) {
   std::set<std::string> schemas;
   for (const auto& t : f.tables) schemas.insert(t.name.schema);
@@ -508,6 +531,7 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
     if (f->connected) ApplyAsOwner(config.sync, *f, out);
   }
   if (b.connected) TableOwners(a, b, out);
+  if (b.connected) TableGrantees(a, b, out);
   return out;
 }
 

@@ -8,7 +8,7 @@
 //   extension version, privileges, table patterns, primary keys,
 //   expression unique indexes, inheritance, timescaledb, partitions,
 //   sequences, replica identity, track_commit_timestamp, target tables,
-//   apply as table owner, table owners.
+//   apply as table owner, table owners, table grantees.
 // A check that needs an unreachable cluster is left out (its connection
 // line already FAILs).
 #pragma once
