@@ -1,6 +1,7 @@
 """Operating a pair: up, status and lag, metrics, TLS, demo (issue 5)."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -178,3 +179,84 @@ def test_apply_throttle_limits_rows_per_second(dbpair, worker_factory, tmp_path)
     wait_until(lambda: dbpair.sql_b("SELECT count(*) FROM items")[0][0] == 250, 60, what="throttled rows on B")
     # 50 rows/s with at most one second of burst: 250 rows need >= 4 s.
     assert time.monotonic() - started >= 3.5
+
+
+def status_text(config):
+    return subprocess.run([PGDUPLEX, "status", "--config", config], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+def assert_one_line_per_field(text):
+    """Every line of `status` is a header or an indented `label  value`."""
+    for line in text.splitlines():
+        assert line.startswith(("task ", "forward (", "reverse (")) or \
+            (line.startswith("  ") and line[2] != " "), f"continuation line {line!r} in:\n{text}"
+
+
+def test_status_last_error_has_its_time_one_line_and_clears_after_recovery(dbpair, worker_factory, tmp_path):
+    """Issue 9: `last error` says when it happened, fits one line, and goes
+    away once the direction carried something again: changes (after an apply
+    error), or only a heartbeat (after the source refused connections)."""
+    db = dbpair
+    db.both("CREATE TABLE items (id bigint PRIMARY KEY, v text)")
+    db.sql_b("ALTER TABLE items ADD CONSTRAINT no_bad CHECK (v <> 'bad')")
+    config = db.write_config(str(tmp_path / "t.toml"), name="lasterr",
+                             sync={"initial": "none", "heartbeat_interval_sec": 1})
+    w = worker_factory("run", "--config", config, "--direction", "forward")
+    wait_for_active_slot(db.a, db.dbname, "pgduplex_lasterr_forward")
+
+    # 1. An apply error (a CHECK on B only), retried with backoff.
+    db.sql_a("INSERT INTO items VALUES (1, 'bad')")
+    failing = wait_until(lambda: (s := status_json(config)["forward"])["last_error"] and s, 60,
+                         what="the error in status")
+    assert "no_bad" in failing["last_error"], failing
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00", failing["last_error_at"]), failing
+    text = status_text(config)
+    lines = [line for line in text.splitlines() if line.startswith("  last error")]
+    assert len(lines) == 1 and failing["last_error_at"] in lines[0] and "no_bad" in lines[0], text
+    assert_one_line_per_field(text)
+    db.sql_b("ALTER TABLE items DROP CONSTRAINT no_bad")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM items")[0][0] == 1, 60, what="the row after recovery")
+    wait_until(lambda: status_json(config)["forward"]["last_error"] is None, 30, what="the error to clear")
+    assert "last error" not in status_text(config)
+
+    # 2. The source refuses connections: nothing to apply after it, only heartbeats.
+    db.sql_a("INSERT INTO items VALUES (2, 'ok')")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM items")[0][0] == 2, 60, what="second row")
+    db.a.sql(f"ALTER DATABASE {db.dbname} ALLOW_CONNECTIONS false")
+    try:
+        db.a.sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                 "WHERE slot_name = 'pgduplex_lasterr_forward' AND active")
+        failing = wait_until(lambda: (s := status_json(config)["forward"])["last_error"] and s, 60,
+                             what="the connection error in status")
+        assert "cluster a" in failing["last_error"], failing
+        assert_one_line_per_field(status_text(config))
+    finally:
+        db.a.sql(f"ALTER DATABASE {db.dbname} ALLOW_CONNECTIONS true")
+    wait_until(lambda: status_json(config)["forward"]["last_error"] is None, 60, what="the error to clear")
+    assert db.sql_b("SELECT count(*) FROM items")[0][0] == 2
+    assert w.alive()
+    assert w.stop() == 0
+
+
+def test_retry_delay_starts_over_after_the_initial_copy(dbpair, worker_factory, tmp_path):
+    """Issue 9: the copy failed a few times (a function its default needs is
+    missing on B), then succeeded; the first error while streaming waits 1 s,
+    not the copy's next delay."""
+    db = dbpair
+    db.sql_a("CREATE FUNCTION pick() RETURNS text LANGUAGE sql AS $$SELECT 'p'$$")
+    db.sql_a("CREATE TABLE items (id bigint PRIMARY KEY, v text DEFAULT public.pick())")
+    db.sql_a("INSERT INTO items (id) VALUES (1)")
+    config = db.write_config(str(tmp_path / "t.toml"), name="copyretry")
+    w = worker_factory("run", "--config", config, "--direction", "forward")
+    wait_until(lambda: w.alive() and "retrying in 4s" in w.output(), 60, what="three failed copy attempts")
+    db.sql_b("CREATE FUNCTION pick() RETURNS text LANGUAGE sql AS $$SELECT 'p'$$")
+    wait_until(lambda: w.alive() and "streaming forward from cluster" in w.output(), 60, what="the copy")
+    db.sql_b("ALTER TABLE items ADD CONSTRAINT no_bad CHECK (v <> 'bad')")
+    db.sql_a("INSERT INTO items VALUES (2, 'bad')")
+    after = lambda: w.output().split("streaming forward from cluster", 1)[1]
+    wait_until(lambda: "retrying in" in after(), 60, what="an error while streaming")
+    assert re.search(r"retrying in 1s", after()), after()
+    db.sql_b("ALTER TABLE items DROP CONSTRAINT no_bad")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM items")[0][0] == 2, 60, what="the row after recovery")
+    assert w.stop() == 0
