@@ -7,6 +7,7 @@
 using namespace pgduplex;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using std::chrono::seconds;
 
 namespace {
 ConflictDecision Decide(ConflictPolicy policy, ConflictType type, bool whole = true, PgTimestamp remote = 0,
@@ -103,6 +104,42 @@ TEST_CASE("progress_starts_a_fresh_window") {
   policy.OnProgress();
   auto later = t0 + minutes(5);
   CHECK(*policy.OnFailure(FailureKind::kConnection, later) == milliseconds(1000));
+}
+
+TEST_CASE("retry_delay_keeps_growing_when_streaming_does_not_last") {
+  RetryConfig config;
+  RetryPolicy policy(config);
+  auto t = RetryPolicy::Clock::now();
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t) == milliseconds(1000));
+  policy.OnStreaming(t + seconds(1));
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t + seconds(2)) == milliseconds(2000));
+  policy.OnStreaming(t + seconds(4));
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t + seconds(4) + RetryPolicy::kStableAfter - seconds(1)) ==
+        milliseconds(4000));
+}
+
+TEST_CASE("retry_delay_starts_over_after_a_stable_streaming_period") {
+  RetryConfig config;
+  config.error_retry_minutes = 7;
+  RetryPolicy policy(config);
+  auto t = RetryPolicy::Clock::now();
+  for (int i = 0; i < 4; ++i) policy.OnFailure(FailureKind::kOther, t + seconds(i));  // 1, 2, 4, 8 s
+  policy.OnStreaming(t + seconds(20));
+  auto later = t + seconds(20) + RetryPolicy::kStableAfter;
+  CHECK(*policy.OnFailure(FailureKind::kOther, later) == milliseconds(1000));
+  // A fresh window too: the old streak's start no longer counts.
+  CHECK(*policy.OnFailure(FailureKind::kOther, later + minutes(6)) == milliseconds(2000));
+  // Only the streaming period that ended with this failure counts.
+  CHECK(*policy.OnFailure(FailureKind::kOther, later + minutes(6) + seconds(30)) == milliseconds(4000));
+}
+
+TEST_CASE("retry_delay_starts_over_after_the_initial_copy") {
+  RetryConfig config;
+  RetryPolicy policy(config);
+  auto t = RetryPolicy::Clock::now();
+  for (int i = 0; i < 4; ++i) policy.OnFailure(FailureKind::kOther, t);  // copy attempts: 1, 2, 4, 8 s
+  policy.OnProgress();  // the copy finished
+  CHECK(*policy.OnFailure(FailureKind::kConnection, t + seconds(30)) == milliseconds(1000));
 }
 
 TEST_CASE("backoff_is_capped_at_thirty_seconds") {

@@ -52,3 +52,23 @@ TEST_CASE("json_has_state_lag_and_conflict_counts") {
   CHECK(j["conflicts_total"]["insert_exists"] == 2);
   CHECK(j["transactions_per_sec"].is_null());
 }
+
+TEST_CASE("last_error_has_its_time_and_is_one_line_in_text_output") {
+  DirectionStatus s;
+  s.last_error_at = "2026-11-30 06:00:01+00";
+  s.last_error = "ERROR:  new row violates check constraint \"c\"\nDETAIL:  Failing row contains (1).\n";
+  CHECK(LastErrorLine(s) ==
+        "2026-11-30 06:00:01+00: ERROR: new row violates check constraint \"c\" DETAIL: Failing row contains (1).");
+  auto j = ToJson(s, 5);
+  CHECK(j["last_error_at"] == "2026-11-30 06:00:01+00");
+  CHECK(j["last_error"] == s.last_error);
+  s.last_error = std::string(1000, 'x');
+  CHECK(LastErrorLine(s).size() < 400);
+  CHECK_THAT(LastErrorLine(s), Catch::EndsWith("(status --json has all of it)"));
+  s.last_error_at.clear();  // written by an older worker
+  s.last_error = "boom";
+  CHECK(LastErrorLine(s) == "boom");
+  CHECK(ToJson(s, 5)["last_error_at"].is_null());
+  s.last_error.clear();
+  CHECK(ToJson(s, 5)["last_error"].is_null());
+}

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ops/message_text.h"
+
 namespace pgduplex {
 
 std::string DeriveState(const DirectionStatus& s) {
@@ -45,8 +47,21 @@ nlohmann::json ToJson(const DirectionStatus& s, double heartbeat_interval_sec) {
   out["transactions_per_sec"] = s.transactions_per_sec ? nlohmann::json(*s.transactions_per_sec) : nullptr;
   out["changes_per_sec"] = s.changes_per_sec ? nlohmann::json(*s.changes_per_sec) : nullptr;
   out["last_error"] = s.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.last_error);
+  out["last_error_at"] = s.last_error.empty() || s.last_error_at.empty() ? nlohmann::json(nullptr)
+                                                                          : nlohmann::json(s.last_error_at);
   if (!s.error.empty()) out["error"] = s.error;
   return out;
+}
+
+std::string LastErrorLine(const DirectionStatus& s) {
+  constexpr size_t kMaxChars = 300;
+  std::string line = OneLine(s.last_error);
+  if (line.size() > kMaxChars) {
+    size_t cut = kMaxChars;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+    line = line.substr(0, cut) + " ... (status --json has all of it)";
+  }
+  return s.last_error_at.empty() ? line : s.last_error_at + ": " + line;
 }
 
 }  // namespace pgduplex

@@ -2,7 +2,7 @@
 // from the source (slot) and the target (worker_status row, conflicts
 // table, origin progress), and the rules that turn it into state and lag.
 //
-// Contract: DeriveState/ApplyLagSeconds/ToJson are pure and unit-tested;
+// Contract: DeriveState/ApplyLagSeconds/ToJson/LastErrorLine are pure and unit-tested;
 // the SQL that fills a DirectionStatus lives in commands/status.cpp.
 #pragma once
 
@@ -30,7 +30,8 @@ struct DirectionStatus {
   // have run.
   bool has_row = false;
   std::string row_state;
-  std::string last_error;
+  std::string last_error;     // message (last_error.h), empty: none
+  std::string last_error_at;  // when it happened; empty for text of older workers
   double seconds_since_update = 0;
   uint64_t applied_transactions = 0;
   uint64_t applied_changes = 0;
@@ -55,5 +56,9 @@ std::string DeriveState(const DirectionStatus& status);
 std::optional<double> ApplyLagSeconds(const DirectionStatus& status, double heartbeat_interval_sec);
 
 nlohmann::json ToJson(const DirectionStatus& status, double heartbeat_interval_sec);
+
+// The last error for the text output: "<time>: <message>" on one line
+// (OneLine), cut after a few hundred characters (--json has all of it).
+std::string LastErrorLine(const DirectionStatus& status);
 
 }  // namespace pgduplex

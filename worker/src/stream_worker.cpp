@@ -9,6 +9,7 @@
 #include "commands/commands.h"
 #include "conninfo.h"
 #include "initial_sync/initial_sync.h"
+#include "last_error.h"
 #include "stream/record_decoder.h"
 #include "table_scope.h"
 
@@ -18,7 +19,6 @@ namespace {
 constexpr auto kDurableCheckInterval = std::chrono::seconds(1);
 constexpr int kIdleCommitDelayMs = 2;
 constexpr size_t kMaxQueuedBytes = 64 << 20;
-constexpr auto kStableSession = std::chrono::seconds(60);
 constexpr int kMaxWaitMs = 1000;
 constexpr const char* kPluginName = "pgduplex";
 }  // namespace
@@ -74,7 +74,7 @@ int StreamWorker::Run() {
       return kExitFatal;
     } catch (const OperatorActionRequired& e) {
       spdlog::error("{}", e.what());
-      ReportFailure("failed", e.what());
+      ReportFailure("failed", StampError(PgNow(), e.what()));
       DropSession();
       metrics_.SetState(WorkerState::kFailed);
       return kExitFatal;
@@ -86,7 +86,7 @@ int StreamWorker::Run() {
       return kExitUsage;
     } catch (const ConflictStop& stop) {
       spdlog::error("{}", stop.what());
-      ReportFailure("failed", stop.what());
+      ReportFailure("failed", StampError(PgNow(), stop.what()));
       DropSession();
       metrics_.SetState(WorkerState::kFailed);
       return kExitConflict;
@@ -97,7 +97,7 @@ int StreamWorker::Run() {
       error = e.what();
     }
     error = RedactSecrets(error);
-    last_error_ = error;
+    last_error_ = StampError(PgNow(), error);
     if (Stopping()) {
       DropSession();
       metrics_.SetState(WorkerState::kStopped);
@@ -110,9 +110,6 @@ int StreamWorker::Run() {
       return kExitFatal;
     }
     if (applier_ && applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
-    if (session_started_ != Clock::time_point{} && Clock::now() - session_started_ >= kStableSession) {
-      retry_.OnProgress();
-    }
     metrics_.retries.fetch_add(1, std::memory_order_relaxed);
     std::optional<std::chrono::milliseconds> delay = retry_.OnFailure(kind, Clock::now());
     if (!delay) {
@@ -120,13 +117,13 @@ int StreamWorker::Run() {
       spdlog::error("{} (gave up: {} retried for {} minutes, retry.{}_retry_minutes)", error, what,
                     retry_.WindowMinutes(kind),
                     kind == FailureKind::kConnection ? "connection" : "error");
-      ReportFailure("failed", error);
+      ReportFailure("failed", last_error_);
       DropSession();
       metrics_.SetState(WorkerState::kFailed);
       return kExitFatal;
     }
     spdlog::warn("{}; retrying in {:.0f}s", error, delay->count() / 1000.0);
-    ReportFailure("reconnecting", error);
+    ReportFailure("reconnecting", last_error_);
     DropSession();
     metrics_.SetState(WorkerState::kReconnecting);
     auto until = Clock::now() + *delay;
@@ -143,7 +140,6 @@ void StreamWorker::DropSession() {
   stream_.reset();
   applier_.reset();
   heartbeat_conn_.reset();
-  session_started_ = Clock::time_point{};
 }
 
 void StreamWorker::ReportFailure(const std::string& state, const std::string& error) {
@@ -210,12 +206,17 @@ void StreamWorker::Session() {
   status.pid = static_cast<int>(getpid());
   status.started_at = started_at_;
   status.state = "streaming";
+  // The error that ended the last session, if this process saw one; else
+  // the row keeps what an earlier process left. Either stays until this
+  // session carries something (ClearLastError).
   status.last_error = last_error_.empty() ? std::nullopt : std::optional<std::string>(last_error_);
+  error_cleared_ = false;
+  session_heartbeat_lsn_ = kInvalidLsn;
   applier_->WriteStatusNow();
   metrics_.SetState(WorkerState::kStreaming);
 
   idle_lsn_ = kInvalidLsn;
-  session_started_ = Clock::now();
+  retry_.OnStreaming(Clock::now());
   next_heartbeat_ = Clock::now();
   reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes);
   PublishPositions();
@@ -255,6 +256,7 @@ void StreamWorker::MaybeInitialSync() {
   options.terminal = isatty(STDERR_FILENO);
   options.stop = &stop_requested_;
   InitialSync(config_, created.snapshot_name, LsnToString(created.consistent_point), options).Run();
+  retry_.OnProgress();  // the copy's failed attempts are behind us
 }
 
 void StreamWorker::Dispatch(const StreamItem& item) {
@@ -278,7 +280,7 @@ void StreamWorker::Dispatch(const StreamItem& item) {
       applier_->OnChange(*record, item.data_start, item.payload.size());
       break;
     case v1::Record::kHeartbeat:
-      OnScreened(screen_.OnHeartbeat(record->heartbeat(), PgNow(), Clock::now()));
+      OnScreened(screen_.OnHeartbeat(record->heartbeat(), PgNow(), Clock::now()), item.data_start);
       // A non-transactional message comes after every commit before it:
       // with nothing pending, its position needs nothing more (this keeps
       // the slot moving when every transaction on the source is filtered).
@@ -289,15 +291,19 @@ void StreamWorker::Dispatch(const StreamItem& item) {
     case v1::Record::kMessage:
       // Under "pgduplex.": a heartbeat the plugin passed on as is, or a
       // forgery (see stream/message_screen.h). Other prefixes: not ours.
-      OnScreened(screen_.OnMessage(record->message(), PgNow(), Clock::now()));
+      OnScreened(screen_.OnMessage(record->message(), PgNow(), Clock::now()), item.data_start);
       break;
     case v1::Record::KIND_NOT_SET: break;
   }
 }
 
-void StreamWorker::OnScreened(const MessageScreen::Outcome& outcome) {
+void StreamWorker::OnScreened(const MessageScreen::Outcome& outcome, Lsn at) {
   if (outcome.warning) spdlog::warn("{}", *outcome.warning);
-  if (outcome.heartbeat) applier_->OnHeartbeat(*outcome.heartbeat);
+  if (!outcome.heartbeat) return;
+  // A heartbeat this session wrote on the source reached the target: the
+  // direction carries again (OnHeartbeat writes the status row).
+  if (session_heartbeat_lsn_ != kInvalidLsn && at >= session_heartbeat_lsn_) ClearLastError(false);
+  applier_->OnHeartbeat(*outcome.heartbeat);
 }
 
 void StreamWorker::Idle() {
@@ -315,7 +321,19 @@ void StreamWorker::Periodic() {
   PublishPositions();
   if (now >= next_heartbeat_) Heartbeat();
   if (applier_->StatusDue()) applier_->WriteStatusNow();
-  if (applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
+  if (applier_->committed_lsn() > session_start_committed_) {
+    retry_.OnProgress();
+    ClearLastError(true);
+  }
+}
+
+void StreamWorker::ClearLastError(bool write_now) {
+  if (error_cleared_) return;
+  error_cleared_ = true;
+  last_error_.clear();
+  applier_->status().last_error = std::string();  // "" clears the column
+  // Now when between transactions; else with the next commit's status.
+  if (write_now && !applier_->HasUncommitted() && !applier_->InSourceTransaction()) applier_->WriteStatusNow();
 }
 
 void StreamWorker::PublishPositions() {
@@ -340,6 +358,10 @@ void StreamWorker::Heartbeat() {
         "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
         "confirmed_flush_lsn)::bigint FROM pg_catalog.pg_replication_slots WHERE slot_name = $2)",
         {config_.name, slot_});
+    Lsn written = kInvalidLsn;
+    if (session_heartbeat_lsn_ == kInvalidLsn && result.rows() == 1 && ParseLsn(result.Get(0, 0), &written)) {
+      session_heartbeat_lsn_ = written;
+    }
     if (result.rows() == 1 && !result.IsNull(0, 1)) {
       metrics_.slot_lag_bytes.store(std::stoll(result.Get(0, 1)), std::memory_order_relaxed);
     }

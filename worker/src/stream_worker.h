@@ -12,7 +12,12 @@
 //
 // Failures: ConnectionError (either side) is retried with backoff for
 // retry.connection_retry_minutes, anything else for
-// retry.error_retry_minutes; then exit 4 with the reason. Authentication
+// retry.error_retry_minutes (RetryPolicy; a finished initial copy, a
+// committed batch and a minute of streaming start the backoff afresh); then
+// exit 4 with the reason. Each failure is recorded, with its time, as the
+// last error in worker_status (last_error.h), where it stays until the
+// direction carries something again: a committed batch, or a heartbeat
+// that the session wrote on the source arriving at the target. Authentication
 // failures are not retried. ConflictStop (policy fail) exits 3 at once;
 // SetupRefused (extension too old for sync.apply_as_table_owner) exits 2.
 //
@@ -64,13 +69,14 @@ class StreamWorker {
   void Session();
   void MaybeInitialSync();
   void Dispatch(const StreamItem& item);
-  void OnScreened(const MessageScreen::Outcome& outcome);
+  void OnScreened(const MessageScreen::Outcome& outcome, Lsn at);
   void Idle();
   void Periodic();
   void PublishPositions();
   void Heartbeat();
   void Shutdown();
   void ReportFailure(const std::string& state, const std::string& error);
+  void ClearLastError(bool write_now);
   void DropSession();
   bool Stopping() const { return stop_requested_.load(std::memory_order_relaxed); }
 
@@ -81,7 +87,7 @@ class StreamWorker {
   RetryPolicy retry_;
   std::string slot_;
   PgTimestamp started_at_;
-  std::string last_error_;
+  std::string last_error_;  // stamped (last_error.h); until a session carries something
 
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<ReplicationStream> stream_;  // until streaming starts
@@ -93,8 +99,9 @@ class StreamWorker {
   Lsn session_start_committed_ = kInvalidLsn;
   Clock::time_point last_durable_check_{};
   Clock::time_point next_heartbeat_{};
-  Clock::time_point session_started_{};
   bool heartbeat_warned_ = false;
+  bool error_cleared_ = false;              // this session carried something: last error cleared
+  Lsn session_heartbeat_lsn_ = kInvalidLsn;  // first heartbeat this session wrote on the source
   MessageScreen screen_;  // across sessions: one warning a minute at most
 };
 

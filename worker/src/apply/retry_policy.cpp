@@ -9,6 +9,8 @@ RetryPolicy::RetryPolicy(const RetryConfig& config)
                std::chrono::minutes(config.error_retry_minutes)} {}
 
 std::optional<std::chrono::milliseconds> RetryPolicy::OnFailure(FailureKind kind, Clock::time_point now) {
+  if (streaming_since_ && now - *streaming_since_ >= kStableAfter) OnProgress();
+  streaming_since_.reset();
   int k = static_cast<int>(kind);
   if (!streak_start_[k]) streak_start_[k] = now;
   auto window_end = *streak_start_[k] + windows_[k];
@@ -25,6 +27,8 @@ void RetryPolicy::OnProgress() {
   streak_start_[1].reset();
   attempts_ = 0;
 }
+
+void RetryPolicy::OnStreaming(Clock::time_point now) { streaming_since_ = now; }
 
 int RetryPolicy::WindowMinutes(FailureKind kind) const {
   return static_cast<int>(windows_[static_cast<int>(kind)].count());

@@ -21,6 +21,8 @@ struct WorkerStatusRow {
   std::string state;  // starting | streaming | reconnecting | stopped | failed
   int pid = 0;
   PgTimestamp started_at = 0;
+  // Stamped text (last_error.h); nullopt keeps what the row has (an earlier
+  // process's error), "" clears it.
   std::optional<std::string> last_error;
   uint64_t applied_transactions = 0;
   uint64_t applied_changes = 0;

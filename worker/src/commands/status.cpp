@@ -9,6 +9,7 @@
 
 #include "commands/commands.h"
 #include "direction_status.h"
+#include "last_error.h"
 #include "pg_connection.h"
 
 namespace pgduplex {
@@ -46,7 +47,9 @@ Sample ReadTarget(PgConnection& target, const TaskConfig& config, Direction d, D
   if (r.rows() > 0) {
     s.has_row = true;
     s.row_state = r.Get(0, 0);
-    s.last_error = r.Get(0, 1);
+    StampedError error = ParseStampedError(r.Get(0, 1));
+    s.last_error = error.message;
+    s.last_error_at = error.at;
     s.seconds_since_update = std::stod(r.Get(0, 2));
     s.applied_transactions = std::stoull(r.Get(0, 3));
     s.applied_changes = std::stoull(r.Get(0, 4));
@@ -109,7 +112,7 @@ void PrintText(const TaskConfig& config, const DirectionStatus& s) {
   std::cout << fmt::format("  conflicts       since start: {}; total: {}\n", CountsText(s.conflicts_since_start),
                            CountsText(s.conflicts_total));
   if (!s.origin_progress.empty()) std::cout << fmt::format("  durable at      {}\n", s.origin_progress);
-  if (!s.last_error.empty()) std::cout << fmt::format("  last error      {}\n", s.last_error);
+  if (!s.last_error.empty()) std::cout << fmt::format("  last error      {}\n", LastErrorLine(s));
   if (!s.error.empty()) std::cout << fmt::format("  cannot read     {}\n", s.error);
 }
 

@@ -174,13 +174,15 @@ std::vector<std::string> MissingTargetColumns(PgConnection& target, const Planne
   return missing;
 }
 
+// last_error is left as it is: the error of a failed attempt shows until the
+// direction carries something again (stream_worker.h).
 void UpsertWorkerStatus(PgConnection& target, const std::string& task) {
   if (!target.Scalar("SELECT to_regclass('pgduplex.worker_status')")) return;  // older extension build
   target.ExecParams(
       "INSERT INTO pgduplex.worker_status (task, direction, state, pid, started_at, updated_at) "
       "VALUES ($1, 'forward', 'copying', $2, clock_timestamp(), clock_timestamp()) "
       "ON CONFLICT (task, direction) DO UPDATE SET state = 'copying', pid = EXCLUDED.pid, "
-      "started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at, last_error = NULL",
+      "started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at",
       {task, std::to_string(getpid())});
 }
 
