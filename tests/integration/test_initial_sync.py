@@ -196,3 +196,43 @@ def test_initial_copy_keeps_grants_for_roles_that_exist_on_b(dbpair, worker_fact
     lines = [line for line in w.output().splitlines() if gone in line]
     assert len(lines) == 1 and "public.audit" in lines[0] and "public.customers" in lines[0], w.output()
     assert w.stop() == 0
+
+
+def test_initial_copy_as_a_plain_role_keeps_owner_and_grants(dbpair, worker_factory, tmp_path):
+    """The same with a worker role that is not superuser, only a member of
+    the tables' owner: the grants are made through that membership."""
+    db = dbpair
+    sync, owner, app = (f"{k}_{db.dbname}" for k in ("sync", "owner", "app"))
+    for cluster in (db.a, db.b):
+        for role in (owner, app):
+            cluster.sql(f"CREATE ROLE {role}")
+        cluster.sql(f"CREATE ROLE {sync} LOGIN REPLICATION")
+        cluster.sql(f"GRANT {owner} TO {sync}")
+        cluster.sql(f"GRANT SET ON PARAMETER session_replication_role TO {sync}")
+    for side in (db.sql_a, db.sql_b):
+        side(f"""DO $$ DECLARE f text; BEGIN
+              FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+                        WHERE p.proname LIKE 'pg\\_replication\\_origin\\_%' LOOP
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {sync}', f);
+              END LOOP; END $$""")
+        side(f"GRANT USAGE ON SCHEMA pgduplex TO {sync}")
+        side(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgduplex TO {sync}")
+        side(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgduplex TO {sync}")
+        side(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgduplex TO {sync}")
+    # The owner must be able to own tables in public on B, as on A (ALTER ... OWNER TO checks it).
+    db.sql_b(f"GRANT CREATE ON DATABASE {db.dbname} TO {sync}; GRANT CREATE ON SCHEMA public TO {sync}, {owner}")
+    db.sql_a("CREATE TABLE customers (id serial PRIMARY KEY, name text)")
+    db.sql_a(f"ALTER TABLE customers OWNER TO {owner}")
+    db.sql_a(f"GRANT SELECT, INSERT ON customers TO {app}; GRANT USAGE ON SEQUENCE customers_id_seq TO {app}")
+    db.sql_a("INSERT INTO customers (name) VALUES ('a1')")
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(f'name = "t"\n[a]\nconninfo = "{db.conninfo_a()} user={sync}"\n'
+                   f'[b]\nconninfo = "{db.conninfo_b()} user={sync}"\n')
+    w = start(worker_factory, cfg, "forward")
+    wait_streaming(db, w)
+    assert db.sql_b("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'customers'") == [(owner,)]
+    assert db.sql_b(f"SELECT has_table_privilege('{app}', 'customers', 'INSERT'), "
+                    f"has_table_privilege('{app}', 'customers', 'UPDATE'), "
+                    f"has_sequence_privilege('{app}', 'customers_id_seq', 'USAGE')") == [(True, False, True)]
+    assert "not granted" not in w.output(), w.output()
+    assert w.stop() == 0
