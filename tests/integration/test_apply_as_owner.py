@@ -351,3 +351,28 @@ def test_reverse_direction_applies_as_the_owner_on_a(dbpair, worker_factory, tmp
     wait_until(alive_and(w, lambda: db.sql_a("SELECT who FROM t")), timeout=30, what="B's row on A")
     assert db.sql_a("SELECT who FROM t") == [(owner,)]
     assert w.stop() == 0
+
+
+def test_verify_repair_writes_as_the_table_owner(dbpair, tmp_path):
+    """verify --repair writes B's rows too: the owner's ALWAYS trigger runs
+    as the owner, in a security-restricted operation, not as the superuser
+    running verify."""
+    from opshelp import pgduplex
+    db = dbpair
+    owner = f"rep_{db.dbname}"
+    create_role(db.b, owner)
+    for side in (db.sql_a, db.sql_b):
+        side("CREATE TABLE t (id int PRIMARY KEY, v text, who text)")
+    db.sql_a("INSERT INTO t SELECT g, 'a', NULL FROM generate_series(1, 5) g")
+    db.sql_b(f"""CREATE FUNCTION rep_fn() RETURNS trigger LANGUAGE plpgsql AS $f$
+                 BEGIN {ESCALATE.format(role=owner)} NEW.who := current_user; RETURN NEW; END $f$""")
+    db.sql_b("CREATE TRIGGER t_rep BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION rep_fn()")
+    db.sql_b("ALTER TABLE t ENABLE ALWAYS TRIGGER t_rep")
+    db.sql_b(f"ALTER FUNCTION rep_fn() OWNER TO {owner}")
+    db.sql_b(f"ALTER TABLE t OWNER TO {owner}")
+    cfg = db.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("verify", "--config", str(cfg), "--repair")
+    assert code == 0, out
+    assert db.sql_b("SELECT count(*) FROM t")[0][0] == 5
+    assert not superuser(db.b, owner), f"{owner} became superuser on B through verify --repair"
+    assert db.sql_b("SELECT DISTINCT who FROM t") == [(owner,)]

@@ -165,6 +165,21 @@ int CommandVerify(const VerifyOptions& options) {
                  "count\n";
   }
   if (options.repair) std::cout << SetUpRepairOrigin(b, config.OriginName(Direction::kForward)) << "\n";
+  // Repairs write B's rows as each table's owner, as the apply does.
+  RoleSwitch roles;
+  const bool repair_as_owner = options.repair && config.sync.apply_as_table_owner;
+  if (repair_as_owner) {
+    std::string version =
+        b.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
+    if (!ExtensionAtLeast(version, 1, 1)) {
+      std::cerr << fmt::format("verify --repair: the pgduplex extension on cluster b is version {}, which cannot "
+                               "write as the table owner: ALTER EXTENSION pgduplex UPDATE there, or set "
+                               "sync.apply_as_table_owner = false\n",
+                               version.empty() ? "(none)" : version);
+      return kExitUsage;
+    }
+    roles.Setup(b, true, true);
+  }
 
   size_t identical = 0, different = 0, repaired = 0;
   for (const auto& table : tables) {
@@ -179,7 +194,7 @@ int CommandVerify(const VerifyOptions& options) {
     bool rows_repairable = c.on_a && c.on_b && !c.key_source.empty();
     bool columns_equal = c.columns_only_on_a.empty() && c.columns_only_on_b.empty();
     if (options.repair && rows_repairable && !c.diff.empty()) {
-      RepairCounts n = comparer.Repair(c);
+      RepairCounts n = comparer.Repair(c, repair_as_owner ? &roles : nullptr);
       std::cout << fmt::format("    repaired on B: {} inserted, {} updated, {} deleted\n", n.inserted, n.updated,
                                n.deleted);
       if (columns_equal) ++repaired;
