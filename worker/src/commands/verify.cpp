@@ -169,16 +169,12 @@ int CommandVerify(const VerifyOptions& options) {
   RoleSwitch roles;
   const bool repair_as_owner = options.repair && config.sync.apply_as_table_owner;
   if (repair_as_owner) {
-    std::string version =
-        b.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
-    if (!ExtensionAtLeast(version, 1, 1)) {
-      std::cerr << fmt::format("verify --repair: the pgduplex extension on cluster b is version {}, which cannot "
-                               "write as the table owner: ALTER EXTENSION pgduplex UPDATE there, or set "
-                               "sync.apply_as_table_owner = false\n",
-                               version.empty() ? "(none)" : version);
+    try {
+      roles.Setup(b, RunAsAvailable(b, true), true);
+    } catch (const SetupRefused& e) {
+      std::cerr << "verify --repair: " << e.what() << "\n";
       return kExitUsage;
     }
-    roles.Setup(b, true, true);
   }
 
   size_t identical = 0, different = 0, repaired = 0;
