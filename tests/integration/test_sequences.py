@@ -89,3 +89,42 @@ def test_sequences_reports_a_sequence_missing_on_b(dbpair, tmp_path):
     code, out = pgduplex("sequences", "--config", str(cfg))
     assert code == 1, out
     assert "public.t_id_seq: cannot move: missing on B" in out
+
+
+def test_readme_order_interleave_before_up_with_b_empty_never_collides(dbpair, worker_factory, tmp_path):
+    """README steps 5 then 6 with B empty: `sequences --interleave` does A's
+    side and says the copy will make B's; the copy creates B's sequences
+    interleaved (even, past every value A used), so default ids written on
+    both sides never collide."""
+    from conftest import assert_converges
+    from test_initial_sync import wait_streaming
+    db = dbpair
+    db.sql_a("CREATE TABLE orders (id serial PRIMARY KEY, v text)")
+    db.sql_a("CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text)")
+    db.sql_a("INSERT INTO orders (v) SELECT 'old' FROM generate_series(1, 100)")
+    db.sql_a("INSERT INTO items (v) SELECT 'old' FROM generate_series(1, 40)")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins"})
+
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 0, out
+    assert out.count("B's sequences do not exist yet; the initial copy will create them interleaved") == 2, out
+    assert "cannot interleave" not in out, out
+
+    up = worker_factory("up", "--config", str(cfg), name="up")
+    wait_streaming(db, up, "forward")
+    wait_streaming(db, up, "reverse")
+    assert_converges(db, "SELECT id, v FROM orders ORDER BY id", workers=[up])
+    for run, tag in ((db.sql_b, "B"), (db.sql_a, "A"), (db.sql_b, "B2")):
+        run(f"INSERT INTO orders (v) SELECT '{tag}' FROM generate_series(1, 10)")
+        run(f"INSERT INTO items (v) SELECT '{tag}' FROM generate_series(1, 10)")
+    for table in ("orders", "items"):
+        assert_converges(db, f"SELECT id, v FROM {table} ORDER BY id", workers=[up])
+        rows = db.sql_a(f"SELECT id, v FROM {table}")
+        assert len(rows) == (100 if table == "orders" else 40) + 30, rows
+        b_ids = [i for i, v in rows if v.startswith("B")]
+        a_ids = [i for i, v in rows if v == "A"]
+        assert all(i % 2 == 0 for i in b_ids) and all(i % 2 == 1 for i in a_ids), rows
+    # The copy left B as step 5 would have: running it again changes nothing.
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 0 and "ALTER SEQUENCE" not in out, out
+    assert up.stop() == 0
