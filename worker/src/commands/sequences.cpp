@@ -9,6 +9,11 @@
 //   --interleave  (applies; --apply is implied) gives A and B the same INCREMENT BY 2 with A on odd and B
 //                 on even values, restarted beyond every value used on either
 //                 side; run twice, changes nothing the second time.
+//                 A sequence missing on B whose tables are all missing too,
+//                 with initial = "schema+data", is no problem: the initial
+//                 copy creates it interleaved (see PlanCopiedSequence); that
+//                 is said, and A's side is done all the same, so the README
+//                 order (interleave, then up) works on an empty B.
 // ALTER SEQUENCE runs under session_replication_role = replica so the DDL
 // capture trigger does not send it to the other cluster.
 // Exit 0 when every sequence was handled, 1 when one could not be (missing on
@@ -26,9 +31,9 @@ namespace pgduplex {
 
 namespace {
 
-constexpr int kClusters = 2;  // INCREMENT BY for --interleave
-constexpr int kOffsetA = 1;   // A hands out odd values
-constexpr int kOffsetB = 0;   // B hands out even values
+constexpr int kClusters = kInterleaveClusters;  // INCREMENT BY for --interleave
+constexpr int kOffsetA = kInterleaveOffsetA;     // A hands out odd values
+constexpr int kOffsetB = kInterleaveOffsetB;     // B hands out even values
 
 struct SequenceColumns {
   TableName sequence;
@@ -102,7 +107,18 @@ int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
   return problems;
 }
 
-int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences) {
+// True when the initial copy will create `s` on B: every table it feeds is
+// missing there and the copy creates tables.
+bool CopyWillCreate(PgConnection& b, const SequenceColumns& s, const TaskConfig& config) {
+  if (config.sync.initial != InitialSync::kSchemaAndData) return false;
+  for (const auto& use : s.uses) {
+    if (RelationExists(b, use.table)) return false;
+  }
+  return true;
+}
+
+int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences,
+               const TaskConfig& config) {
   int problems = 0;
   for (PgConnection* conn : {&a, &b}) conn->Exec("SET session_replication_role = replica");
   for (const auto& s : sequences) {
@@ -115,6 +131,11 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
     if (on_b.exists && on_b.HighestUsed() && (!used || *on_b.HighestUsed() > *used)) used = on_b.HighestUsed();
     std::cout << fmt::format("{} (feeds {}):\n", s.sequence.Display(), ColumnList(s));
     for (auto [conn, state, offset] : {std::make_tuple(&a, &on_a, kOffsetA), std::make_tuple(&b, &on_b, kOffsetB)}) {
+      if (conn == &b && !on_b.exists && CopyWillCreate(b, s, config)) {
+        std::cout << fmt::format("  {}: B's sequences do not exist yet; the initial copy will create them interleaved\n",
+                                 conn->label());
+        continue;
+      }
       SequenceAction action = PlanInterleave(*state, kClusters, offset, maxima, used);
       if (action.kind == SequenceAction::kAlter) {
         std::string sql = fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}",
@@ -145,7 +166,7 @@ int CommandSequences(const SequencesOptions& options) {
     std::cout << "-- no sequence feeds the synced tables\n";
     return kExitOk;
   }
-  int problems = options.interleave ? Interleave(a, b, sequences) : Switchover(a, b, sequences, options.apply);
+  int problems = options.interleave ? Interleave(a, b, sequences, config) : Switchover(a, b, sequences, options.apply);
   return problems ? kExitFound : kExitOk;
 }
 
