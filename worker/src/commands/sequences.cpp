@@ -14,10 +14,14 @@
 //                 copy creates it interleaved (see PlanCopiedSequence); that
 //                 is said, and A's side is done all the same, so the README
 //                 order (interleave, then up) works on an empty B.
+// ALTER SEQUENCE needs the sequence's owner: the connected role runs it as
+// that owner when it is a member (ops/owner_statement.h); when it is not, the
+// statement is printed with the owner who must run it, and counts as not
+// handled.
 // ALTER SEQUENCE runs under session_replication_role = replica so the DDL
 // capture trigger does not send it to the other cluster.
 // Exit 0 when every sequence was handled, 1 when one could not be (missing on
-// B, beyond MAXVALUE, descending).
+// B, beyond MAXVALUE, descending, owner's statement not run).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -25,6 +29,7 @@
 
 #include "commands/commands.h"
 #include "ops/catalog.h"
+#include "ops/owner_statement.h"
 #include "ops/sequence_plan.h"
 
 namespace pgduplex {
@@ -120,6 +125,7 @@ bool CopyWillCreate(PgConnection& b, const SequenceColumns& s, const TaskConfig&
 int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences,
                const TaskConfig& config) {
   int problems = 0;
+  int not_run = 0;  // statements only their owner can run
   for (PgConnection* conn : {&a, &b}) conn->Exec("SET session_replication_role = replica");
   for (const auto& s : sequences) {
     SequenceState on_a = ReadSequence(a, s.sequence);
@@ -140,7 +146,11 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
       if (action.kind == SequenceAction::kAlter) {
         std::string sql = fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}",
                                       QualifiedName(*conn, s.sequence), action.increment, action.next_value);
-        conn->Exec(sql);
+        if (auto refused = RunAsOwner(*conn, s.sequence, sql)) {
+          std::cout << fmt::format("  {}: not run: {}\n", conn->label(), refused->Describe());
+          ++not_run;
+          continue;
+        }
         std::cout << fmt::format("  {}: {}  -- {}\n", conn->label(), sql, action.reason);
       } else if (action.kind == SequenceAction::kNone) {
         std::cout << fmt::format("  {}: unchanged: {}\n", conn->label(), action.reason);
@@ -151,7 +161,13 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
     }
   }
   for (PgConnection* conn : {&a, &b}) conn->Exec("RESET session_replication_role");
-  return problems;
+  if (not_run > 0) {
+    std::cout << fmt::format(
+        "-- {} statement(s) not run: the connected role cannot act as their owner. Run each as the role "
+        "named, or GRANT that role to the connected role, then run sequences --interleave again.\n",
+        not_run);
+  }
+  return problems + not_run;
 }
 
 }  // namespace
