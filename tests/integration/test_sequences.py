@@ -130,3 +130,22 @@ def test_readme_order_interleave_before_up_with_b_empty_never_collides(dbpair, w
     code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
     assert code == 0 and "ALTER SEQUENCE" not in out, out
     assert up.stop() == 0
+
+
+def test_initial_copy_moves_b_sequences_past_a_and_warns_when_a_is_not_interleaved(dbpair, worker_factory, tmp_path):
+    """Without step 5, B's sequences are created past every value A used (so
+    B's own inserts do not trip over the copied rows), with one warning per
+    sequence that writes on both sides need `sequences --interleave`."""
+    from test_initial_sync import start, wait_streaming
+    db = dbpair
+    db.sql_a("CREATE TABLE orders (id serial PRIMARY KEY, v text)")
+    db.sql_a("INSERT INTO orders (v) SELECT 'old' FROM generate_series(1, 100)")
+    db.sql_a("INSERT INTO orders (id, v) VALUES (250, 'by hand')")
+    cfg = db.write_config(tmp_path / "t.toml")
+    w = start(worker_factory, cfg, "forward")
+    wait_streaming(db, w, "forward")
+    assert nextval(db.sql_b, "orders_id_seq") == 251
+    lines = [x for x in w.output().splitlines() if "orders_id_seq" in x and "not interleaved" in x]
+    assert len(lines) == 1, w.output()
+    assert "sequences --interleave" in lines[0]
+    assert w.stop() == 0
