@@ -10,7 +10,7 @@ import pytest
 from opshelp import pgduplex
 
 
-def least_privilege_pair(db, tmp_path, membership):
+def least_privilege_pair(db, tmp_path, membership, sequence_grant=True):
     """A non-superuser sync role on both clusters (REPLICATION, the origin
     functions, session_replication_role, schema pgduplex, DML on the
     tables, SELECT on their sequences); tables and sequences owned by an
@@ -38,7 +38,8 @@ def least_privilege_pair(db, tmp_path, membership):
         side(f"ALTER TABLE orders OWNER TO {owner}")  # with its owned sequence
         side(f"ALTER TABLE customers OWNER TO {owner}")
         side(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON orders, customers TO {sync}")
-        side(f"GRANT SELECT, USAGE ON SEQUENCE orders_id_seq TO {sync}")
+        if sequence_grant:
+            side(f"GRANT SELECT, USAGE ON SEQUENCE orders_id_seq TO {sync}")
     db.sql_a("INSERT INTO orders (v) SELECT 'a' FROM generate_series(1, 10)")
     cfg = tmp_path / "t.toml"
     cfg.write_text(f'name = "t"\n[a]\nconninfo = "{db.conninfo_a()} user={sync}"\n'
@@ -109,3 +110,15 @@ def test_precheck_fix_names_the_owner_and_statement_it_cannot_run(dbpair, tmp_pa
             assert f'role "{owner}"' in line, out
     assert "must be owner" not in out, out
     assert identities(dbpair) == ([("customers", "d"), ("orders", "d")],) * 2
+
+
+def test_sequences_names_the_grant_when_it_cannot_read_a_sequence(dbpair, tmp_path):
+    cfg, _ = least_privilege_pair(dbpair, tmp_path, "none", sequence_grant=False)
+    code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
+    assert code == 1, out
+    sync = f"sync_{dbpair.dbname}"
+    for label in ("a", "b"):
+        assert f"cannot read public.orders_id_seq on cluster {label}: " \
+               f'GRANT SELECT ON SEQUENCE public.orders_id_seq TO "{sync}";' in out, out
+    assert "permission denied" not in out, out
+    assert increments(dbpair) == (1, 1)
