@@ -20,8 +20,10 @@
 // handled.
 // ALTER SEQUENCE runs under session_replication_role = replica so the DDL
 // capture trigger does not send it to the other cluster.
+// A sequence the connected role cannot read (no SELECT on it) is skipped
+// with the GRANT that is missing.
 // Exit 0 when every sequence was handled, 1 when one could not be (missing on
-// B, beyond MAXVALUE, descending, owner's statement not run).
+// B, beyond MAXVALUE, descending, owner's statement not run, not readable).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -84,12 +86,34 @@ std::string SeqLiteral(PgConnection& conn, const TableName& sequence) {
   return conn.QuoteLiteral(QualifiedName(conn, sequence));
 }
 
+// The sequence's state on one cluster; without the right to read it (SELECT),
+// prints the GRANT that gives it and returns nullopt.
+std::optional<SequenceState> ReadOrNameGrant(PgConnection& conn, const TableName& sequence) {
+  try {
+    return ReadSequence(conn, sequence);
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    if (e.sqlstate() != "42501") throw;
+    std::string role = conn.Scalar("SELECT current_user::text").value_or("");
+    std::cout << fmt::format("-- cannot read {} on cluster {}: GRANT SELECT ON SEQUENCE {} TO {};\n",
+                             sequence.Display(), conn.label(), QualifiedName(conn, sequence), conn.QuoteIdent(role));
+    return std::nullopt;
+  }
+}
+
 int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences, bool apply) {
   int problems = 0;
   for (const auto& s : sequences) {
+    auto on_a = ReadOrNameGrant(a, s.sequence);
+    auto on_b = ReadOrNameGrant(b, s.sequence);
+    if (!on_a || !on_b) {
+      ++problems;
+      continue;
+    }
     std::vector<std::optional<int64_t>> a_max;
     AddColumnMaxima(a, s, 1, a_max);
-    SequenceAction action = PlanSetval(ReadSequence(a, s.sequence), Overall(a_max), ReadSequence(b, s.sequence));
+    SequenceAction action = PlanSetval(*on_a, Overall(a_max), *on_b);
     std::string name = s.sequence.Display();
     switch (action.kind) {
       case SequenceAction::kSetval: {
@@ -128,8 +152,14 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
   int not_run = 0;  // statements only their owner can run
   for (PgConnection* conn : {&a, &b}) conn->Exec("SET session_replication_role = replica");
   for (const auto& s : sequences) {
-    SequenceState on_a = ReadSequence(a, s.sequence);
-    SequenceState on_b = ReadSequence(b, s.sequence);
+    auto read_a = ReadOrNameGrant(a, s.sequence);
+    auto read_b = ReadOrNameGrant(b, s.sequence);
+    if (!read_a || !read_b) {
+      ++problems;
+      continue;
+    }
+    SequenceState on_a = *read_a;
+    SequenceState on_b = *read_b;
     std::vector<std::optional<int64_t>> maxima;
     AddColumnMaxima(a, s, kClusters, maxima);
     AddColumnMaxima(b, s, kClusters, maxima);
