@@ -122,3 +122,25 @@ def test_sequences_names_the_grant_when_it_cannot_read_a_sequence(dbpair, tmp_pa
                f'GRANT SELECT ON SEQUENCE public.orders_id_seq TO "{sync}";' in out, out
     assert "permission denied" not in out, out
     assert increments(dbpair) == (1, 1)
+
+
+def test_initial_copy_without_select_on_a_sequence_moves_b_past_the_rows_and_names_the_grant(
+        dbpair, worker_factory, tmp_path):
+    """The copy reads A's sequence to place B's; a role that may not read it
+    (and so could not have interleaved it either) gets B's past the copied
+    rows and one warning with the GRANT, not a failed copy."""
+    from test_initial_sync import start, wait_streaming
+    db = dbpair
+    cfg, _ = least_privilege_pair(db, tmp_path, "none", sequence_grant=False)
+    sync = f"sync_{db.dbname}"
+    db.sql_b("DROP TABLE orders, customers")  # B empty: the copy creates them
+    db.b.sql(f"GRANT CREATE ON DATABASE {db.dbname} TO {sync}")
+    db.sql_b(f"GRANT CREATE ON SCHEMA public TO {sync}")
+    cfg.write_text(cfg.read_text().replace('initial = "none"', "apply_as_table_owner = false"))
+    w = start(worker_factory, cfg, "forward")
+    wait_streaming(db, w, "forward")
+    assert db.sql_b("SELECT last_value, is_called FROM orders_id_seq") == [(11, False)]
+    lines = [x for x in w.output().splitlines() if "cannot read it on cluster a" in x]
+    assert len(lines) == 1, w.output()
+    assert f'GRANT SELECT ON SEQUENCE public.orders_id_seq TO "{sync}"' in lines[0]
+    assert w.stop() == 0

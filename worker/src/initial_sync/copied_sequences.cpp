@@ -16,6 +16,12 @@ std::optional<int64_t> ColumnMax(PgConnection& source, const SequenceUse& use) {
   return std::stoll(*value);
 }
 
+// SELECT on the sequence, asked first: an error would abort the snapshot's
+// transaction.
+bool CanRead(PgConnection& source, const std::string& qualified) {
+  return source.Scalar("SELECT pg_catalog.has_sequence_privilege($1, 'SELECT')", {qualified}).value_or("f") == "t";
+}
+
 }  // namespace
 
 std::vector<CopiedSequence> FindCopiedSequences(PgConnection& source, PgConnection& target,
@@ -41,9 +47,24 @@ void SetCopiedSequences(PgConnection& source, PgConnection& target, const std::v
       auto m = ColumnMax(source, use);
       if (m && (!column_max || *m > *column_max)) column_max = m;
     }
+    std::string name = QualifiedName(target, s.sequence);
+    if (!CanRead(source, name)) {
+      // Step 5 could not have interleaved it either (it reads it too).
+      SequenceAction action = PlanSetval(SequenceState{}, column_max, ReadSequence(target, s.sequence));
+      if (action.kind == SequenceAction::kSetval) {
+        target.ExecParams("SELECT pg_catalog.setval($1::regclass, $2, false)",
+                          {name, std::to_string(action.next_value)});
+      }
+      warn(fmt::format("initial copy: sequence {}: cannot read it on cluster a (GRANT SELECT ON SEQUENCE {} TO {}); "
+                       "B's next value is {}, past the copied rows only: run `pgduplex sequences --interleave` "
+                       "for writes on both sides",
+                       s.sequence.Display(), name,
+                       source.QuoteIdent(source.Scalar("SELECT current_user::text").value_or("")),
+                       action.kind == SequenceAction::kSetval ? std::to_string(action.next_value) : "unchanged"));
+      continue;
+    }
     SequenceState on_a = ReadSequence(source, s.sequence);
     SequenceAction action = PlanCopiedSequence(on_a, column_max, ReadSequence(target, s.sequence));
-    std::string name = QualifiedName(target, s.sequence);
     switch (action.kind) {
       case SequenceAction::kAlter:
         target.Exec(fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}", name, action.increment,

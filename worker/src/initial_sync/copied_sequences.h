@@ -14,7 +14,10 @@
 // stands now and the largest value of each fed column under the snapshot
 // (the rows copied). A interleaved (odd) -> B interleaved on the even values
 // beyond both; otherwise B is moved past A's values with one warning per
-// sequence that writes on both sides need `sequences --interleave`.
+// sequence that writes on both sides need `sequences --interleave`. A's
+// sequence unreadable (no SELECT on it for the worker's role: then step 5
+// could not have interleaved it either): B's is moved past the copied rows,
+// with a warning naming the GRANT.
 //
 // Contract: `source` is inside the snapshot's transaction, `target` inside
 // the pre-data transaction (session_replication_role = replica, so the
