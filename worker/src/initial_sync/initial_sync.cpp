@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "apply/role_switch.h"
+#include "initial_sync/copied_sequences.h"
 #include "initial_sync/copy_plan.h"
 #include "initial_sync/progress.h"
 #include "initial_sync/schema_copy.h"
@@ -340,6 +341,8 @@ void InitialSync::Run() {
     }
     dump = DumpSchema(planner, target, request, note);
   }
+  // Sequences pre-data creates: set where they stand, interleaved as A's.
+  std::vector<CopiedSequence> copied_sequences = FindCopiedSequences(planner, target, to_create);
   std::vector<SyncTableRecord> records;
   for (const auto& t : tables) {
     records.push_back({t.source.name, !t.source.partitioned, t.create, t.had_rows});
@@ -347,6 +350,7 @@ void InitialSync::Run() {
   target.Exec("BEGIN");
   try {
     if (!dump.pre_data.empty()) target.Exec(dump.pre_data);
+    SetCopiedSequences(planner, target, copied_sequences, note, warn);
     // Owners as on the source, where the role can own it here.
     for (const OwnerChange& owner : dump.owners) {
       target.Exec("SAVEPOINT pgduplex_owner");
