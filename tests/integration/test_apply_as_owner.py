@@ -351,3 +351,73 @@ def test_reverse_direction_applies_as_the_owner_on_a(dbpair, worker_factory, tmp
     wait_until(alive_and(w, lambda: db.sql_a("SELECT who FROM t")), timeout=30, what="B's row on A")
     assert db.sql_a("SELECT who FROM t") == [(owner,)]
     assert w.stop() == 0
+
+
+def test_verify_repair_writes_as_the_table_owner(dbpair, tmp_path):
+    """verify --repair writes B's rows too: the owner's ALWAYS trigger runs
+    as the owner, in a security-restricted operation, not as the superuser
+    running verify."""
+    from opshelp import pgduplex
+    db = dbpair
+    owner = f"rep_{db.dbname}"
+    create_role(db.b, owner)
+    for side in (db.sql_a, db.sql_b):
+        side("CREATE TABLE t (id int PRIMARY KEY, v text, who text)")
+    db.sql_a("INSERT INTO t SELECT g, 'a', NULL FROM generate_series(1, 5) g")
+    db.sql_b(f"""CREATE FUNCTION rep_fn() RETURNS trigger LANGUAGE plpgsql AS $f$
+                 BEGIN {ESCALATE.format(role=owner)} NEW.who := current_user; RETURN NEW; END $f$""")
+    db.sql_b("CREATE TRIGGER t_rep BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION rep_fn()")
+    db.sql_b("ALTER TABLE t ENABLE ALWAYS TRIGGER t_rep")
+    db.sql_b(f"ALTER FUNCTION rep_fn() OWNER TO {owner}")
+    db.sql_b(f"ALTER TABLE t OWNER TO {owner}")
+    cfg = db.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("verify", "--config", str(cfg), "--repair")
+    assert code == 0, out
+    assert db.sql_b("SELECT count(*) FROM t")[0][0] == 5
+    assert not superuser(db.b, owner), f"{owner} became superuser on B through verify --repair"
+    assert db.sql_b("SELECT DISTINCT who FROM t") == [(owner,)]
+
+
+def test_undo_of_an_unfinished_copy_deletes_and_truncates_as_the_table_owner(dbpair, worker_factory, tmp_path):
+    """A copy cut off by a crash is undone at the next start (rows it added
+    deleted, tables it filled truncated): those writes fire the owner's
+    ALWAYS triggers too, so they run as the owner."""
+    import psycopg2
+    db = dbpair
+    owner = f"undo_{db.dbname}"
+    create_role(db.b, owner)
+    for side in (db.sql_a, db.sql_b):
+        side("CREATE TABLE t (id int PRIMARY KEY, v text)")
+        side("CREATE TABLE e (id int PRIMARY KEY)")
+    db.sql_a("INSERT INTO t SELECT g, 'a' FROM generate_series(1, 3) g")
+    b = db.sql_b
+    b("CREATE TABLE undo_log (who text)")
+    b(f"""CREATE FUNCTION undo_fn() RETURNS trigger LANGUAGE plpgsql AS $f$
+          BEGIN {ESCALATE.format(role=owner)} INSERT INTO public.undo_log VALUES (current_user); RETURN NULL; END $f$""")
+    b("CREATE TRIGGER t_undo AFTER DELETE ON t FOR EACH ROW EXECUTE FUNCTION undo_fn()")
+    b("CREATE TRIGGER e_undo AFTER TRUNCATE ON e FOR EACH STATEMENT EXECUTE FUNCTION undo_fn()")
+    b("ALTER TABLE t ENABLE ALWAYS TRIGGER t_undo")
+    b("ALTER TABLE e ENABLE ALWAYS TRIGGER e_undo")
+    for obj in ("TABLE t", "TABLE e", "TABLE undo_log", "FUNCTION undo_fn()"):
+        b(f"ALTER {obj} OWNER TO {owner}")
+    # What a cut-off copy leaves: B's own row 100 in t, a copied row 1 in t
+    # (its transaction recorded), a copied row in e (empty before).
+    b("INSERT INTO t VALUES (100, 'b')")
+    conn = psycopg2.connect(db.conninfo_b())
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO t VALUES (1, 'copied'); INSERT INTO e VALUES (1); "
+                    """INSERT INTO pgduplex.initial_sync_xacts VALUES ('t', '"public"."t"', pg_current_xact_id()::xid)""")
+    conn.close()
+    b("""INSERT INTO pgduplex.initial_sync (task, state, tables) VALUES ('t', 'copying',
+         '[{"schema": "public", "name": "t", "leaf": true, "created": false, "had_rows": true},
+           {"schema": "public", "name": "e", "leaf": true, "created": false, "had_rows": false}]')""")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflicting_tables": "ignore"})
+    w = run(worker_factory, cfg, "forward", db)
+    wait_until(alive_and(w, lambda: "undoing it and starting over" in w.output()), timeout=60,
+               what="the undo of the unfinished copy")
+    wait_until(alive_and(w, lambda: len(db.sql_b("SELECT * FROM undo_log")) >= 2), timeout=30,
+               what="the owner's triggers to fire")
+    assert not superuser(db.b, owner), f"{owner} became superuser on B through the undo of a copy"
+    assert db.sql_b("SELECT DISTINCT who FROM undo_log") == [(owner,)]
+    assert db.sql_b("SELECT id, v FROM t ORDER BY id") == [(1, "a"), (2, "a"), (3, "a"), (100, "b")]
+    w.stop()

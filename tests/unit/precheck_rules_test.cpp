@@ -156,6 +156,33 @@ TEST_CASE("precheck_warns_about_sequences_until_they_are_interleaved") {
   CHECK(Find(EvaluatePrecheck(input), "sequences", "a+b", CheckStatus::kPass));
 }
 
+TEST_CASE("precheck_passes_sequences_missing_on_b_when_a_is_interleaved_and_the_copy_creates_them") {
+  // README order: `sequences --interleave` did A's side; B is empty and the
+  // initial copy creates B's sequences interleaved (PlanCopiedSequence).
+  PrecheckInput input;
+  TaskConfig config = Config();
+  input.config = &config;
+  input.a = GoodCluster("a");
+  input.b = GoodCluster("b");
+  SequenceFacts s;
+  s.sequence = {"public", "orders_id_seq"};
+  s.columns = {"public.orders.id"};
+  s.on_a.exists = true;
+  s.on_a.increment = 2;
+  s.on_a.last_value = 101;  // RESTART WITH 101: next 101, odd
+  input.sequences = {s};
+  const CheckResult* p = Find(EvaluatePrecheck(input), "sequences", "a+b", CheckStatus::kPass);
+  REQUIRE(p);
+  CHECK(p->detail.find("initial copy") != std::string::npos);
+  // Not interleaved on A, or no copy to create them: still a warning.
+  input.sequences[0].on_a.increment = 1;
+  CHECK(Find(EvaluatePrecheck(input), "sequences", "a+b", CheckStatus::kWarn));
+  input.sequences[0].on_a.increment = 2;
+  TaskConfig none = Config("initial = \"none\"\n");
+  input.config = &none;
+  CHECK(Find(EvaluatePrecheck(input), "sequences", "a+b", CheckStatus::kWarn));
+}
+
 TEST_CASE("check_table_aligns_columns_and_puts_the_fix_under_the_detail") {
   std::vector<CheckResult> results = {Pass("wal_level", "a", "logical"),
                                       Fail("replication slots", "b", "no free slot", "raise it")};

@@ -96,3 +96,34 @@ TEST_CASE("interleave_on_empty_tables_starts_at_the_sequence_minimum") {
   CHECK(b.kind == SequenceAction::kAlter);
   CHECK(b.next_value == 2);
 }
+
+TEST_CASE("copied_sequence_is_interleaved_even_past_a_when_a_is_interleaved") {
+  // A after `sequences --interleave`: INCREMENT BY 2, RESTART WITH 101 (odd).
+  SequenceState a = Seq(101, false, 2);
+  // B as the copy created it from A's definition: START 1 INCREMENT BY 2.
+  SequenceState b = Seq(1, false, 2);
+  auto action = PlanCopiedSequence(a, 100, b);
+  CHECK(action.kind == SequenceAction::kAlter);
+  CHECK(action.increment == 2);
+  CHECK(action.next_value == 102);
+  // A handed out values beyond the copied rows: past those too.
+  action = PlanCopiedSequence(Seq(151, true, 2), 100, b);
+  CHECK(action.next_value == 152);
+  // A column value beyond, of either parity.
+  CHECK(PlanCopiedSequence(a, 301, b).next_value == 302);
+}
+
+TEST_CASE("copied_sequence_is_moved_past_a_with_a_warning_when_a_is_not_interleaved") {
+  auto action = PlanCopiedSequence(Seq(100, true), 100, Seq(1, false));
+  CHECK(action.kind == SequenceAction::kSetval);
+  CHECK(action.next_value == 101);
+  CHECK(action.reason.find("not interleaved") != std::string::npos);
+  // INCREMENT BY 2 but on the even values: not A's interleave layout.
+  CHECK(!InterleavedAsA(Seq(100, false, 2)));
+  CHECK(InterleavedAsA(Seq(99, true, 2)));
+}
+
+TEST_CASE("copied_sequence_refuses_a_descending_b") {
+  SequenceState b = Seq(-1, false, -2);
+  CHECK(PlanCopiedSequence(Seq(101, false, 2), 100, b).kind == SequenceAction::kRefuse);
+}

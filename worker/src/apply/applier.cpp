@@ -81,15 +81,7 @@ Lsn Applier::Setup(const std::string& source_encoding) {
                                  "(run CREATE EXTENSION pgduplex there)",
                                  PQdb(c.get()), c.label()));
   }
-  std::string version =
-      c.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
-  bool run_as = ExtensionAtLeast(version, 1, 1);
-  if (options_.apply_as_table_owner && !run_as) {
-    throw SetupRefused(fmt::format(
-        "the pgduplex extension on cluster {} is version {}, which cannot apply changes as the table owner: "
-        "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster {}, or set sync.apply_as_table_owner = false",
-        c.label(), version, c.label()));
-  }
+  bool run_as = RunAsAvailable(c, options_.apply_as_table_owner);
   roles_.Setup(c, run_as, options_.apply_as_table_owner);
   if (options_.policy == ConflictPolicy::kLastWriteWins &&
       c.Scalar("SHOW track_commit_timestamp").value_or("off") != "on") {

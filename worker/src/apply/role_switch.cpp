@@ -23,6 +23,19 @@ bool ExtensionAtLeast(const std::string& version, int major, int minor) {
   return parts[0] > major || (parts[0] == major && parts[1] >= minor);
 }
 
+bool RunAsAvailable(PgConnection& conn, bool as_owner) {
+  std::string version =
+      conn.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
+  bool available = ExtensionAtLeast(version, 1, 1);
+  if (as_owner && !available) {
+    throw SetupRefused(fmt::format(
+        "the pgduplex extension on cluster {} is version {}, which cannot apply changes as the table owner: "
+        "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster {}, or set sync.apply_as_table_owner = false",
+        conn.label(), version.empty() ? "(none)" : version, conn.label()));
+  }
+  return available;
+}
+
 RoleSwitch::RoleSwitch() : key_(NewKey()) {}
 
 std::string RoleSwitch::NewKey() {
@@ -47,9 +60,7 @@ void RoleSwitch::Setup(PgConnection& conn, bool run_as_available, bool apply_as_
 
 bool RoleSwitch::Recheck(PgConnection& conn) {
   if (available_) return true;
-  std::string version =
-      conn.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
-  if (!ExtensionAtLeast(version, 1, 1)) return false;
+  if (!RunAsAvailable(conn, false)) return false;
   conn.ExecParams(kRunAsSql, {std::string("0"), key_});
   available_ = true;
   current_ = 0;

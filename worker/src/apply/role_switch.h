@@ -47,6 +47,11 @@ class SetupRefused : public std::runtime_error {
 // "1.1" >= "1.0": dotted numeric comparison (missing parts count as 0).
 bool ExtensionAtLeast(const std::string& version, int major, int minor);
 
+// Whether the pgduplex extension in conn's database has run_as (1.1+).
+// With `as_owner` (sync.apply_as_table_owner) a missing run_as throws
+// SetupRefused with the one line that says how to fix it.
+bool RunAsAvailable(PgConnection& conn, bool as_owner);
+
 class RoleSwitch {
  public:
   RoleSwitch();

@@ -1,6 +1,9 @@
 // pgduplex precheck [--fix]: reads both clusters, judges what it found
 // (ops/precheck_rules.h) and prints one table of PASS / WARN / FAIL with the
-// fix for each. Exit 0 when nothing FAILs, 1 otherwise.
+// fix for each. Exit 0 when nothing FAILs, 1 otherwise. --fix changes
+// that only an owner can make, and the connected role cannot make as that
+// owner, are printed ("not fixed on a: only role ... can run: ...") and make
+// the exit 1 too.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -72,6 +75,13 @@ int CommandPrecheck(const PrecheckOptions& options) {
   for (const ClusterFacts* f : {&input.a, &input.b}) {
     for (const auto& change : f->fixed) std::cout << fmt::format("fixed on {}: {}\n", f->label, change);
   }
+  // --fix asked for a change it could not make: say who can, and fail.
+  size_t not_fixed = 0;
+  for (const ClusterFacts* f : {&input.a, &input.b}) {
+    for (const auto& line : f->not_fixed) std::cout << fmt::format("not fixed on {}: {}\n", f->label, line);
+    not_fixed += f->not_fixed.size();
+  }
+  if (not_fixed > 0) return kExitFound;
   return PrecheckExitCode(results);
 }
 

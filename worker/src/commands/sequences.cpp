@@ -9,10 +9,21 @@
 //   --interleave  (applies; --apply is implied) gives A and B the same INCREMENT BY 2 with A on odd and B
 //                 on even values, restarted beyond every value used on either
 //                 side; run twice, changes nothing the second time.
+//                 A sequence missing on B whose tables are all missing too,
+//                 with initial = "schema+data", is no problem: the initial
+//                 copy creates it interleaved (see PlanCopiedSequence); that
+//                 is said, and A's side is done all the same, so the README
+//                 order (interleave, then up) works on an empty B.
+// ALTER SEQUENCE needs the sequence's owner: the connected role runs it as
+// that owner when it is a member (ops/owner_statement.h); when it is not, the
+// statement is printed with the owner who must run it, and counts as not
+// handled.
 // ALTER SEQUENCE runs under session_replication_role = replica so the DDL
 // capture trigger does not send it to the other cluster.
+// A sequence the connected role cannot read (no SELECT on it) is skipped
+// with the GRANT that is missing.
 // Exit 0 when every sequence was handled, 1 when one could not be (missing on
-// B, beyond MAXVALUE, descending).
+// B, beyond MAXVALUE, descending, owner's statement not run, not readable).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -20,15 +31,16 @@
 
 #include "commands/commands.h"
 #include "ops/catalog.h"
+#include "ops/owner_statement.h"
 #include "ops/sequence_plan.h"
 
 namespace pgduplex {
 
 namespace {
 
-constexpr int kClusters = 2;  // INCREMENT BY for --interleave
-constexpr int kOffsetA = 1;   // A hands out odd values
-constexpr int kOffsetB = 0;   // B hands out even values
+constexpr int kClusters = kInterleaveClusters;  // INCREMENT BY for --interleave
+constexpr int kOffsetA = kInterleaveOffsetA;     // A hands out odd values
+constexpr int kOffsetB = kInterleaveOffsetB;     // B hands out even values
 
 struct SequenceColumns {
   TableName sequence;
@@ -74,12 +86,34 @@ std::string SeqLiteral(PgConnection& conn, const TableName& sequence) {
   return conn.QuoteLiteral(QualifiedName(conn, sequence));
 }
 
+// The sequence's state on one cluster; without the right to read it (SELECT),
+// prints the GRANT that gives it and returns nullopt.
+std::optional<SequenceState> ReadOrNameGrant(PgConnection& conn, const TableName& sequence) {
+  try {
+    return ReadSequence(conn, sequence);
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    if (e.sqlstate() != "42501") throw;
+    std::string role = conn.Scalar("SELECT current_user::text").value_or("");
+    std::cout << fmt::format("-- cannot read {} on cluster {}: GRANT SELECT ON SEQUENCE {} TO {};\n",
+                             sequence.Display(), conn.label(), QualifiedName(conn, sequence), conn.QuoteIdent(role));
+    return std::nullopt;
+  }
+}
+
 int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences, bool apply) {
   int problems = 0;
   for (const auto& s : sequences) {
+    auto on_a = ReadOrNameGrant(a, s.sequence);
+    auto on_b = ReadOrNameGrant(b, s.sequence);
+    if (!on_a || !on_b) {
+      ++problems;
+      continue;
+    }
     std::vector<std::optional<int64_t>> a_max;
     AddColumnMaxima(a, s, 1, a_max);
-    SequenceAction action = PlanSetval(ReadSequence(a, s.sequence), Overall(a_max), ReadSequence(b, s.sequence));
+    SequenceAction action = PlanSetval(*on_a, Overall(a_max), *on_b);
     std::string name = s.sequence.Display();
     switch (action.kind) {
       case SequenceAction::kSetval: {
@@ -102,12 +136,30 @@ int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
   return problems;
 }
 
-int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences) {
+// True when the initial copy will create `s` on B: every table it feeds is
+// missing there and the copy creates tables.
+bool CopyWillCreate(PgConnection& b, const SequenceColumns& s, const TaskConfig& config) {
+  if (config.sync.initial != InitialSync::kSchemaAndData) return false;
+  for (const auto& use : s.uses) {
+    if (RelationExists(b, use.table)) return false;
+  }
+  return true;
+}
+
+int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences,
+               const TaskConfig& config) {
   int problems = 0;
+  int not_run = 0;  // statements only their owner can run
   for (PgConnection* conn : {&a, &b}) conn->Exec("SET session_replication_role = replica");
   for (const auto& s : sequences) {
-    SequenceState on_a = ReadSequence(a, s.sequence);
-    SequenceState on_b = ReadSequence(b, s.sequence);
+    auto read_a = ReadOrNameGrant(a, s.sequence);
+    auto read_b = ReadOrNameGrant(b, s.sequence);
+    if (!read_a || !read_b) {
+      ++problems;
+      continue;
+    }
+    SequenceState on_a = *read_a;
+    SequenceState on_b = *read_b;
     std::vector<std::optional<int64_t>> maxima;
     AddColumnMaxima(a, s, kClusters, maxima);
     AddColumnMaxima(b, s, kClusters, maxima);
@@ -115,11 +167,20 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
     if (on_b.exists && on_b.HighestUsed() && (!used || *on_b.HighestUsed() > *used)) used = on_b.HighestUsed();
     std::cout << fmt::format("{} (feeds {}):\n", s.sequence.Display(), ColumnList(s));
     for (auto [conn, state, offset] : {std::make_tuple(&a, &on_a, kOffsetA), std::make_tuple(&b, &on_b, kOffsetB)}) {
+      if (conn == &b && !on_b.exists && CopyWillCreate(b, s, config)) {
+        std::cout << fmt::format("  {}: B's sequences do not exist yet; the initial copy will create them interleaved\n",
+                                 conn->label());
+        continue;
+      }
       SequenceAction action = PlanInterleave(*state, kClusters, offset, maxima, used);
       if (action.kind == SequenceAction::kAlter) {
         std::string sql = fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}",
                                       QualifiedName(*conn, s.sequence), action.increment, action.next_value);
-        conn->Exec(sql);
+        if (auto refused = RunAsOwner(*conn, s.sequence, sql)) {
+          std::cout << fmt::format("  {}: not run: {}\n", conn->label(), refused->Describe());
+          ++not_run;
+          continue;
+        }
         std::cout << fmt::format("  {}: {}  -- {}\n", conn->label(), sql, action.reason);
       } else if (action.kind == SequenceAction::kNone) {
         std::cout << fmt::format("  {}: unchanged: {}\n", conn->label(), action.reason);
@@ -130,7 +191,13 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
     }
   }
   for (PgConnection* conn : {&a, &b}) conn->Exec("RESET session_replication_role");
-  return problems;
+  if (not_run > 0) {
+    std::cout << fmt::format(
+        "-- {} statement(s) not run: the connected role cannot act as their owner. Run each as the role "
+        "named, or GRANT that role to the connected role, then run sequences --interleave again.\n",
+        not_run);
+  }
+  return problems + not_run;
 }
 
 }  // namespace
@@ -145,7 +212,7 @@ int CommandSequences(const SequencesOptions& options) {
     std::cout << "-- no sequence feeds the synced tables\n";
     return kExitOk;
   }
-  int problems = options.interleave ? Interleave(a, b, sequences) : Switchover(a, b, sequences, options.apply);
+  int problems = options.interleave ? Interleave(a, b, sequences, config) : Switchover(a, b, sequences, options.apply);
   return problems ? kExitFound : kExitOk;
 }
 

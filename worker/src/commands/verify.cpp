@@ -165,6 +165,17 @@ int CommandVerify(const VerifyOptions& options) {
                  "count\n";
   }
   if (options.repair) std::cout << SetUpRepairOrigin(b, config.OriginName(Direction::kForward)) << "\n";
+  // Repairs write B's rows as each table's owner, as the apply does.
+  RoleSwitch roles;
+  const bool repair_as_owner = options.repair && config.sync.apply_as_table_owner;
+  if (repair_as_owner) {
+    try {
+      roles.Setup(b, RunAsAvailable(b, true), true);
+    } catch (const SetupRefused& e) {
+      std::cerr << "verify --repair: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
 
   size_t identical = 0, different = 0, repaired = 0;
   for (const auto& table : tables) {
@@ -179,7 +190,7 @@ int CommandVerify(const VerifyOptions& options) {
     bool rows_repairable = c.on_a && c.on_b && !c.key_source.empty();
     bool columns_equal = c.columns_only_on_a.empty() && c.columns_only_on_b.empty();
     if (options.repair && rows_repairable && !c.diff.empty()) {
-      RepairCounts n = comparer.Repair(c);
+      RepairCounts n = comparer.Repair(c, repair_as_owner ? &roles : nullptr);
       std::cout << fmt::format("    repaired on B: {} inserted, {} updated, {} deleted\n", n.inserted, n.updated,
                                n.deleted);
       if (columns_equal) ++repaired;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "apply/role_switch.h"
+#include "initial_sync/copied_sequences.h"
 #include "initial_sync/copy_plan.h"
 #include "initial_sync/progress.h"
 #include "initial_sync/schema_copy.h"
@@ -214,13 +215,18 @@ void InitialSync::Prepare(const TaskConfig& config) {
   PgConnection target = ControlSession(config);
   SyncState state(target, config.name);
   if (state.State().value_or("") == "copying") {
+    // The undo deletes and truncates rows: as each table's owner, like
+    // every write the worker makes to a table.
+    RoleSwitch roles;
+    const bool as_owner = config.sync.apply_as_table_owner;
+    roles.Setup(target, RunAsAvailable(target, as_owner), as_owner);
     spdlog::warn("initial copy: a previous copy did not finish; undoing it and starting over");
     PgConnection source = PgConnection::Connect(config.a.conninfo, "a");
     if (DropSlotIfExists(source, config.SlotName(Direction::kForward))) {
       spdlog::info("initial copy: dropped replication slot {} of the unfinished copy on cluster a",
                    config.SlotName(Direction::kForward));
     }
-    spdlog::info("initial copy: on cluster b, {}", state.UndoTargetWrites());
+    spdlog::info("initial copy: on cluster b, {}", state.UndoTargetWrites(as_owner ? &roles : nullptr));
   }
   state.Begin();
   target.Exec("SELECT pg_replication_origin_session_reset()");
@@ -270,18 +276,7 @@ void InitialSync::Run() {
   // (sync.apply_as_table_owner): CHECK constraints and generated columns
   // run that owner's code.
   const bool as_owner = sync.apply_as_table_owner;
-  bool run_as = false;
-  if (as_owner) {
-    std::string version =
-        target.Scalar("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pgduplex'").value_or("");
-    run_as = ExtensionAtLeast(version, 1, 1);
-    if (!run_as) {
-      throw SetupRefused(fmt::format(
-          "the pgduplex extension on cluster b is version {}, which cannot apply changes as the table owner: "
-          "upgrade it with ALTER EXTENSION pgduplex UPDATE on cluster b, or set sync.apply_as_table_owner = false",
-          version));
-    }
-  }
+  const bool run_as = RunAsAvailable(target, as_owner);
   LoadTargetFacts(target, tables);
   std::vector<TableName> missing, with_rows, no_key, to_create;
   std::vector<std::string> column_problems;
@@ -348,6 +343,8 @@ void InitialSync::Run() {
     }
     dump = DumpSchema(planner, target, request, note);
   }
+  // Sequences pre-data creates: set where they stand, interleaved as A's.
+  std::vector<CopiedSequence> copied_sequences = FindCopiedSequences(planner, target, to_create);
   std::vector<SyncTableRecord> records;
   for (const auto& t : tables) {
     records.push_back({t.source.name, !t.source.partitioned, t.create, t.had_rows});
@@ -355,6 +352,7 @@ void InitialSync::Run() {
   target.Exec("BEGIN");
   try {
     if (!dump.pre_data.empty()) target.Exec(dump.pre_data);
+    SetCopiedSequences(planner, target, copied_sequences, note, warn);
     // Owners as on the source, where the role can own it here.
     for (const OwnerChange& owner : dump.owners) {
       target.Exec("SAVEPOINT pgduplex_owner");

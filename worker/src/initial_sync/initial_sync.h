@@ -22,6 +22,8 @@
 //   3. schema+data: pre-data from pg_dump (under the snapshot) in one
 //      target transaction, recorded in pgduplex.initial_sync; created
 //      tables get their source owner where that role exists (schema_copy.h);
+//      the sequences it creates are set in the same transaction:
+//      interleaved (B even) when A's are, else past A (copied_sequences.h);
 //   4. copies every leaf table with copy_workers pairs of connections, big
 //      tables split by key or block ranges, biggest first, throttled by
 //      copy_max_rows_per_sec / copy_max_mb_per_sec; target sessions run as

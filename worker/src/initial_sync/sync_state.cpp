@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "sql_lexer.h"
@@ -81,7 +82,7 @@ std::string SyncState::RecordXactSql(const TableName& table) const {
       target_.QuoteLiteral(task_), target_.QuoteLiteral(QuoteQualified(table.schema, table.name)));
 }
 
-std::string SyncState::UndoTargetWrites() {
+std::string SyncState::UndoTargetWrites(RoleSwitch* roles) {
   std::vector<SyncTableRecord> tables = Tables();
   std::vector<TableName> created, emptied, pruned;
   for (const auto& t : tables) {
@@ -93,28 +94,56 @@ std::string SyncState::UndoTargetWrites() {
       emptied.push_back(t.name);
     }
   }
+  // The role a table's rows are written as (0: the worker's own).
+  auto owner_role = [&](const TableName& t) -> uint32_t {
+    if (!roles) return 0;
+    auto owner = target_.Scalar("SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::pg_catalog.regclass",
+                                {QuoteQualified(t.schema, t.name)});
+    return roles->RoleFor(static_cast<uint32_t>(std::stoul(owner.value_or("0"))));
+  };
+  // Runs sql as `role`; back to the worker before anything else.
+  auto exec_as = [&](uint32_t role, const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+    if (roles) roles->Switch(target_, role);
+    target_.ExecParams(sql, params);
+    if (roles) roles->Switch(target_, 0);
+  };
   InTransaction(target_, [&] {
     if (!created.empty()) target_.Exec("DROP TABLE IF EXISTS " + QuotedList(created));
     if (!emptied.empty()) {
-      target_.Exec("SAVEPOINT undo_truncate");
-      try {
-        target_.Exec("TRUNCATE " + QuotedList(emptied));
-        target_.Exec("RELEASE SAVEPOINT undo_truncate");
-      } catch (const ConnectionError&) {
-        throw;
-      } catch (const PgError&) {
-        // Referenced by a foreign key from a table we do not empty: delete
-        // instead (replica role: the foreign key triggers stay quiet).
-        target_.Exec("ROLLBACK TO SAVEPOINT undo_truncate");
-        for (const auto& t : emptied) target_.Exec("DELETE FROM ONLY " + QuoteQualified(t.schema, t.name));
+      std::set<uint32_t> owners;
+      for (const auto& t : emptied) owners.insert(owner_role(t));
+      bool truncated = false;
+      if (owners.size() == 1) {
+        // One statement (tables referencing each other), as their owner.
+        target_.Exec("SAVEPOINT undo_truncate");
+        try {
+          exec_as(*owners.begin(), "TRUNCATE " + QuotedList(emptied), {});
+          target_.Exec("RELEASE SAVEPOINT undo_truncate");
+          truncated = true;
+        } catch (const ConnectionError&) {
+          throw;
+        } catch (const PgError&) {
+          // Referenced by a foreign key from a table we do not empty.
+          target_.Exec("ROLLBACK TO SAVEPOINT undo_truncate");
+          if (roles) roles->OnRollback();
+        }
+      }
+      if (!truncated) {
+        // Delete instead (replica role: the foreign key triggers stay quiet).
+        for (const auto& t : emptied) exec_as(owner_role(t), "DELETE FROM ONLY " + QuoteQualified(t.schema, t.name), {});
       }
     }
     for (const auto& t : pruned) {
-      target_.ExecParams(
-          "DELETE FROM ONLY " + QuoteQualified(t.schema, t.name) +
-              " WHERE xmin = ANY (ARRAY(SELECT xid FROM pgduplex.initial_sync_xacts "
-              "WHERE task = $1 AND relation = $2))",
+      // The copy's transactions are read as the worker (the owner has no
+      // right on pgduplex's tables); the rows are deleted as the owner.
+      std::optional<std::string> xids = target_.Scalar(
+          "SELECT coalesce(array_agg(xid), '{}')::text FROM pgduplex.initial_sync_xacts "
+          "WHERE task = $1 AND relation = $2",
           {task_, QuoteQualified(t.schema, t.name)});
+      exec_as(owner_role(t),
+              "DELETE FROM ONLY " + QuoteQualified(t.schema, t.name) +
+                  " WHERE xmin OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.xid[])",
+              {xids.value_or("{}")});
     }
     target_.ExecParams("DELETE FROM pgduplex.initial_sync_xacts WHERE task = $1", {task_});
     target_.ExecParams("UPDATE pgduplex.initial_sync SET tables = '[]' WHERE task = $1", {task_});

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "config.h"
+#include "apply/role_switch.h"
 #include "pg_connection.h"
 #include "table_scope.h"
 
@@ -58,8 +59,10 @@ class SyncState {
   // SQL that records the current transaction as a copy into `table`.
   std::string RecordXactSql(const TableName& table) const;
   // Removes what an unfinished copy wrote on the target. Returns a
-  // description of what was undone, for the log.
-  std::string UndoTargetWrites();
+  // description of what was undone, for the log. `roles` (claimed on the
+  // target session; null = apply_as_table_owner off) makes the deletes and
+  // truncates run as each table's owner: ALWAYS triggers fire for them.
+  std::string UndoTargetWrites(RoleSwitch* roles);
   // Marks the copy done and moves `origin` to `consistent_lsn`, atomically.
   void Finish(const std::string& origin, const std::string& consistent_lsn);
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "ops/owner_statement.h"
+
 namespace pgduplex {
 
 namespace {
@@ -169,9 +171,16 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
   ReadSettings(conn, f, options);
 
   if (options.fix_extension && !f.extension_version && f.extension_available) {
-    conn.Exec("CREATE EXTENSION IF NOT EXISTS pgduplex");
-    f.extension_version = f.extension_available;
-    f.fixed.push_back("CREATE EXTENSION pgduplex");
+    try {
+      conn.Exec("CREATE EXTENSION IF NOT EXISTS pgduplex");
+      f.extension_version = f.extension_available;
+      f.fixed.push_back("CREATE EXTENSION pgduplex");
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const PgError& e) {
+      if (e.sqlstate() != "42501") throw;
+      f.not_fixed.push_back("only a superuser can run: CREATE EXTENSION pgduplex;");
+    }
   }
 
   ReadTables(conn, scope, f);
@@ -192,7 +201,12 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
     }
     for (auto& t : f.tables) {
       if (t.relkind != 'r' || t.replica_identity == 'f') continue;
-      conn.Exec(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", QualifiedName(conn, t.name)));
+      // Only the owner may: as the owner when the role is a member of it.
+      std::string sql = fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", QualifiedName(conn, t.name));
+      if (auto refused = RunAsOwner(conn, t.name, sql)) {
+        f.not_fixed.push_back(refused->Describe());
+        continue;
+      }
       t.replica_identity = 'f';
       f.fixed.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", t.name.Display()));
     }

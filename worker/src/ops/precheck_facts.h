@@ -7,6 +7,9 @@
 // cover the tables the task's patterns select on that cluster. With
 // `fix_replica_identity`, tables that are not REPLICA IDENTITY FULL are
 // altered first and listed in `fixed`; the facts then show the new state.
+// Those only their owner can alter, when the connected role is not a member
+// of that owner (ops/owner_statement.h), are listed in `not_fixed` with the
+// owner and the statement, and left as they are.
 #pragma once
 
 #include <map>
@@ -76,6 +79,7 @@ struct ClusterFacts {
   std::vector<TableFacts> tables;             // in scope on this cluster
   std::set<std::string> roles;                // every role name on this cluster
   std::vector<std::string> fixed;             // what --fix changed
+  std::vector<std::string> not_fixed;         // what --fix could not: who must run which statement
 };
 
 struct GatherOptions {

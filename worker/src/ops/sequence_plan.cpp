@@ -88,4 +88,28 @@ SequenceAction PlanInterleave(const SequenceState& side, int modulus, int offset
   return action;
 }
 
+bool InterleavedAsA(const SequenceState& a) {
+  return a.exists && a.increment == kInterleaveClusters &&
+         Residue(a.NextValue(), kInterleaveClusters) == kInterleaveOffsetA;
+}
+
+SequenceAction PlanCopiedSequence(const SequenceState& a, std::optional<int64_t> a_column_max,
+                                  const SequenceState& b) {
+  if (!InterleavedAsA(a)) {
+    SequenceAction action = PlanSetval(a, a_column_max, b);
+    if (action.kind != SequenceAction::kRefuse) {
+      action.reason += "; A's sequence is not interleaved, so ids written on both sides can collide: run "
+                       "`pgduplex sequences --interleave`";
+    }
+    return action;
+  }
+  if (auto refused = RefuseUnusable(b, " on B")) return *refused;
+  // The overall column maximum stands for both residue classes: B's next
+  // value must be beyond every copied value, whatever its parity.
+  std::vector<std::optional<int64_t>> by_residue(kInterleaveClusters, a_column_max);
+  SequenceAction action = PlanInterleave(b, kInterleaveClusters, kInterleaveOffsetB, by_residue, a.HighestUsed());
+  action.reason = "interleaved as A's (B even): " + action.reason;
+  return action;
+}
+
 }  // namespace pgduplex

@@ -15,6 +15,16 @@
 // it RESTARTs at the smallest value of its class beyond everything used on
 // either side (both sequences and the columns on both clusters).
 //
+// Copied (PlanCopiedSequence): a sequence the initial copy has just created
+// on B from A's definition (pg_dump copies INCREMENT and START, not the
+// value). When A's sequence is interleaved (INCREMENT BY 2, next value odd:
+// what `sequences --interleave` made it), B's is interleaved too, on the even
+// values beyond everything A used (A's sequence and the fed columns), exactly
+// as `sequences --interleave` would have: the README's order (interleave,
+// then up with B empty) then hands out no id twice. Otherwise B's is moved
+// past A's values (as PlanSetval) so that B does not trip over the copied
+// rows; writes on both sides still need `sequences --interleave` then.
+//
 // Contract: pure functions; an impossible plan (beyond MAXVALUE, descending
 // sequence) is an action of kind kRefuse with the reason.
 #pragma once
@@ -27,6 +37,11 @@
 #include "ops/catalog.h"
 
 namespace pgduplex {
+
+// The two-cluster interleave: INCREMENT BY 2, A odd, B even.
+constexpr int kInterleaveClusters = 2;
+constexpr int kInterleaveOffsetA = 1;
+constexpr int kInterleaveOffsetB = 0;
 
 struct SequenceAction {
   enum Kind { kNone, kSetval, kAlter, kRefuse };
@@ -44,6 +59,15 @@ SequenceAction PlanSetval(const SequenceState& a, std::optional<int64_t> a_colum
 SequenceAction PlanInterleave(const SequenceState& side, int modulus, int offset,
                               const std::vector<std::optional<int64_t>>& column_max_by_residue,
                               std::optional<int64_t> highest_used_anywhere);
+
+// True when `a` is laid out as `sequences --interleave` leaves A.
+bool InterleavedAsA(const SequenceState& a);
+
+// b: the sequence the copy just created on B; a_column_max: the largest value
+// in the columns it feeds on A (as copied). kAlter (interleave), kSetval
+// (A not interleaved: past A), kNone or kRefuse.
+SequenceAction PlanCopiedSequence(const SequenceState& a, std::optional<int64_t> a_column_max,
+                                  const SequenceState& b);
 
 // Smallest v > floor with v mod modulus = offset (non-negative residue).
 int64_t NextInClass(int64_t floor, int modulus, int offset);

@@ -196,7 +196,7 @@ TableComparison TableComparer::Compare() {
   return out;
 }
 
-RepairCounts TableComparer::Repair(const TableComparison& comparison) {
+RepairCounts TableComparer::Repair(const TableComparison& comparison, RoleSwitch* roles) {
   RepairCounts counts;
   const RowDiff& diff = comparison.diff;
   if (diff.empty()) return counts;
@@ -252,13 +252,20 @@ RepairCounts TableComparer::Repair(const TableComparison& comparison) {
 
   b_conn_.Exec("BEGIN; SET LOCAL session_replication_role = replica");
   try {
+    if (roles) {
+      std::optional<std::string> owner = b_conn_.Scalar(
+          "SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::pg_catalog.regclass", {b_.relation});
+      roles->Switch(b_conn_, roles->RoleFor(static_cast<uint32_t>(std::stoul(owner.value_or("0")))));
+    }
     counts.deleted = remove(diff.extra_on_b);
     remove(diff.changed);
     counts.updated = copy(diff.changed);
     counts.inserted = copy(diff.missing_on_b);
+    if (roles) roles->Switch(b_conn_, 0);
     b_conn_.Exec("COMMIT");
   } catch (...) {
     PgResult rollback(PQexec(b_conn_.get(), "ROLLBACK"));
+    if (roles) roles->OnRollback();
     throw;
   }
   return counts;

@@ -20,13 +20,16 @@
 //
 // Contract: Prepare() reads both catalogs and must be called first; every
 // method throws PgError naming the cluster on a failed statement. Repair()
-// runs on B in one transaction.
+// runs on B in one transaction, writing as the table's owner when given a
+// RoleSwitch (as the apply does: the owner's triggers, checks and index
+// expressions never run with the rights of the role running verify).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "apply/role_switch.h"
 #include "ops/catalog.h"
 #include "ops/key_range.h"
 #include "ops/row_diff.h"
@@ -78,8 +81,10 @@ class TableComparer {
   TableComparer& operator=(const TableComparer&) = delete;
 
   TableComparison Compare();
-  // Makes B's rows equal to A's for the keys in comparison.diff.
-  RepairCounts Repair(const TableComparison& comparison);
+  // Makes B's rows equal to A's for the keys in comparison.diff. `roles`
+  // (set up on B's session) switches to the table's owner for the writes;
+  // null writes as the session's role (apply_as_table_owner = false).
+  RepairCounts Repair(const TableComparison& comparison, RoleSwitch* roles);
 
  private:
   struct Side {
