@@ -130,3 +130,18 @@ TEST_CASE("grant_needs_take_owners_from_a_for_b_and_create_where_b_lacks_tables"
   CHECK(!for_a.forward_target);
   CHECK(for_a.owners == std::vector<std::string>{"app"});
 }
+
+TEST_CASE("grant_needs_no_create_on_a_schema_where_every_new_tables_owner_may_create") {
+  // The copy gives each created table its owner, which needs CREATE on the
+  // schema; the sync role, a member of that owner, then inherits it.
+  auto a = Facts("a");
+  a.tables = {Table("public", "orders", "app"), Table("public", "notes", "app")};
+  auto b = Facts("b");
+  b.role_creates_in = {{"app", "public"}};
+  CHECK(NeedsOf(Config(), a, b, true, "sync").create_schemas.empty());
+  a.tables.push_back(Table("public", "mine", "sync"));  // stays the sync role's: it creates it itself
+  CHECK(NeedsOf(Config(), a, b, true, "sync").create_schemas == std::vector<std::string>{"public"});
+  a.tables.pop_back();
+  b.role_creates_in.clear();  // the owner may not create there: the table stays the sync role's
+  CHECK(NeedsOf(Config(), a, b, true, "sync").create_schemas == std::vector<std::string>{"public"});
+}

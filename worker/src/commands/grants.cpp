@@ -29,6 +29,7 @@ int CommandGrants(const GrantsOptions& options) {
     facts[0] = GatherClusterFacts(a, scope, ga);
     GatherOptions gb;
     gb.slot_name = config.SlotName(Direction::kReverse);
+    for (const auto& t : facts[0].tables) gb.probe_create.push_back({t.owner, t.name.schema});
     facts[1] = GatherClusterFacts(b, scope, gb);
   } catch (const PgError& e) {
     std::cerr << "pgduplex grants: " << OneLine(e.what()) << "\n";

@@ -57,6 +57,7 @@ int CommandPrecheck(const PrecheckOptions& options) {
       GatherOptions gb = gather;
       gb.slot_name = config.SlotName(Direction::kReverse);
       if (config.sync.initial != InitialSync::kNone) gb.probe_rows = a_tables;
+      for (const auto& t : input.a.tables) gb.probe_create.push_back({t.owner, t.name.schema});
       input.b = GatherClusterFacts(*b, scope, gb);
     }
     // Each right the role needs, checked on its own (grant_script.h).

@@ -26,9 +26,14 @@ GrantNeeds NeedsOf(const TaskConfig& config, const ClusterFacts& a, const Cluste
   owners.erase(role);  // its own tables need nothing
   needs.owners.assign(owners.begin(), owners.end());
   if (for_b && config.sync.initial == InitialSync::kSchemaAndData) {
+    // A created table gets its owner from A when that role may create in
+    // the schema on B (ALTER ... OWNER TO needs it), and the sync role, a
+    // member, inherits that; else the sync role creates it on its own right.
     std::set<std::string> schemas;
     for (const auto& t : a.tables) {
-      if (!here_tables.count(t.name)) schemas.insert(t.name.schema);
+      if (here_tables.count(t.name)) continue;
+      bool owner_creates = t.owner != role && b.role_creates_in.count({t.owner, t.name.schema});
+      if (!owner_creates || !needs.apply_as_owner) schemas.insert(t.name.schema);
     }
     for (const auto& s : schemas) {
       if (b.schemas.count(s)) {

@@ -6,7 +6,9 @@
 // tables, when those roles exist on A). For B, the owners of A's synced
 // tables that exist on B (the copy keeps owners) and of B's own; with
 // initial = schema+data, each schema of a table missing on B needs CREATE
-// (on the schema when B has it, else CREATE on the database).
+// (on the schema when B has it, else CREATE on the database), unless the
+// table's owner may create there on B (facts.role_creates_in) and the role
+// acts as owners: then membership in the owner gives it.
 #pragma once
 
 #include "config.h"

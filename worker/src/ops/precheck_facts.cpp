@@ -179,6 +179,16 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
     t.has_rows = conn.Scalar(fmt::format("SELECT EXISTS (SELECT 1 FROM {})", QualifiedName(conn, t.name))) == "t";
   }
 
+  std::set<std::pair<std::string, std::string>> probed;
+  for (const auto& [role, schema] : options.probe_create) {
+    if (!probed.insert({role, schema}).second) continue;
+    if (conn.Scalar("SELECT pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE') "
+                    "FROM pg_catalog.pg_roles r, pg_catalog.pg_namespace n "
+                    "WHERE r.rolname = $1 AND n.nspname = $2",
+                    {role, schema}) == "t") {
+      f.role_creates_in.insert({role, schema});
+    }
+  }
   return f;
 }
 

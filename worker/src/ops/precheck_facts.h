@@ -79,6 +79,9 @@ struct ClusterFacts {
   bool superuser = false;
   bool replication_attribute = false;
   std::set<std::string> schemas;              // every schema in this database
+  // (role, schema) of GatherOptions::probe_create where the role exists and
+  // may CREATE in the (existing) schema.
+  std::set<std::pair<std::string, std::string>> role_creates_in;
   std::vector<HeldGrant> grants;              // filled by CheckGrants
   std::vector<TableFacts> tables;             // in scope on this cluster
   std::set<std::string> roles;                // every role name on this cluster
@@ -90,6 +93,7 @@ struct GatherOptions {
   bool fix_replica_identity = false;
   bool fix_extension = false;           // CREATE EXTENSION pgduplex when missing but available
   std::vector<TableName> probe_rows;    // tables whose has_rows to fill (target of the copy)
+  std::vector<std::pair<std::string, std::string>> probe_create;  // (role, schema) to read CREATE of
 };
 
 ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options);
