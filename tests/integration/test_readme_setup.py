@@ -172,3 +172,50 @@ def test_readme_setup_with_a_sync_role_that_is_not_superuser(make_cluster, tmp_p
         assert c.sql("SELECT roname FROM pg_replication_origin") == []
         assert c.sql("SELECT count(*) FROM pgduplex.worker_status", dbname="shop") == [(0,)]
         assert c.sql("SELECT count(*) FROM pgduplex.initial_sync", dbname="shop") == [(0,)]
+
+
+def failures_with_fix(output):
+    """(check, cluster, detail, fix) of each FAIL line of precheck's table."""
+    lines = output.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\S.*?)\s{2,}(a|b|a\+b)\s{2,}FAIL\s+(.*)$", line)
+        if m:
+            fix = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            out.append((m.group(1), m.group(2), m.group(3), fix[len("fix: "):] if fix.startswith("fix: ") else ""))
+    return out
+
+
+def removals(statement):
+    """Each single right `statement` gives, as (revoke, the statement precheck should print)."""
+    m = re.match(r'^ALTER ROLE (\S+) LOGIN REPLICATION;$', statement)
+    if m:  # without LOGIN nothing connects: precheck's connection line says so
+        return [(f"ALTER ROLE {m.group(1)} NOREPLICATION", f"ALTER ROLE {m.group(1)} REPLICATION;")]
+    m = re.match(r'^GRANT (\S+) TO (\S+);$', statement)
+    if m:  # membership
+        return [(f"REVOKE {m.group(1)} FROM {m.group(2)}", statement)]
+    m = re.match(r'^GRANT (.+?) ON (.+) TO (\S+);$', statement)
+    assert m, statement
+    return [(f"REVOKE {p} ON {m.group(2)} FROM {m.group(3)}", f"GRANT {p} ON {m.group(2)} TO {m.group(3)};")
+            for p in m.group(1).split(", ")]
+
+
+def test_precheck_names_each_missing_grant_of_the_readme_with_its_fix(make_cluster, tmp_path):
+    s = Setup(make_cluster, tmp_path)
+    scripts = readme_grant_scripts()
+    s.grant(scripts)
+    code, out = s.run("precheck")
+    assert code == 0, out
+    checked = 0
+    for label, cluster in (("a", s.a), ("b", s.b)):
+        for statement in scripts[label]:
+            for revoke, fix in removals(statement):
+                cluster.sql(revoke, dbname="shop")
+                code, out = s.run("precheck")
+                cluster.sql(statement, dbname="shop")  # give it back (all of it)
+                assert code == 1, f"{revoke}:\n{out}"
+                fails = failures_with_fix(out)
+                assert [f for f in fails if f[1] == label and f[3] == fix], f"{revoke}: no FAIL with {fix!r}\n{out}"
+                assert "ERROR" not in out and "pgduplex precheck:" not in out, out
+                checked += 1
+    assert checked >= 40
