@@ -4,7 +4,8 @@ superuser, created with exactly the grant script of README step 2 (parsed
 out of README.md, so the README and this test cannot drift; `pgduplex
 grants` must print the same statements), the password only in a 0600
 PGPASSFILE, tables owned by an application role, B empty. Then precheck
-(nothing fails), up, writes on both sides, verify, drop.
+(nothing fails), up, writes on both sides, verify, switchover (sequences
+--apply, the application's role writes on B), drop.
 
 A second test takes the grants away one at a time: precheck names each
 with the statement that gives it back."""
@@ -159,6 +160,25 @@ def test_readme_setup_with_a_sync_role_that_is_not_superuser(make_cluster, tmp_p
              "(SELECT string_agg(note, ',' ORDER BY id) FROM events)")
         wait_until(lambda: up.alive() and s.a.sql(q, dbname="shop") == s.b.sql(q, dbname="shop")
                    and s.a.sql(q, dbname="shop")[0][0] == 22, timeout=60, what="both sides converge")
+        code, out = s.run("verify")
+        assert code == 0, out
+
+        # README step 9, switchover: writes stopped on A and B caught up (verify
+        # above), B's sequences moved past A's, then the application's role
+        # writes on B with default ids, and A receives it.
+        code, out = s.run("sequences", "--apply")
+        assert code == 0, out
+        conn = s.b.connect("shop")
+        with conn.cursor() as cur:
+            cur.execute("SET ROLE shop_app")
+            cur.execute("INSERT INTO customers (name) VALUES ('after switchover') RETURNING id")
+            new_customer = cur.fetchone()[0]
+            cur.execute("INSERT INTO orders (customer_id, total) VALUES (%s, 1) RETURNING id", (new_customer,))
+            new_order = cur.fetchone()[0]
+        conn.close()
+        assert new_customer > 1000 and new_order > 1000, (new_customer, new_order)
+        wait_until(lambda: up.alive() and s.a.sql("SELECT count(*) FROM orders WHERE id = %s", (new_order,),
+                                                  dbname="shop") == [(1,)], timeout=60, what="B's new order on A")
         code, out = s.run("verify")
         assert code == 0, out
     finally:
