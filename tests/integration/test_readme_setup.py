@@ -1,5 +1,5 @@
 """The README's "Setting up a real pair", as written: TCP with
-scram-sha-256 for host and replication connections, a sync role that is not
+scram-sha-256 for normal and (logical) replication connections, a sync role that is not
 superuser, created with exactly the grant script of README step 2 (parsed
 out of README.md, so the README and this test cannot drift; `pgduplex
 grants` must print the same statements), the password only in a 0600
@@ -40,9 +40,11 @@ def readme_grant_scripts():
 def scram_cluster(make_cluster):
     c = make_cluster(extra_conf="password_encryption = 'scram-sha-256'\n")
     with open(os.path.join(c.datadir, "pg_hba.conf"), "w") as hba:
-        hba.write("local all all trust\nlocal replication all trust\n"
-                  "host all all 127.0.0.1/32 scram-sha-256\n"
-                  "host replication all 127.0.0.1/32 scram-sha-256\n")
+        # As README step 2: the database's line serves the worker's logical
+        # replication connections too (no `replication` line).
+        hba.write("local all all trust\n"
+                  "host shop pgduplex 127.0.0.1/32 scram-sha-256\n"
+                  "host all postgres 127.0.0.1/32 scram-sha-256\n")
     c.pg_ctl("reload")
     # README step 1: the extension in the database to sync.
     c.sql("CREATE DATABASE shop")
