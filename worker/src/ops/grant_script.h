@@ -15,14 +15,17 @@
 //   pgduplex.worker_status       SELECT, INSERT, UPDATE, DELETE
 //   pgduplex.initial_sync(_xacts) B: SELECT, INSERT, UPDATE, DELETE (the copy's
 //                                bookkeeping); A: SELECT, DELETE (drop)
-//   CREATE on each schema where the copy creates tables (B, initial =
-//                                schema+data), on the database only when such
-//                                a schema is missing on B
+//   CREATE on a schema where the copy creates a table whose owner may not
+//                                create there on B (else the owner's right,
+//                                inherited, covers it); on the database only
+//                                when such a schema is missing on B
 //   with apply_as_table_owner = false instead of membership: SELECT, INSERT,
 //                                UPDATE, DELETE, TRUNCATE on each table.
 // Nothing else: schema pgduplex grants USAGE to PUBLIC and its functions the
 // worker calls (heartbeat, run_as) are PUBLIC; pg_dump on A only reads what
-// the role may select.
+// the role may select; pg_hba's database line serves the logical
+// replication connections too; pg_read_all_settings is not needed (precheck
+// WARNs that it cannot read output_plugin_libraries).
 //
 // Contract: RequiredGrants lists one Grant per object, in script order;
 // GrantStatement renders it (or a subset of its privileges) for a role, and
