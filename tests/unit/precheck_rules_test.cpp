@@ -312,3 +312,15 @@ TEST_CASE("precheck_warns_with_the_grant_when_the_plugin_allow_list_is_unreadabl
   CHECK_THAT(r->fix, Catch::Contains("GRANT pg_read_all_settings TO \"sync\";"));
   CHECK_THAT(r->fix, Catch::Contains("SHOW output_plugin_libraries"));
 }
+
+TEST_CASE("precheck_does_not_list_pgduplex_tables_where_the_extension_is_missing") {
+  auto b = SyncRoleCluster("b");
+  b.extension_version.reset();
+  GrantOn(b, "pgduplex.conflicts")->missing = {"SELECT", "INSERT"};
+  GrantOn(b, "pg_catalog.pg_replication_origin_oid(text)")->missing = {"EXECUTE"};
+  auto results = Run(Config(), SyncRoleCluster("a"), b);
+  CHECK(Find(results, "extension", "b", CheckStatus::kFail));
+  auto lines = All(results, "privileges", "b", CheckStatus::kFail);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0]->fix, Catch::Contains("pg_replication_origin_oid"));
+}
