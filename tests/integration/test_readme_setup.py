@@ -241,3 +241,23 @@ def test_precheck_names_each_missing_grant_of_the_readme_with_its_fix(make_clust
                 assert "ERROR" not in out and "pgduplex precheck:" not in out, out
                 checked += 1
     assert checked >= 40
+
+
+def test_a_failed_table_creation_on_b_logs_one_line_not_the_dump_script(make_cluster, tmp_path):
+    """The sync role may not create in B's schema (no CREATE of its own, and
+    the owner may not create there either): the copy fails; each retry logs
+    one line naming what failed, not pg_dump's multi-line script header."""
+    s = Setup(make_cluster, tmp_path)
+    s.grant(readme_grant_scripts())
+    s.b.sql("REVOKE CREATE ON SCHEMA public FROM shop_app", dbname="shop")
+    code, out = s.run("precheck")
+    assert code == 1 and 'GRANT CREATE ON SCHEMA "public" TO "pgduplex";' in out, out
+    w = Worker(["run", "--config", str(s.config), "--direction", "forward"], str(tmp_path / "fwd.log"),
+               env={"PGPASSFILE": str(s.passfile)})
+    try:
+        wait_until(lambda: "retrying" in w.output(), timeout=60, what="a failed copy")
+    finally:
+        w.stop()
+    log = w.output()
+    assert "permission denied for schema public" in log, log
+    assert "PostgreSQL database dump" not in log and "\n--" not in log, log
