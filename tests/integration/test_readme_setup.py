@@ -261,3 +261,20 @@ def test_a_failed_table_creation_on_b_logs_one_line_not_the_dump_script(make_clu
     log = w.output()
     assert "permission denied for schema public" in log, log
     assert "PostgreSQL database dump" not in log and "\n--" not in log, log
+
+
+def test_grants_as_a_superuser_prints_the_script_for_the_named_role(make_cluster, tmp_path):
+    s = Setup(make_cluster, tmp_path)
+    superuser = tmp_path / "super.toml"
+    # postgres reaches the clusters on their sockets (trust), like an operator on the host
+    text = s.config.read_text()
+    for c in (s.a, s.b):
+        text = text.replace(f"host=127.0.0.1 port={c.port} dbname=shop user=pgduplex",
+                            f"host={c.sockdir} port={c.port} dbname=shop user=postgres")
+    superuser.write_text(text)
+    out = subprocess.run([PGDUPLEX, "grants", "--config", str(superuser)], capture_output=True, text=True)
+    assert out.returncode == 0 and "postgres is superuser: nothing to grant" in out.stdout, out
+    out = subprocess.run([PGDUPLEX, "grants", "--config", str(superuser), "--role", "pgduplex"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out
+    assert statements_of(out.stdout) == readme_grant_scripts(), out.stdout

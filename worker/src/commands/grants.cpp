@@ -37,6 +37,12 @@ int CommandGrants(const GrantsOptions& options) {
   }
   for (int i = 0; i < 2; ++i) {
     std::string role = options.role.empty() ? facts[i].role : options.role;
+    if (options.role.empty() && facts[i].superuser) {
+      std::cout << (i ? "\n" : "") << fmt::format("-- cluster {}: {} is superuser: nothing to grant (--role NAME prints "
+                                                 "the script for another role)\n",
+                                                 facts[i].label, role);
+      continue;
+    }
     GrantNeeds needs = NeedsOf(config, facts[0], facts[1], i == 1, role);
     std::cout << (i ? "\n" : "") << GrantScript(needs, role);
   }
