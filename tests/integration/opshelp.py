@@ -18,7 +18,7 @@ def check_lines(output):
     """precheck's table as a list of (check, cluster, result, detail)."""
     rows = []
     for line in output.splitlines():
-        m = re.match(r"^(\S.*?)\s{2,}(a|b|a\+b)\s{2,}(PASS|WARN|FAIL)\s+(.*)$", line)
+        m = re.match(r"^(\S.*?)\s{2,}(a|b|a\+b)\s{2,}(PASS|WARN|FAIL|SKIP)\s+(.*)$", line)
         if m:
             rows.append(m.groups())
     return rows

@@ -95,9 +95,6 @@ ClusterFacts Cluster(const std::string& label, const std::string& owner) {
   f.role = "sync";
   f.superuser = false;
   f.replication_attribute = true;
-  f.can_set_replication_role = true;
-  f.can_use_origins = true;
-  f.can_create_in_database = true;
   f.roles = {"sync", owner};
   TableFacts t;
   t.name = {"public", "orders"};
@@ -153,7 +150,7 @@ TEST_CASE("precheck_fails_apply_as_owner_on_extension_1_0_and_on_owners_the_work
   r = Result(results, "apply as table owner", "b");
   REQUIRE(r);
   CHECK(r->status == CheckStatus::kFail);
-  CHECK(r->fix == "GRANT \"app\" TO \"sync\"");
+  CHECK(r->fix == "GRANT \"app\" TO \"sync\";");
 }
 
 TEST_CASE("precheck_warns_for_each_table_owner_missing_on_the_other_cluster") {

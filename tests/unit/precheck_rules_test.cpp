@@ -4,6 +4,7 @@
 
 #include "ops/check_table.h"
 #include "ops/message_text.h"
+#include "ops/grant_script.h"
 #include "ops/precheck_rules.h"
 
 using namespace pgduplex;
@@ -24,9 +25,6 @@ ClusterFacts GoodCluster(const std::string& label) {
   f.role = "sync";
   f.superuser = true;
   f.replication_attribute = true;
-  f.can_set_replication_role = true;
-  f.can_use_origins = true;
-  f.can_create_in_database = true;
   TableFacts t;
   t.name = {"public", "orders"};
   t.has_key = true;
@@ -217,11 +215,141 @@ TEST_CASE("precheck_privilege_fixes_quote_the_role_so_they_can_be_pasted") {
   auto a = GoodCluster("a");
   a.role = "Sync\"Bot";
   a.superuser = false;
-  a.replication_attribute = false;
+  Grant attributes{Grant::Kind::kRoleAttributes, "", {"LOGIN", "REPLICATION"}, "slots", true};
+  a.grants = {{attributes, {"REPLICATION"}}};
   auto results = Run(Config(), a, GoodCluster("b"));
   const CheckResult* r = Find(results, "privileges", "a", CheckStatus::kFail);
   REQUIRE(r);
-  CHECK_THAT(r->fix, Catch::Contains("ALTER ROLE \"Sync\"\"Bot\" REPLICATION"));
+  CHECK(r->fix == "ALTER ROLE \"Sync\"\"Bot\" REPLICATION;");
+}
+
+namespace {
+
+ClusterFacts SyncRoleCluster(const std::string& label) {
+  ClusterFacts f = GoodCluster(label);
+  f.superuser = false;
+  f.role = "sync";
+  GrantNeeds needs;
+  needs.label = label;
+  needs.database = "shop";
+  needs.forward_target = label == "b";
+  for (const auto& g : RequiredGrants(needs)) f.grants.push_back({g, {}});
+  return f;
+}
+
+HeldGrant* GrantOn(ClusterFacts& f, const std::string& object) {
+  for (auto& held : f.grants) {
+    if (held.grant.object == object) return &held;
+  }
+  return nullptr;
+}
+
+std::vector<const CheckResult*> All(const std::vector<CheckResult>& results, const std::string& check,
+                                    const std::string& cluster, CheckStatus status) {
+  std::vector<const CheckResult*> out;
+  for (const auto& r : results) {
+    if (r.check == check && r.cluster == cluster && r.status == status) out.push_back(&r);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("precheck_passes_privileges_when_every_grant_is_held") {
+  auto results = Run(Config(), SyncRoleCluster("a"), SyncRoleCluster("b"));
+  CHECK(Find(results, "privileges", "a", CheckStatus::kPass));
+  CHECK(Find(results, "privileges", "b", CheckStatus::kPass));
+}
+
+TEST_CASE("precheck_fails_one_line_per_missing_right_with_the_statement_that_grants_it") {
+  auto b = SyncRoleCluster("b");
+  GrantOn(b, "pg_catalog.pg_replication_origin_advance(text, pg_lsn)")->missing = {"EXECUTE"};
+  GrantOn(b, "pgduplex.worker_status")->missing = {"UPDATE", "DELETE"};
+  GrantOn(b, "session_replication_role")->missing = {"SET"};
+  auto results = Run(Config(), SyncRoleCluster("a"), b);
+  auto lines = All(results, "privileges", "b", CheckStatus::kFail);
+  REQUIRE(lines.size() == 3);
+  CHECK(!Find(results, "privileges", "b", CheckStatus::kPass));
+  CHECK(Find(results, "privileges", "a", CheckStatus::kPass));
+  std::vector<std::string> fixes;
+  for (const auto* r : lines) fixes.push_back(r->fix);
+  CHECK(std::count(fixes.begin(), fixes.end(),
+                   "GRANT EXECUTE ON FUNCTION pg_catalog.pg_replication_origin_advance(text, pg_lsn) TO \"sync\";") == 1);
+  CHECK(std::count(fixes.begin(), fixes.end(), "GRANT UPDATE, DELETE ON TABLE pgduplex.worker_status TO \"sync\";") == 1);
+  CHECK(std::count(fixes.begin(), fixes.end(), "GRANT SET ON PARAMETER session_replication_role TO \"sync\";") == 1);
+  for (const auto* r : lines) {
+    if (r->fix.find("worker_status") != std::string::npos) {
+      CHECK_THAT(r->detail, Catch::Contains("UPDATE, DELETE on table pgduplex.worker_status"));
+      CHECK_THAT(r->detail, !Catch::Contains("SELECT"));
+    }
+  }
+}
+
+TEST_CASE("precheck_names_the_one_table_privilege_missing_not_all_or_none") {
+  // has_table_privilege(t, 'SELECT, INSERT, ...') is true when ANY is held:
+  // each privilege is its own fact, so INSERT alone missing is a FAIL.
+  auto a = SyncRoleCluster("a");
+  Grant table{Grant::Kind::kTable, "\"public\".\"orders\"", {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"},
+              "synced table", false};
+  a.grants.push_back({table, {"INSERT"}});
+  auto results = Run(Config("apply_as_table_owner = false\n"), a, SyncRoleCluster("b"));
+  const CheckResult* r = Find(results, "privileges", "a", CheckStatus::kFail);
+  REQUIRE(r);
+  CHECK(r->fix == "GRANT INSERT ON TABLE \"public\".\"orders\" TO \"sync\";");
+}
+
+TEST_CASE("precheck_fails_membership_in_an_owner_of_a_table_b_does_not_have_yet") {
+  auto a = SyncRoleCluster("a");
+  a.tables[0].owner = "app";
+  auto b = SyncRoleCluster("b");
+  b.tables.clear();
+  Grant member{Grant::Kind::kMembership, "\"app\"", {"MEMBER"}, "owner", true};
+  b.grants.push_back({member, {"MEMBER"}});
+  auto results = Run(Config(), a, b);
+  const CheckResult* r = Find(results, "apply as table owner", "b", CheckStatus::kFail);
+  REQUIRE(r);
+  CHECK(r->fix == "GRANT \"app\" TO \"sync\";");
+  CHECK(Find(results, "apply as table owner", "a", CheckStatus::kPass));
+  // not also a privileges line
+  CHECK(Find(results, "privileges", "b", CheckStatus::kPass));
+}
+
+TEST_CASE("precheck_skips_checks_of_b_tables_while_b_has_none") {
+  auto b = GoodCluster("b");
+  b.tables.clear();
+  auto results = Run(Config(), GoodCluster("a"), b);
+  for (const char* check : {"primary keys", "expression unique indexes", "inheritance", "partitions",
+                            "replica identity"}) {
+    const CheckResult* r = Find(results, check, "b", CheckStatus::kSkip);
+    REQUIRE(r);
+    CHECK_THAT(r->detail, Catch::Contains("the initial copy creates them"));
+    CHECK(Find(results, check, "a", CheckStatus::kPass));
+  }
+  CHECK(PrecheckExitCode(results) == 0);
+  CHECK_THAT(FormatCheckTable(results), Catch::Contains("5 skipped"));
+}
+
+TEST_CASE("precheck_warns_with_the_grant_when_the_plugin_allow_list_is_unreadable") {
+  auto a = GoodCluster("a");
+  a.superuser = false;
+  a.output_plugin_libraries_unreadable = true;
+  auto results = Run(Config(), a, GoodCluster("b"));
+  const CheckResult* r = Find(results, "output plugin allowed", "a", CheckStatus::kWarn);
+  REQUIRE(r);
+  CHECK_THAT(r->fix, Catch::Contains("GRANT pg_read_all_settings TO \"sync\";"));
+  CHECK_THAT(r->fix, Catch::Contains("SHOW output_plugin_libraries"));
+}
+
+TEST_CASE("precheck_does_not_list_pgduplex_tables_where_the_extension_is_missing") {
+  auto b = SyncRoleCluster("b");
+  b.extension_version.reset();
+  GrantOn(b, "pgduplex.conflicts")->missing = {"SELECT", "INSERT"};
+  GrantOn(b, "pg_catalog.pg_replication_origin_oid(text)")->missing = {"EXECUTE"};
+  auto results = Run(Config(), SyncRoleCluster("a"), b);
+  CHECK(Find(results, "extension", "b", CheckStatus::kFail));
+  auto lines = All(results, "privileges", "b", CheckStatus::kFail);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0]->fix, Catch::Contains("pg_replication_origin_oid"));
 }
 
 TEST_CASE("grantees_of_a_tables_missing_on_b_are_a_warning") {

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   precheck_cmd->add_option("--config", precheck.config_path, "task config (TOML)")->required();
   precheck_cmd->add_flag("--fix", precheck.fix, "apply the fixes that are safe to apply");
 
+  GrantsOptions grants;
+  auto* grants_cmd = app.add_subcommand("grants", "print the SQL giving the sync role what it needs, per cluster");
+  grants_cmd->add_option("--config", grants.config_path, "task config (TOML)")->required();
+  grants_cmd->add_option("--role", grants.role, "the sync role (default: the user in each conninfo)");
+
   VerifyOptions verify;
   auto* verify_cmd = app.add_subcommand("verify", "compare the data of A and B");
   verify_cmd->add_option("--config", verify.config_path, "task config (TOML)")->required();
@@ -79,6 +84,7 @@ int main(int argc, char** argv) {
     }
     if (*up_cmd) return CommandUp(up);
     if (*precheck_cmd) return CommandPrecheck(precheck);
+    if (*grants_cmd) return CommandGrants(grants);
     if (*verify_cmd) return CommandVerify(verify);
     if (*status_cmd) return CommandStatus(status);
     if (*drop_cmd) return CommandDrop(drop);

@@ -69,6 +69,12 @@ PgResult PgConnection::Exec(const std::string& sql) {
   return result;
 }
 
+PgResult PgConnection::Exec(const std::string& sql, const std::string& what) {
+  PgResult result(PQexec(conn_.get(), sql.c_str()));
+  Check(result.raw(), what);
+  return result;
+}
+
 PgResult PgConnection::ExecParams(const std::string& sql, const std::vector<SqlParam>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());

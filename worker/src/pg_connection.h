@@ -69,6 +69,9 @@ class PgConnection {
 
   // Runs one or more statements (simple protocol); returns the last result.
   PgResult Exec(const std::string& sql);
+  // The same; an error names the statement as `what` instead of its text
+  // (a long script, e.g. pg_dump's, would fill the message).
+  PgResult Exec(const std::string& sql, const std::string& what);
   // Runs one statement with text parameters (extended protocol).
   PgResult ExecParams(const std::string& sql, const std::vector<SqlParam>& params);
   // First column of the first row, or nullopt when no row / NULL.

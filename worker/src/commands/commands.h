@@ -40,6 +40,12 @@ struct PrecheckOptions {
 };
 int CommandPrecheck(const PrecheckOptions& options);
 
+struct GrantsOptions {
+  std::string config_path;
+  std::string role;  // empty = the user each conninfo connects as
+};
+int CommandGrants(const GrantsOptions& options);
+
 struct VerifyOptions {
   std::string config_path;
   bool repair = false;

@@ -12,6 +12,7 @@
 #include "commands/commands.h"
 #include "conninfo.h"
 #include "ops/check_table.h"
+#include "ops/grant_needs.h"
 #include "ops/message_text.h"
 #include "ops/precheck_facts.h"
 #include "ops/precheck_rules.h"
@@ -59,11 +60,12 @@ int CommandPrecheck(const PrecheckOptions& options) {
       GatherOptions gb = gather;
       gb.slot_name = config.SlotName(Direction::kReverse);
       if (config.sync.initial != InitialSync::kNone) gb.probe_rows = a_tables;
-      for (const auto& t : a_tables) {
-        if (gb.probe_schemas.empty() || gb.probe_schemas.back() != t.schema) gb.probe_schemas.push_back(t.schema);
-      }
+      for (const auto& t : input.a.tables) gb.probe_create.push_back({t.owner, t.name.schema});
       input.b = GatherClusterFacts(*b, scope, gb);
     }
+    // Each right the role needs, checked on its own (grant_script.h).
+    if (a) CheckGrants(*a, RequiredGrants(NeedsOf(config, input.a, input.b, false, input.a.role)), input.a);
+    if (b) CheckGrants(*b, RequiredGrants(NeedsOf(config, input.a, input.b, true, input.b.role)), input.b);
     if (a) input.sequences = GatherSequenceFacts(*a, b.get(), a_tables);
   } catch (const PgError& e) {
     std::cerr << "pgduplex precheck: " << OneLine(e.what()) << "\n";

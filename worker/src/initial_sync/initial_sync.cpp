@@ -351,7 +351,15 @@ void InitialSync::Run() {
   }
   target.Exec("BEGIN");
   try {
-    if (!dump.pre_data.empty()) target.Exec(dump.pre_data);
+    if (!dump.pre_data.empty()) {
+      try {
+        target.Exec(dump.pre_data, "initial copy: creating the tables (pg_dump's pre-data script)");
+      } catch (const ConnectionError&) {
+        throw;
+      } catch (const PgError& e) {
+        throw PgError(OneLine(e.what()), e.sqlstate());  // one log line per retry
+      }
+    }
     SetCopiedSequences(planner, target, copied_sequences, note, warn);
     // Owners as on the source, where the role can own it here.
     for (const OwnerChange& owner : dump.owners) {

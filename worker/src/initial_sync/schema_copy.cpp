@@ -290,8 +290,16 @@ SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRe
     }
   }
 
+  // Only schemas B lacks: CREATE SCHEMA checks CREATE on the database even
+  // when the schema exists (IF NOT EXISTS), a right the common case (B has
+  // the schema) then does not need.
+  std::set<std::string> existing_schemas;
+  PgResult namespaces = target.Exec("SELECT nspname FROM pg_catalog.pg_namespace");
+  for (int i = 0; i < namespaces.rows(); ++i) existing_schemas.insert(namespaces.Get(i, 0));
   std::string head;
-  for (const auto& s : schemas) head += "CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(s) + ";\n";
+  for (const auto& s : schemas) {
+    if (!existing_schemas.count(s)) head += "CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(s) + ";\n";
+  }
   for (const auto& e : extensions) {
     head += "CREATE EXTENSION IF NOT EXISTS " + QuoteIdent(e) + " CASCADE;\n";
     note(fmt::format("schema: extension {} is used by the tables and will be created on the target", e));

@@ -1,7 +1,7 @@
 // SchemaCopy: creates the definitions of the selected tables on the target,
 // from pg_dump of the source run under the slot's exported snapshot.
 //
-//   pre-data  (before the rows): schemas, the types the tables use
+//   pre-data  (before the rows): the schemas the target lacks, the types the tables use
 //             (enums, composites, domains, ranges; extension types become
 //             CREATE EXTENSION IF NOT EXISTS), sequences used by defaults,
 //             tables and partitions with defaults, NOT NULL and CHECK

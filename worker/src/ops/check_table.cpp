@@ -11,6 +11,7 @@ const char* ToString(CheckStatus status) {
     case CheckStatus::kPass: return "PASS";
     case CheckStatus::kWarn: return "WARN";
     case CheckStatus::kFail: return "FAIL";
+    case CheckStatus::kSkip: return "SKIP";
   }
   return "?";
 }
@@ -23,16 +24,22 @@ std::string FormatCheckTable(const std::vector<CheckResult>& results) {
   }
   std::string out = fmt::format("{:<{}}  {:<{}}  {:<8}{}\n", "CHECK", check_w, "CLUSTER", cluster_w, "RESULT",
                                 "DETAIL");
-  size_t passed = 0, warned = 0, failed = 0;
+  size_t passed = 0, warned = 0, failed = 0, skipped = 0;
   for (const auto& r : results) {
     out += fmt::format("{:<{}}  {:<{}}  {:<8}{}\n", r.check, check_w, r.cluster, cluster_w, ToString(r.status),
                        r.detail);
-    if (!r.fix.empty() && r.status != CheckStatus::kPass) {
+    if (!r.fix.empty() && r.status != CheckStatus::kPass && r.status != CheckStatus::kSkip) {
       out += fmt::format("{:<{}}fix: {}\n", "", check_w + cluster_w + 4 + 8, r.fix);
     }
-    (r.status == CheckStatus::kPass ? passed : r.status == CheckStatus::kWarn ? warned : failed)++;
+    switch (r.status) {
+      case CheckStatus::kPass: ++passed; break;
+      case CheckStatus::kWarn: ++warned; break;
+      case CheckStatus::kFail: ++failed; break;
+      case CheckStatus::kSkip: ++skipped; break;
+    }
   }
-  out += fmt::format("\n{} passed, {} warning{}, {} failed\n", passed, warned, warned == 1 ? "" : "s", failed);
+  out += fmt::format("\n{} passed, {} warning{}, {} failed{}\n", passed, warned, warned == 1 ? "" : "s", failed,
+                     skipped ? fmt::format(", {} skipped", skipped) : std::string());
   return out;
 }
 

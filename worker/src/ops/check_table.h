@@ -1,6 +1,7 @@
 // CheckResult and the table `pgduplex precheck` prints: one line per check
-// and cluster, PASS / WARN / FAIL, what was found and, unless it passed, how
-// to fix it.
+// and cluster, PASS / WARN / FAIL / SKIP, what was found and, unless it
+// passed or was skipped, how to fix it. SKIP: the check cannot apply yet
+// (e.g. B has no tables before the initial copy creates them).
 //
 // Contract: FormatCheckTable is pure; columns are aligned to the widest
 // cell, the fix goes on its own line under the detail. PrecheckExitCode is
@@ -12,7 +13,7 @@
 
 namespace pgduplex {
 
-enum class CheckStatus { kPass, kWarn, kFail };
+enum class CheckStatus { kPass, kWarn, kFail, kSkip };
 const char* ToString(CheckStatus status);
 
 struct CheckResult {
@@ -28,6 +29,9 @@ inline CheckResult Pass(std::string check, std::string cluster, std::string deta
 }
 inline CheckResult Warn(std::string check, std::string cluster, std::string detail, std::string fix) {
   return {std::move(check), std::move(cluster), CheckStatus::kWarn, std::move(detail), std::move(fix)};
+}
+inline CheckResult Skip(std::string check, std::string cluster, std::string detail) {
+  return {std::move(check), std::move(cluster), CheckStatus::kSkip, std::move(detail), ""};
 }
 inline CheckResult Fail(std::string check, std::string cluster, std::string detail, std::string fix) {
   return {std::move(check), std::move(cluster), CheckStatus::kFail, std::move(detail), std::move(fix)};

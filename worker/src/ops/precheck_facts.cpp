@@ -35,13 +35,7 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
       "       (SELECT extversion FROM pg_extension WHERE extname = 'pgduplex'), "
       "       (SELECT default_version FROM pg_available_extensions WHERE name = 'pgduplex'), "
       "       to_regclass('_timescaledb_catalog.hypertable') IS NOT NULL, "
-      "       current_user, r.rolsuper, r.rolreplication, "
-      "       r.rolsuper OR has_parameter_privilege('session_replication_role', 'SET'), "
-      "       has_function_privilege('pg_replication_origin_session_setup(text)', 'EXECUTE') "
-      "   AND has_function_privilege('pg_replication_origin_xact_setup(pg_lsn, timestamptz)', 'EXECUTE') "
-      "   AND has_function_privilege('pg_replication_origin_create(text)', 'EXECUTE'), "
-      "       has_database_privilege(current_database(), 'CREATE'), "
-      "       current_setting('output_plugin_libraries', true) "
+      "       current_user, r.rolsuper, r.rolreplication, current_database() "
       "FROM pg_roles r WHERE r.rolname = current_user",
       {options.slot_name});
   f.server_version = r.Get(0, 0).substr(0, r.Get(0, 0).find(' '));
@@ -58,10 +52,19 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
   f.role = r.Get(0, 11);
   f.superuser = r.Get(0, 12) == "t";
   f.replication_attribute = r.Get(0, 13) == "t";
-  f.can_set_replication_role = r.Get(0, 14) == "t";
-  f.can_use_origins = r.Get(0, 15) == "t";
-  f.can_create_in_database = r.Get(0, 16) == "t";
-  f.output_plugin_libraries = r.GetOptional(0, 17);
+  f.database = r.Get(0, 14);
+  // Superuser-only on Debian's 15.20 (pg_read_all_settings reads it); NULL
+  // on servers without the setting.
+  try {
+    f.output_plugin_libraries = conn.Scalar("SELECT current_setting('output_plugin_libraries', true)");
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    if (e.sqlstate() != "42501") throw;
+    f.output_plugin_libraries_unreadable = true;
+  }
+  PgResult schemas = conn.Exec("SELECT nspname FROM pg_catalog.pg_namespace");
+  for (int i = 0; i < schemas.rows(); ++i) f.schemas.insert(schemas.Get(i, 0));
 }
 
 void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
@@ -74,7 +77,6 @@ void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
       "               SELECT 1 FROM unnest(i.indkey::int2[]) k(attnum) "
       "               LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
       "               WHERE k.attnum <= 0 OR NOT a.attnotnull)))), "
-      "  has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'), "
       "  (SELECT string_agg(ic.relname, chr(1) ORDER BY ic.relname) FROM pg_index i "
       "     JOIN pg_class ic ON ic.oid = i.indexrelid "
       "     WHERE i.indrelid = c.oid AND i.indisunique AND i.indexprs IS NOT NULL), "
@@ -102,10 +104,9 @@ void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
     t.relkind = r.Get(i, 2)[0];
     t.replica_identity = r.Get(i, 3)[0];
     t.has_key = r.Get(i, 4) == "t";
-    t.writable = r.Get(i, 5) == "t";
-    t.expression_unique_indexes = SplitList(r.GetOptional(i, 6));
-    t.cross_schema_inheritance = SplitList(r.GetOptional(i, 7));
-    t.partitions = SplitList(r.GetOptional(i, 8));
+    t.expression_unique_indexes = SplitList(r.GetOptional(i, 5));
+    t.cross_schema_inheritance = SplitList(r.GetOptional(i, 6));
+    t.partitions = SplitList(r.GetOptional(i, 7));
     t.hypertable = hypertables.count({t.name.schema, t.name.name}) > 0;
     f.tables.push_back(std::move(t));
   }
@@ -224,12 +225,35 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
     t.has_rows = conn.Scalar(fmt::format("SELECT EXISTS (SELECT 1 FROM {})", QualifiedName(conn, t.name))) == "t";
   }
 
-  for (const auto& schema : options.probe_schemas) {
-    auto granted = conn.ExecParams(
-        "SELECT has_schema_privilege(oid, 'CREATE') FROM pg_namespace WHERE nspname = $1", {schema});
-    if (granted.rows() > 0) f.schema_create[schema] = granted.Get(0, 0) == "t";
+  std::set<std::pair<std::string, std::string>> probed;
+  for (const auto& [role, schema] : options.probe_create) {
+    if (!probed.insert({role, schema}).second) continue;
+    if (conn.Scalar("SELECT pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE') "
+                    "FROM pg_catalog.pg_roles r, pg_catalog.pg_namespace n "
+                    "WHERE r.rolname = $1 AND n.nspname = $2",
+                    {role, schema}) == "t") {
+      f.role_creates_in.insert({role, schema});
+    }
   }
   return f;
+}
+
+void CheckGrants(PgConnection& conn, const std::vector<Grant>& grants, ClusterFacts& facts) {
+  facts.grants.clear();
+  std::string sql;
+  for (const auto& g : grants) {
+    for (const auto& p : g.privileges) sql += (sql.empty() ? "SELECT " : ", ") + PrivilegeCheckSql(g, p);
+  }
+  if (sql.empty()) return;
+  PgResult r = conn.Exec(sql);
+  int column = 0;
+  for (const auto& g : grants) {
+    HeldGrant held{g, {}};
+    for (const auto& p : g.privileges) {
+      if (r.Get(0, column++) != "t") held.missing.push_back(p);
+    }
+    facts.grants.push_back(std::move(held));
+  }
 }
 
 std::vector<SequenceFacts> GatherSequenceFacts(PgConnection& a, PgConnection* b,

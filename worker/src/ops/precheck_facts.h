@@ -10,6 +10,9 @@
 // Those only their owner can alter, when the connected role is not a member
 // of that owner (ops/owner_statement.h), are listed in `not_fixed` with the
 // owner and the statement, and left as they are.
+// CheckGrants then records, for each right the role needs (grant_script.h),
+// which of its privileges are missing; nothing in here raises a permission
+// error of the role's: what it may not read is a fact too.
 #pragma once
 
 #include <map>
@@ -20,6 +23,7 @@
 
 #include "config.h"
 #include "ops/catalog.h"
+#include "ops/grant_script.h"
 #include "table_scope.h"
 
 namespace pgduplex {
@@ -30,7 +34,6 @@ struct TableFacts {
   char replica_identity = 'd';  // pg_class.relreplident: d n f i
   bool has_key = false;         // primary key or unique index on NOT NULL columns
   bool has_rows = false;        // filled only when asked (target side)
-  bool writable = true;         // SELECT, INSERT, UPDATE, DELETE, TRUNCATE granted
   std::vector<std::string> expression_unique_indexes;
   std::vector<std::string> cross_schema_inheritance;  // "parent -> child" links leaving the schema
   std::vector<std::string> partitions;                // direct partitions, schema.name
@@ -51,6 +54,12 @@ struct SequenceFacts {
   SequenceState on_b;
 };
 
+// A right the role needs and the privileges of it the role lacks (empty: held).
+struct HeldGrant {
+  Grant grant;
+  std::vector<std::string> missing;
+};
+
 struct ClusterFacts {
   std::string label;  // "a" or "b"
   bool connected = false;
@@ -60,6 +69,10 @@ struct ClusterFacts {
   // Debian's PostgreSQL 15.20 update only loads the output plugins listed
   // here; nullopt on servers without the setting (any plugin loads).
   std::optional<std::string> output_plugin_libraries;
+  // The setting exists but the role may not read it (superuser-only; needs
+  // pg_read_all_settings).
+  bool output_plugin_libraries_unreadable = false;
+  std::string database;  // current_database()
   bool track_commit_timestamp = false;
   int max_replication_slots = 0;
   int used_replication_slots = 0;
@@ -72,10 +85,11 @@ struct ClusterFacts {
   std::string role;
   bool superuser = false;
   bool replication_attribute = false;
-  bool can_set_replication_role = false;
-  bool can_use_origins = false;
-  bool can_create_in_database = false;
-  std::map<std::string, bool> schema_create;  // schema -> CREATE granted (only schemas that exist)
+  std::set<std::string> schemas;              // every schema in this database
+  // (role, schema) of GatherOptions::probe_create where the role exists and
+  // may CREATE in the (existing) schema.
+  std::set<std::pair<std::string, std::string>> role_creates_in;
+  std::vector<HeldGrant> grants;              // filled by CheckGrants
   std::vector<TableFacts> tables;             // in scope on this cluster
   std::set<std::string> roles;                // every role name on this cluster
   std::vector<std::string> fixed;             // what --fix changed
@@ -87,10 +101,12 @@ struct GatherOptions {
   bool fix_replica_identity = false;
   bool fix_extension = false;           // CREATE EXTENSION pgduplex when missing but available
   std::vector<TableName> probe_rows;    // tables whose has_rows to fill (target of the copy)
-  std::vector<std::string> probe_schemas;  // schemas whose CREATE privilege to read
+  std::vector<std::pair<std::string, std::string>> probe_create;  // (role, schema) to read CREATE of
 };
 
 ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options);
+// Fills facts.grants: which privileges of `grants` the connected role lacks.
+void CheckGrants(PgConnection& conn, const std::vector<Grant>& grants, ClusterFacts& facts);
 // Sequences feeding the scope tables of A, with their state on A and on B.
 std::vector<SequenceFacts> GatherSequenceFacts(PgConnection& a, PgConnection* b,
                                                const std::vector<TableName>& tables);

@@ -1,12 +1,14 @@
 #include "ops/precheck_rules.h"
 
 #include "config_secrets.h"
+#include "ops/grant_script.h"
 #include "sql_lexer.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace pgduplex {
@@ -60,7 +62,15 @@ bool ListsPgduplex(const std::string& libraries) {
 }
 
 void OutputPluginAllowed(const ClusterFacts& f, Results& out) {
-  if (!f.output_plugin_libraries) {
+  if (f.output_plugin_libraries_unreadable) {
+    out.push_back(Warn("output plugin allowed", f.label,
+                       fmt::format("{} may not read output_plugin_libraries (superuser-only): if it does not list "
+                                   "pgduplex, creating the slot fails",
+                                   f.role),
+                       fmt::format("as a superuser: SHOW output_plugin_libraries; (it must list pgduplex), or "
+                                   "GRANT pg_read_all_settings TO {}; so that precheck reads it",
+                                   QuoteIdent(f.role))));
+  } else if (!f.output_plugin_libraries) {
     out.push_back(Pass("output plugin allowed", f.label, "no allow-list on this server"));
   } else if (ListsPgduplex(*f.output_plugin_libraries)) {
     out.push_back(Pass("output plugin allowed", f.label, "pgduplex is in output_plugin_libraries"));
@@ -126,50 +136,34 @@ void ExtensionVersions(const ClusterFacts& a, const ClusterFacts& b, Results& ou
   }
 }
 
-void Privileges(const ClusterFacts& f, const std::vector<std::string>& create_schemas, Results& out) {
-  std::vector<std::string> missing, fixes;
-  // The fix lines are meant to be pasted: quote the names they contain.
-  const std::string role = QuoteIdent(f.role);
-  if (!f.superuser && !f.replication_attribute) {
-    missing.push_back("REPLICATION attribute (needed to create and read slots)");
-    fixes.push_back(fmt::format("ALTER ROLE {} REPLICATION", role));
-  }
-  if (!f.can_set_replication_role) {
-    missing.push_back("SET session_replication_role");
-    fixes.push_back(fmt::format("GRANT SET ON PARAMETER session_replication_role TO {}", role));
-  }
-  if (!f.can_use_origins) {
-    missing.push_back("replication origin functions");
-    fixes.push_back(fmt::format(
-        "GRANT EXECUTE ON FUNCTION pg_replication_origin_create(text), pg_replication_origin_session_setup(text), "
-        "pg_replication_origin_xact_setup(pg_lsn, timestamptz), pg_replication_origin_advance(text, pg_lsn) TO {}",
-        role));
-  }
-  std::vector<std::string> no_write;
-  for (const auto& t : f.tables) {
-    if (!t.writable) no_write.push_back(t.name.Display());
-  }
-  if (!no_write.empty()) {
-    missing.push_back("SELECT/INSERT/UPDATE/DELETE/TRUNCATE on " + JoinLimited(no_write));
-    fixes.push_back(fmt::format("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON <tables> TO {}", role));
-  }
-  for (const auto& schema : create_schemas) {
-    auto it = f.schema_create.find(schema);
-    bool ok = it != f.schema_create.end() ? it->second : f.can_create_in_database;
-    if (!ok) {
-      missing.push_back(it != f.schema_create.end() ? fmt::format("CREATE on schema {}", schema)
-                                                    : fmt::format("CREATE on the database (schema {})", schema));
-      fixes.push_back(it != f.schema_create.end() ? fmt::format("GRANT CREATE ON SCHEMA {} TO {}", QuoteIdent(schema), role)
-                                                  : fmt::format("GRANT CREATE ON DATABASE <db> TO {}", role));
+// One line per missing privilege, with the statement that grants it;
+// memberships in owner roles are the "apply as table owner" check's.
+void Privileges(const ClusterFacts& f, Results& out) {
+  size_t missing = 0;
+  for (const auto& held : f.grants) {
+    if (held.grant.kind == Grant::Kind::kMembership || held.missing.empty()) continue;
+    // Without the extension its tables are not there to grant on: the
+    // extension check FAILs already.
+    if (!f.extension_version && held.grant.object.rfind("pgduplex.", 0) == 0) continue;
+    if (held.grant.kind == Grant::Kind::kRoleAttributes) {
+      for (const auto& p : held.missing) {
+        ++missing;
+        out.push_back(Fail("privileges", f.label,
+                           fmt::format("{} lacks {} ({})", f.role, DescribePrivilege(held.grant, p), held.grant.why),
+                           GrantStatement(held.grant, f.role, {p})));
+      }
+      continue;
     }
+    ++missing;
+    std::string privileges;
+    for (const auto& p : held.missing) privileges += (privileges.empty() ? "" : ", ") + p;
+    std::string what = DescribePrivilege(held.grant, privileges);
+    out.push_back(Fail("privileges", f.label, fmt::format("{} lacks {} ({})", f.role, what, held.grant.why),
+                       GrantStatement(held.grant, f.role, held.missing)));
   }
-  if (missing.empty()) {
+  if (missing == 0) {
     out.push_back(Pass("privileges", f.label,
                        fmt::format("{}{}", f.role, f.superuser ? " is superuser" : " has what is needed")));
-  } else {
-    std::string fix;
-    for (const auto& x : fixes) fix += (fix.empty() ? "" : "; ") + x;
-    out.push_back(Fail("privileges", f.label, f.role + " lacks " + JoinLimited(missing), fix));
   }
 }
 
@@ -411,19 +405,26 @@ void ApplyAsOwner(const SyncConfig& sync, const ClusterFacts& f, Results& out) {
                        "ALTER EXTENSION pgduplex UPDATE (or set sync.apply_as_table_owner = false)"));
     return;
   }
+  // Owners of this cluster's tables, and (grants) those of the peer's tables
+  // the initial copy gives their owner here; quoted names.
   std::set<std::string> owners;
   for (const auto& t : f.tables) {
-    if (!t.owner.empty() && !t.worker_acts_as_owner) owners.insert(t.owner);
+    if (!t.owner.empty() && !t.worker_acts_as_owner) owners.insert(QuoteIdent(t.owner));
+  }
+  for (const auto& held : f.grants) {
+    if (held.grant.kind == Grant::Kind::kMembership && !held.missing.empty()) owners.insert(held.grant.object);
   }
   if (owners.empty()) {
     out.push_back(Pass(check, f.label, f.superuser ? f.role + " is superuser" : f.role + " may act as every owner"));
     return;
   }
-  std::string grants;
-  for (const auto& o : owners) grants += (grants.empty() ? "" : "; ") + fmt::format("GRANT {} TO {}", QuoteIdent(o), QuoteIdent(f.role));
-  out.push_back(Fail(check, f.label,
-                     f.role + " is not a member of the owner(s) " + JoinLimited({owners.begin(), owners.end()}),
-                     grants));
+  for (const auto& o : owners) {
+    out.push_back(Fail(check, f.label,
+                       fmt::format("{} is not a member of {}, which owns synced tables (their changes are applied "
+                                   "as their owner)",
+                                   f.role, o),
+                       fmt::format("GRANT {} TO {};", o, QuoteIdent(f.role))));
+  }
 }
 
 // Initial sync keeps owners and DDL runs as its author: every owner of a
@@ -471,10 +472,11 @@ void TableGrantees(const ClusterFacts& a, const ClusterFacts& b, Results& out) {
                      "on b; the others must be granted by hand there)"));
 }
 
-std::vector<std::string> SchemasOf(const ClusterFacts& f) {
-  std::set<std::string> schemas;
-  for (const auto& t : f.tables) schemas.insert(t.name.schema);
-  return {schemas.begin(), schemas.end()};
+// Checks of B's tables cannot apply while B has none of A's tables yet.
+std::optional<std::string> AwaitingTables(const SyncConfig& sync, const ClusterFacts& a, const ClusterFacts& f) {
+  if (f.label != "b" || !f.tables.empty() || a.tables.empty()) return std::nullopt;
+  if (sync.initial == InitialSync::kSchemaAndData) return std::string("n/a: B has no tables yet; the initial copy creates them");
+  return std::string("n/a: B has none of the synced tables");
 }
 
 }  // namespace
@@ -503,33 +505,32 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
     if (f->connected) Extension(*f, out);
   }
   if (a.connected && b.connected) ExtensionVersions(a, b, out);
-  // B needs CREATE where the initial sync creates tables; A receives only rows.
-  std::vector<std::string> b_create =
-      (a.connected && config.sync.initial == InitialSync::kSchemaAndData) ? SchemasOf(a) : std::vector<std::string>{};
-  if (a.connected) Privileges(a, {}, out);
-  if (b.connected) Privileges(b, b_create, out);
+  if (a.connected) Privileges(a, out);
+  if (b.connected) Privileges(b, out);
   if (!a.connected) return out;  // every check below starts from A's tables
 
+  // A check of B's tables, or SKIP while B has none.
+  auto per_cluster = [&](const char* check, auto rule) {
+    for (const ClusterFacts* f : {&a, &b}) {
+      if (!f->connected) continue;
+      if (auto why = AwaitingTables(config.sync, a, *f)) {
+        out.push_back(Skip(check, f->label, *why));
+      } else {
+        rule(*f);
+      }
+    }
+  };
+
   Patterns(config, a, out);
-  for (const ClusterFacts* f : {&a, &b}) {
-    if (f->connected) PrimaryKeys(*f, out);
-  }
-  for (const ClusterFacts* f : {&a, &b}) {
-    if (f->connected) ExpressionIndexes(*f, out);
-  }
-  for (const ClusterFacts* f : {&a, &b}) {
-    if (f->connected) Inheritance(*f, out);
-  }
+  per_cluster("primary keys", [&](const ClusterFacts& f) { PrimaryKeys(f, out); });
+  per_cluster("expression unique indexes", [&](const ClusterFacts& f) { ExpressionIndexes(f, out); });
+  per_cluster("inheritance", [&](const ClusterFacts& f) { Inheritance(f, out); });
   for (const ClusterFacts* f : {&a, &b}) {
     if (f->connected) Timescale(*f, out);
   }
-  for (const ClusterFacts* f : {&a, &b}) {
-    if (f->connected) Partitions(config, *f, out);
-  }
+  per_cluster("partitions", [&](const ClusterFacts& f) { Partitions(config, f, out); });
   Sequences(input.sequences, b.connected, config.sync.initial == InitialSync::kSchemaAndData, out);
-  for (const ClusterFacts* f : {&a, &b}) {
-    if (f->connected) ReplicaIdentity(policy, *f, out);
-  }
+  per_cluster("replica identity", [&](const ClusterFacts& f) { ReplicaIdentity(policy, f, out); });
   for (const ClusterFacts* f : {&a, &b}) {
     if (f->connected) CommitTimestamp(policy, *f, out);
   }

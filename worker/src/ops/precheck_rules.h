@@ -10,7 +10,11 @@
 //   sequences, replica identity, track_commit_timestamp, target tables,
 //   apply as table owner, table owners, table grantees.
 // A check that needs an unreachable cluster is left out (its connection
-// line already FAILs).
+// line already FAILs). "privileges" is one FAIL per right of
+// ClusterFacts::grants the role lacks (fix: the statement giving exactly the
+// missing privileges), or one PASS; memberships in owner roles are "apply as
+// table owner" lines, one per owner. Checks of B's tables SKIP while B has
+// none of A's tables.
 #pragma once
 
 #include <vector>
