@@ -314,6 +314,21 @@ def drop_db_pair_slots(db):
             pass
 
 
+def grant_sync_rights(db, role):
+    """On both sides of db: EXECUTE on every pg_replication_origin_*
+    function and DML on pgduplex's tables for `role` (a broad stand-in for
+    the README's script, for tests about something else; test_readme_setup
+    uses the script itself)."""
+    for side in (db.sql_a, db.sql_b):
+        side(f"""DO $$ DECLARE f text; BEGIN
+              FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
+                        WHERE p.proname LIKE 'pg\\_replication\\_origin\\_%' LOOP
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {role}', f);
+              END LOOP; END $$""")
+        side(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgduplex TO {role}")
+        side(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgduplex TO {role}")
+
+
 @pytest.fixture
 def dbpair(pair):
     db = create_db_pair(*pair)

@@ -7,7 +7,7 @@ superuser. Roles are cluster-wide, so every test names its own."""
 import psycopg2
 import pytest
 
-from conftest import wait_until
+from conftest import wait_until, grant_sync_rights
 from test_run_sync import run
 
 # Tries every way back to the session's superuser (including the worker's
@@ -115,17 +115,8 @@ def test_plain_worker_role_member_of_the_owner_applies_as_the_owner(dbpair, work
         create_role(cluster, sync_role, "REPLICATION")
         cluster.sql(f"GRANT {owner} TO {sync_role}")
         cluster.sql(f"GRANT SET ON PARAMETER session_replication_role TO {sync_role}")
+    grant_sync_rights(db, sync_role)
     for side in (db.sql_a, db.sql_b):
-        side(f"""DO $$ DECLARE f text; BEGIN
-              FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
-                        WHERE p.proname LIKE 'pg\\_replication\\_origin\\_%' LOOP
-                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {sync_role}', f);
-              END LOOP; END $$""")
-    for side in (db.sql_a, db.sql_b):
-        side(f"GRANT USAGE ON SCHEMA pgduplex TO {sync_role}")
-        side(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgduplex TO {sync_role}")
-        side(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgduplex TO {sync_role}")
-        side(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgduplex TO {sync_role}")
         side("CREATE TABLE t (id int PRIMARY KEY, v text, who text)")
         side(f"ALTER TABLE t OWNER TO {owner}")
     db.sql_b("INSERT INTO t VALUES (5, 'local', NULL)")

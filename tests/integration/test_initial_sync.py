@@ -9,7 +9,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from conftest import assert_converges, wait_until
+from conftest import assert_converges, wait_until, grant_sync_rights
 
 
 def start(worker_factory, config, direction):
@@ -209,16 +209,7 @@ def test_initial_copy_as_a_plain_role_keeps_owner_and_grants(dbpair, worker_fact
         cluster.sql(f"CREATE ROLE {sync} LOGIN REPLICATION")
         cluster.sql(f"GRANT {owner} TO {sync}")
         cluster.sql(f"GRANT SET ON PARAMETER session_replication_role TO {sync}")
-    for side in (db.sql_a, db.sql_b):
-        side(f"""DO $$ DECLARE f text; BEGIN
-              FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
-                        WHERE p.proname LIKE 'pg\\_replication\\_origin\\_%' LOOP
-                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {sync}', f);
-              END LOOP; END $$""")
-        side(f"GRANT USAGE ON SCHEMA pgduplex TO {sync}")
-        side(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgduplex TO {sync}")
-        side(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgduplex TO {sync}")
-        side(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgduplex TO {sync}")
+    grant_sync_rights(db, sync)
     # The owner must be able to own tables in public on B, as on A (ALTER ... OWNER TO checks it).
     db.sql_b(f"GRANT CREATE ON DATABASE {db.dbname} TO {sync}; GRANT CREATE ON SCHEMA public TO {sync}, {owner}")
     db.sql_a("CREATE TABLE customers (id serial PRIMARY KEY, name text)")

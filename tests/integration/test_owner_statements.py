@@ -7,6 +7,7 @@ statement, exit non-zero, and change nothing they cannot. Roles are
 cluster-wide, so every test names its own."""
 import pytest
 
+from conftest import grant_sync_rights
 from opshelp import pgduplex
 
 
@@ -25,14 +26,8 @@ def least_privilege_pair(db, tmp_path, membership, sequence_grant=True):
             cluster.sql(f"GRANT {owner} TO {sync}")
         cluster.sql(f"GRANT SET ON PARAMETER session_replication_role TO {sync}")
         cluster.sql(f"GRANT pg_read_all_settings TO {sync}")
+    grant_sync_rights(db, sync)
     for side in (db.sql_a, db.sql_b):
-        side(f"""DO $$ DECLARE f text; BEGIN
-              FOR f IN SELECT p.oid::regprocedure::text FROM pg_proc p
-                        WHERE p.proname LIKE 'pg\\_replication\\_origin\\_%' LOOP
-                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {sync}', f);
-              END LOOP; END $$""")
-        side(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgduplex TO {sync}")
-        side(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgduplex TO {sync}")
         side("CREATE TABLE orders (id serial PRIMARY KEY, v text)")
         side("CREATE TABLE customers (id int PRIMARY KEY, name text)")
         side(f"ALTER TABLE orders OWNER TO {owner}")  # with its owned sequence
