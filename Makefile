@@ -1,6 +1,6 @@
 # pgduplex — top-level build.
 #
-#   make            build the output plugin and the pgduplex program
+#   make            build the output plugin and the pgduplex program (into build/)
 #   make install    install the extension (control, SQL, .so) and the program
 #   make deps       install the Debian packages the build and tests need (root)
 #   make test       deps + build + install + every test suite
@@ -65,6 +65,6 @@ bench-apply: install
 bench-initial: install
 	bash bench/initial
 
+# Every build product (plugin objects and pgduplex.so too) is under $(BUILD).
 clean:
 	rm -rf $(BUILD)
-	$(MAKE) -C plugin clean
