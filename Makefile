@@ -1,6 +1,7 @@
 # pgduplex — top-level build.
 #
 #   make            build the output plugin and the pgduplex program (into build/)
+#   make WERROR=1   the same with warnings as errors (CI)
 #   make install    install the extension (control, SQL, .so) and the program
 #   make deps       install the Debian packages the build and tests need (root)
 #   make test       deps + build + install + every test suite

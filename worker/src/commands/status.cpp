@@ -55,7 +55,9 @@ Sample ReadTarget(PgConnection& target, const TaskConfig& config, Direction d, D
     s.applied_changes = std::stoull(r.Get(0, 4));
     if (!r.IsNull(0, 5)) s.heartbeat_age_sec = std::stod(r.Get(0, 5));
     if (!r.IsNull(0, 6)) s.heartbeat_delay_sec = std::stod(r.Get(0, 6));
-    for (auto& [type, count] : nlohmann::json::parse(r.Get(0, 7)).items()) {
+    // Named: items() of a temporary would outlive the document it iterates.
+    const nlohmann::json conflicts = nlohmann::json::parse(r.Get(0, 7));
+    for (auto& [type, count] : conflicts.items()) {
       s.conflicts_since_start[type] = count.get<uint64_t>();
     }
     sample = {std::stod(r.Get(0, 8)), s.applied_transactions, s.applied_changes};
