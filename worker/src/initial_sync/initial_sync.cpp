@@ -499,7 +499,7 @@ void InitialSync::Run() {
   }
   for (auto& t : threads) t.join();
   progress.Finish();
-  if (stopped_by_request) throw PgError("initial copy stopped on request; the next run starts it over", "57014");
+  if (stopped_by_request) throw StopRequested("initial copy stopped on request; the next run starts it over");
   if (first_error) std::rethrow_exception(first_error);
 
   // 5. Post-data.

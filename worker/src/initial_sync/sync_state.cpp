@@ -217,7 +217,7 @@ bool DropSlotIfExists(PgConnection& source, const std::string& slot) {
       throw PgError(fmt::format("cluster {}: replication slot {} is in use by PID {}; is another pgduplex run of "
                                 "this task running?",
                                 source.label(), slot, r.Get(0, 0)),
-                    "55006");
+                    sqlstate::kObjectInUse);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }

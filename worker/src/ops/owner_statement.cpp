@@ -6,8 +6,6 @@ namespace pgduplex {
 
 namespace {
 
-constexpr const char* kInsufficientPrivilege = "42501";
-
 std::string WithSemicolon(std::string sql) {
   if (sql.empty() || sql.back() != ';') sql += ';';
   return sql;
@@ -26,7 +24,7 @@ std::optional<OwnerRefusal> RunAsOwner(PgConnection& conn, const TableName& obje
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE n.nspname = $1 AND c.relname = $2",
       {object.schema, object.name});
-  if (r.rows() == 0) throw PgError(fmt::format("cluster {}: {} does not exist", conn.label(), object.Display()), "42P01");
+  if (r.rows() == 0) throw PgError(fmt::format("cluster {}: {} does not exist", conn.label(), object.Display()), sqlstate::kUndefinedTable);
   OwnerRefusal refusal{r.Get(0, 0), object.Display(), WithSemicolon(statement)};
   bool inherits = r.Get(0, 1) == "t";
   bool member = r.Get(0, 2) == "t";
@@ -50,7 +48,7 @@ std::optional<OwnerRefusal> RunAsOwner(PgConnection& conn, const TableName& obje
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
-    if (e.sqlstate() == kInsufficientPrivilege) return refusal;
+    if (e.sqlstate() == sqlstate::kInsufficientPrivilege) return refusal;
     throw;
   }
   return std::nullopt;

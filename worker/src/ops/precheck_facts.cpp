@@ -60,7 +60,7 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
-    if (e.sqlstate() != "42501") throw;
+    if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
     f.output_plugin_libraries_unreadable = true;
   }
   PgResult schemas = conn.Exec("SELECT nspname FROM pg_catalog.pg_namespace");
@@ -179,7 +179,7 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
     } catch (const ConnectionError&) {
       throw;
     } catch (const PgError& e) {
-      if (e.sqlstate() != "42501") throw;
+      if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
       f.not_fixed.push_back("only a superuser can run: CREATE EXTENSION pgduplex;");
     }
   }
