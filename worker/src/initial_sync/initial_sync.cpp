@@ -23,6 +23,7 @@
 #include "pg_connection.h"
 #include "sql_lexer.h"
 #include "table_scope.h"
+#include "transaction.h"
 
 namespace pgduplex {
 
@@ -349,8 +350,8 @@ void InitialSync::Run() {
   for (const auto& t : tables) {
     records.push_back({t.source.name, !t.source.partitioned, t.create, t.had_rows});
   }
-  target.Exec("BEGIN");
-  try {
+  {
+    Transaction tx(target);
     if (!dump.pre_data.empty()) {
       try {
         target.Exec(dump.pre_data, "initial copy: creating the tables (pg_dump's pre-data script)");
@@ -393,13 +394,7 @@ void InitialSync::Run() {
       }
     }
     state.RecordTables(records);
-    target.Exec("COMMIT");
-  } catch (...) {
-    try {
-      target.Exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
+    tx.Commit();
   }
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
   if (as_owner) LoadTargetOwners(target, tables);

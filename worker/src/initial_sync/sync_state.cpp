@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sql_lexer.h"
+#include "transaction.h"
 
 namespace pgduplex {
 
@@ -16,17 +17,9 @@ namespace {
 // Runs `body` inside BEGIN/COMMIT, rolling back on any error.
 template <typename Body>
 void InTransaction(PgConnection& conn, Body body) {
-  conn.Exec("BEGIN");
-  try {
-    body();
-    conn.Exec("COMMIT");
-  } catch (...) {
-    try {
-      conn.Exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  Transaction tx(conn);
+  body();
+  tx.Commit();
 }
 
 std::string QuotedList(const std::vector<TableName>& tables) {

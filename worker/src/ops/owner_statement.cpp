@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "transaction.h"
+
 namespace pgduplex {
 
 namespace {
@@ -34,17 +36,10 @@ std::optional<OwnerRefusal> RunAsOwner(PgConnection& conn, const TableName& obje
       conn.Exec(statement);
       return std::nullopt;
     }
-    conn.Exec("BEGIN");
-    try {
-      conn.Exec("SET LOCAL ROLE " + conn.QuoteIdent(refusal.owner));
-      conn.Exec(statement);
-      conn.Exec("COMMIT");
-    } catch (const ConnectionError&) {
-      throw;
-    } catch (const PgError&) {
-      conn.Exec("ROLLBACK");
-      throw;
-    }
+    Transaction tx(conn);
+    conn.Exec("SET LOCAL ROLE " + conn.QuoteIdent(refusal.owner));
+    conn.Exec(statement);
+    tx.Commit();
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
