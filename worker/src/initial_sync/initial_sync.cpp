@@ -20,6 +20,7 @@
 #include "initial_sync/sync_state.h"
 #include "initial_sync/table_copier.h"
 #include "ops/message_text.h"
+#include "oid_array.h"
 #include "pg_connection.h"
 #include "sql_lexer.h"
 #include "table_scope.h"
@@ -61,12 +62,6 @@ void LoadTargetOwners(PgConnection& target, std::vector<PlannedTable>& tables) {
   }
 }
 
-std::string OidArray(const std::vector<uint32_t>& oids) {
-  std::string out = "{";
-  for (size_t i = 0; i < oids.size(); ++i) out += (i ? "," : "") + std::to_string(oids[i]);
-  return out + "}";
-}
-
 std::string JoinNames(const std::vector<TableName>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n.Display();
@@ -91,8 +86,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', pn.nspname, pc.relname,
   LEFT JOIN pg_catalog.pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
   LEFT JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
   LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
- WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\_%'
-   AND n.nspname NOT IN ('information_schema', 'pgduplex')
+ WHERE )SQL" + std::string(kUserTablesCondition) + R"SQL(
  ORDER BY 2, 3)SQL");
   std::vector<SourceTable> out;
   for (int i = 0; i < r.rows(); ++i) {

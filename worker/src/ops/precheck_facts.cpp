@@ -89,9 +89,7 @@ void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
       "     JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
       "     WHERE i.inhparent = c.oid AND c.relkind = 'p') "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' "
-      "  AND n.nspname NOT IN ('information_schema', 'pgduplex') "
-      "ORDER BY 1, 2");
+      "WHERE " + std::string(kUserTablesCondition) + " ORDER BY 1, 2");
   std::set<std::pair<std::string, std::string>> hypertables;
   if (f.timescaledb) {
     PgResult h = conn.Exec("SELECT schema_name::text, table_name::text FROM _timescaledb_catalog.hypertable");
