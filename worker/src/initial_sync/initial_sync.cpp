@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "apply/role_switch.h"
+#include "apply/worker_status_row.h"
 #include "initial_sync/copied_sequences.h"
 #include "initial_sync/copy_plan.h"
 #include "initial_sync/progress.h"
@@ -174,12 +175,14 @@ std::vector<std::string> MissingTargetColumns(PgConnection& target, const Planne
 // direction carries something again (stream_worker.h).
 void UpsertWorkerStatus(PgConnection& target, const std::string& task) {
   if (!target.Scalar("SELECT to_regclass('pgduplex.worker_status')")) return;  // older extension build
-  target.ExecParams(
-      "INSERT INTO pgduplex.worker_status (task, direction, state, pid, started_at, updated_at) "
-      "VALUES ($1, 'forward', 'copying', $2, clock_timestamp(), clock_timestamp()) "
-      "ON CONFLICT (task, direction) DO UPDATE SET state = 'copying', pid = EXCLUDED.pid, "
-      "started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at",
-      {task, std::to_string(getpid())});
+  WorkerStatusRow row;
+  row.task = task;
+  row.direction = "forward";
+  row.state = "copying";
+  row.pid = static_cast<int>(getpid());
+  row.started_at = PgNow();
+  row.keep_counts = true;  // and last_error, last_* positions: nullopt/0 keep them
+  target.ExecParams(WorkerStatusUpsertSql(), WorkerStatusParams(row));
 }
 
 // A control session on the target: replica role, its own copy origin.
