@@ -3,7 +3,6 @@ from the slot's exported snapshot, then the stream from its consistent point,
 with no gap and no duplicate; conflicting_tables; crash during the copy;
 partitioned tables syncing both ways; grants kept."""
 import threading
-import time
 
 import psycopg2
 import psycopg2.errors
@@ -65,14 +64,14 @@ def test_initial_sync_under_concurrent_writes_ends_identical_without_duplicates(
     db.sql_a("INSERT INTO hist (note) SELECT 'n' FROM generate_series(1, 2000)")
     writer = Writer(db, "acct", 100000)
     writer.start()
-    time.sleep(0.3)
+    wait_until(lambda: writer.count > 0, 30, what="the writer's first writes")
     # Slow enough that the writer keeps writing through the whole copy.
     cfg = db.write_config(tmp_path / "t.toml", sync={"copy_split_rows": 5000, "copy_workers": 2,
                                                     "copy_max_rows_per_sec": 20000})
     w = start(worker_factory, cfg, "forward")
     wait_streaming(db, w)
     during = writer.count
-    time.sleep(1)
+    wait_until(lambda: writer.count > during, 30, what="writes while streaming")
     writer.stop()
     db.sql_a("INSERT INTO hist (note) VALUES ('marker')")
     assert writer.count > during > 0

@@ -103,6 +103,21 @@ TEST_CASE("worker_status_params_match_the_upsert") {
   CHECK(sql.find("$15") == std::string::npos);
 }
 
+TEST_CASE("worker_status_keep_counts_sends_no_counts") {
+  WorkerStatusRow row;
+  row.task = "shop";
+  row.direction = "forward";
+  row.state = "copying";
+  row.keep_counts = true;
+  std::vector<SqlParam> params = WorkerStatusParams(row);
+  REQUIRE(params.size() == 14);
+  for (int i : {6, 7, 8, 13}) CHECK_FALSE(params[i].has_value());
+  CHECK_FALSE(params[5].has_value());  // last_error kept
+  std::string sql = WorkerStatusUpsertSql();
+  CHECK(sql.find("COALESCE($7::bigint, w.applied_transactions)") != std::string::npos);
+  CHECK(sql.find("COALESCE($14::jsonb, w.conflicts)") != std::string::npos);
+}
+
 TEST_CASE("conflict_counts_json_has_every_type") {
   WorkerMetrics metrics;
   metrics.CountConflict(ConflictType::kInsertExists, Resolution::kApplied);

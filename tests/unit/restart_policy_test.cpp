@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "commands/commands.h"
+#include "exit_codes.h"
 #include "restart_policy.h"
 
 using namespace pgduplex;

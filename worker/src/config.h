@@ -14,12 +14,9 @@
 #include <string>
 #include <vector>
 
-namespace pgduplex {
+#include "errors.h"
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace pgduplex {
 
 enum class ConflictPolicy { kFail, kIgnore, kOverwrite, kLastWriteWins };
 enum class Direction { kForward, kReverse };  // forward = A→B, reverse = B→A

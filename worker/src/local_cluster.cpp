@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <cstdio>
@@ -142,7 +143,12 @@ void LocalCluster::Stop() noexcept {
   if (!running_) return;
   try {
     Run({PostgresBinDir() + "/pg_ctl", "-D", datadir_, "-w", "-t", "60", "-m", "fast", "stop"}, "pg_ctl-stop");
+  } catch (const std::exception& e) {
+    // Stop() runs from destructors and on the way out of a failed demo: it
+    // must not throw. Say why the cluster may still be running.
+    spdlog::warn("could not stop the local cluster in {}: {}", datadir_, e.what());
   } catch (...) {
+    spdlog::warn("could not stop the local cluster in {}", datadir_);
   }
   running_ = false;
 }

@@ -48,7 +48,7 @@ void PgConnection::ThrowError(const PGresult* result, const std::string& what) c
   if (message.empty()) message = Trimmed(PQerrorMessage(conn_.get()));
   std::string text = fmt::format("cluster {}: {}: {}", label_, what, message);
   if (PQstatus(conn_.get()) == CONNECTION_BAD || (state && std::string(state).rfind("08", 0) == 0) ||
-      (state && std::string(state) == "57P01")) {
+      (state && std::string(state) == sqlstate::kAdminShutdown)) {
     throw ConnectionError(text);
   }
   throw PgError(text, state ? state : "");

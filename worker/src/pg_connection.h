@@ -18,23 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "errors.h"
+
 namespace pgduplex {
-
-class PgError : public std::runtime_error {
- public:
-  PgError(const std::string& message, std::string sqlstate)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
-  const std::string& sqlstate() const { return sqlstate_; }
-
- private:
-  std::string sqlstate_;
-};
-
-// The server or the network went away (or never answered): retryable.
-class ConnectionError : public PgError {
- public:
-  explicit ConnectionError(const std::string& message) : PgError(message, "08000") {}
-};
 
 // Owns one PGresult.
 class PgResult {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "commands/commands.h"
+#include "exit_codes.h"
 
 namespace pgduplex {
 

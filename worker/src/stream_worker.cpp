@@ -6,8 +6,8 @@
 
 #include <thread>
 
-#include "commands/commands.h"
 #include "conninfo.h"
+#include "exit_codes.h"
 #include "initial_sync/initial_sync.h"
 #include "last_error.h"
 #include "stream/record_decoder.h"
@@ -49,54 +49,45 @@ StreamWorker::StreamWorker(const TaskConfig& config, Direction direction, Worker
       started_at_(PgNow()),
       screen_(config.name, &metrics.forged_messages) {}
 
-namespace {
-// A state only an operator can resolve; retrying cannot help.
-class OperatorActionRequired : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-}  // namespace
+SessionFailure ClassifyFailure(std::exception_ptr failure) {
+  SessionFailure f;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const initial_sync::InitialSyncError& e) {
+    // A problem the operator must fix (conflicting tables, partitions
+    // outside the scope, ...): retrying cannot help.
+    f = {e.what(), FailureKind::kOther, kExitFatal, false};
+  } catch (const OperatorActionRequired& e) {
+    f = {e.what(), FailureKind::kOther, kExitFatal, true};
+  } catch (const SetupRefused& e) {
+    // The target cannot run what the config asks (extension too old).
+    f = {e.what(), FailureKind::kOther, kExitUsage, false};
+  } catch (const ConflictStop& e) {
+    f = {e.what(), FailureKind::kOther, kExitConflict, true};
+  } catch (const std::logic_error& e) {
+    // An invariant failed: a bug, which a retry would only repeat.
+    f = {RedactSecrets(fmt::format("internal error: {}", e.what())), FailureKind::kOther, kExitFatal, true};
+  } catch (const ConnectionError& e) {
+    f = {RedactSecrets(e.what()), FailureKind::kConnection, std::nullopt, false};
+  } catch (const std::exception& e) {
+    f = {RedactSecrets(e.what()), FailureKind::kOther, std::nullopt, false};
+  }
+  return f;
+}
 
 int StreamWorker::Run() {
   for (;;) {
-    FailureKind kind = FailureKind::kOther;
-    std::string error;
+    SessionFailure failure;
     try {
       Session();
       Shutdown();
       return kExitOk;
-    } catch (const initial_sync::InitialSyncError& e) {
-      // A problem the operator must fix (conflicting tables, partitions
-      // outside the scope, ...): retrying cannot help.
-      spdlog::error("{}", e.what());
-      DropSession();
-      metrics_.SetState(WorkerState::kFailed);
-      return kExitFatal;
-    } catch (const OperatorActionRequired& e) {
-      spdlog::error("{}", e.what());
-      ReportFailure("failed", StampError(PgNow(), e.what()));
-      DropSession();
-      metrics_.SetState(WorkerState::kFailed);
-      return kExitFatal;
-    } catch (const SetupRefused& e) {
-      // The target cannot run what the config asks (extension too old).
-      spdlog::error("{}", e.what());
-      DropSession();
-      metrics_.SetState(WorkerState::kFailed);
-      return kExitUsage;
-    } catch (const ConflictStop& stop) {
-      spdlog::error("{}", stop.what());
-      ReportFailure("failed", StampError(PgNow(), stop.what()));
-      DropSession();
-      metrics_.SetState(WorkerState::kFailed);
-      return kExitConflict;
-    } catch (const ConnectionError& e) {
-      kind = FailureKind::kConnection;
-      error = e.what();
-    } catch (const std::exception& e) {
-      error = e.what();
+    } catch (const std::exception&) {
+      failure = ClassifyFailure(std::current_exception());
     }
-    error = RedactSecrets(error);
+    if (failure.exit_code) return Fail(failure.message, *failure.exit_code, failure.report);
+    FailureKind kind = failure.kind;
+    const std::string& error = failure.message;
     last_error_ = StampError(PgNow(), error);
     if (Stopping()) {
       DropSession();
@@ -104,23 +95,16 @@ int StreamWorker::Run() {
       return kExitOk;
     }
     if (kind == FailureKind::kConnection && IsAuthenticationFailure(error)) {
-      spdlog::error("{} (not retried: fix the credentials)", error);
-      DropSession();
-      metrics_.SetState(WorkerState::kFailed);
-      return kExitFatal;
+      return Fail(fmt::format("{} (not retried: fix the credentials)", error), kExitFatal, false);
     }
     if (applier_ && applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
     metrics_.retries.fetch_add(1, std::memory_order_relaxed);
     std::optional<std::chrono::milliseconds> delay = retry_.OnFailure(kind, Clock::now());
     if (!delay) {
       const char* what = kind == FailureKind::kConnection ? "connection failures" : "errors";
-      spdlog::error("{} (gave up: {} retried for {} minutes, retry.{}_retry_minutes)", error, what,
-                    retry_.WindowMinutes(kind),
-                    kind == FailureKind::kConnection ? "connection" : "error");
-      ReportFailure("failed", last_error_);
-      DropSession();
-      metrics_.SetState(WorkerState::kFailed);
-      return kExitFatal;
+      return Fail(fmt::format("{} (gave up: {} retried for {} minutes, retry.{}_retry_minutes)", error, what,
+                              retry_.WindowMinutes(kind), kind == FailureKind::kConnection ? "connection" : "error"),
+                  kExitFatal, true, last_error_);
     }
     spdlog::warn("{}; retrying in {:.0f}s", error, delay->count() / 1000.0);
     ReportFailure("reconnecting", last_error_);
@@ -133,6 +117,14 @@ int StreamWorker::Run() {
       return kExitOk;
     }
   }
+}
+
+int StreamWorker::Fail(const std::string& message, int exit_code, bool report, const std::string& recorded) {
+  spdlog::error("{}", message);
+  if (report) ReportFailure("failed", recorded.empty() ? StampError(PgNow(), message) : recorded);
+  DropSession();
+  metrics_.SetState(WorkerState::kFailed);
+  return exit_code;
 }
 
 void StreamWorker::DropSession() {

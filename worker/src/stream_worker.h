@@ -19,7 +19,8 @@
 // direction carries something again: a committed batch, or a heartbeat
 // that the session wrote on the source arriving at the target. Authentication
 // failures are not retried. ConflictStop (policy fail) exits 3 at once;
-// SetupRefused (extension too old for sync.apply_as_table_owner) exits 2.
+// SetupRefused (extension too old for sync.apply_as_table_owner) exits 2;
+// an invariant failure (std::logic_error) exits 4 at once, never retried.
 //
 // Messages under the extension's prefixes and heartbeats go through
 // MessageScreen (stream/message_screen.h): forgeries are ignored with one
@@ -32,7 +33,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "apply/applier.h"
@@ -52,6 +55,22 @@ PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction);
 
 // True when a connection error message says the credentials were refused.
 bool IsAuthenticationFailure(const std::string& message);
+
+// How a session ended, as the run loop acts on it (see errors.h): with
+// exit_code set, the process exits with it at once (report: the message is
+// recorded in worker_status); else the failure is retried within the
+// window of its kind (unless a stop was requested, or credentials were
+// refused). A stop request, an ApplyError, a PgError: retried (the loop
+// sees the stop flag first).
+struct SessionFailure {
+  std::string message;  // secrets redacted where the text can hold them
+  FailureKind kind = FailureKind::kOther;
+  std::optional<int> exit_code;
+  bool report = false;
+};
+
+// Classifies the exception that ended a session. Never throws.
+SessionFailure ClassifyFailure(std::exception_ptr failure);
 
 class StreamWorker {
  public:
@@ -78,6 +97,10 @@ class StreamWorker {
   void ReportFailure(const std::string& state, const std::string& error);
   void ClearLastError(bool write_now);
   void DropSession();
+  // Logs the message, records it in worker_status when `report` (the
+  // stamped `recorded` text if given, else the message stamped now), ends
+  // the session, and returns exit_code.
+  int Fail(const std::string& message, int exit_code, bool report, const std::string& recorded = "");
   bool Stopping() const { return stop_requested_.load(std::memory_order_relaxed); }
 
   const TaskConfig& config_;

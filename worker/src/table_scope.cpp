@@ -28,9 +28,9 @@ std::vector<std::string> TableScope::UnmatchedPatterns(const std::vector<TableNa
 
 std::vector<TableName> TableScope::Resolve(PgConnection& conn) const {
   PgResult result = conn.Exec(
-      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' "
-      "AND n.nspname NOT IN ('information_schema', 'pgduplex') ORDER BY 1, 2");
+      std::string("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE ") +
+      kUserTablesCondition + " ORDER BY 1, 2");
   std::vector<TableName> tables;
   for (int i = 0; i < result.rows(); ++i) {
     TableName t{result.Get(i, 0), result.Get(i, 1)};

@@ -21,6 +21,13 @@ struct TableName {
   bool operator<(const TableName& o) const { return schema != o.schema ? schema < o.schema : name < o.name; }
 };
 
+// The tables any task could sync, as a WHERE condition over pg_class `c`
+// joined to pg_namespace `n`: ordinary and partitioned tables outside the
+// system schemas and the extension's own.
+constexpr const char* kUserTablesCondition =
+    "c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' "
+    "AND n.nspname NOT IN ('information_schema', 'pgduplex')";
+
 class TableScope {
  public:
   explicit TableScope(std::vector<std::string> patterns);

@@ -486,7 +486,7 @@ void Applier::Judge(const PipelineTag& tag, const PGresult* result) {
     // A unique violation is a conflict; any failure of a multi-row
     // statement is replayed change by change, where it either turns out to
     // be a conflict or fails again, precisely.
-    if (tag.kind == PipelineTag::Kind::kChange && (sqlstate == "23505" || tag.rows > 1)) {
+    if (tag.kind == PipelineTag::Kind::kChange && (sqlstate == sqlstate::kUniqueViolation || tag.rows > 1)) {
       if (!surprise_ || tag.index < *surprise_) surprise_ = tag.index;
       return;
     }
@@ -716,7 +716,7 @@ void Applier::CommitBatch() {
     while (!failure.empty() && failure.back() == '\n') failure.pop_back();
     throw PgError(fmt::format("cluster {}: committing the batch up to source LSN {} failed: {}", conn_->label(),
                               LsnToString(last.end_lsn), failure.empty() ? "transaction was rolled back" : failure),
-                  "XX000");
+                  sqlstate::kInternalError);
   }
   pipeline_.Exit();
   open_ = false;

@@ -14,11 +14,10 @@ namespace {
 constexpr const char* kChangeSavepoint = "SAVEPOINT pgduplex_change";
 constexpr const char* kReleaseChange = "RELEASE SAVEPOINT pgduplex_change";
 constexpr const char* kRollbackChange = "ROLLBACK TO SAVEPOINT pgduplex_change";
-constexpr const char* kUniqueViolation = "23505";
 
 bool IsUniqueViolation(const PgResult& result) {
   const char* state = PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE);
-  return state && std::string(state) == kUniqueViolation;
+  return state && std::string(state) == sqlstate::kUniqueViolation;
 }
 }  // namespace
 

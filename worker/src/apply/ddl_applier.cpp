@@ -15,7 +15,6 @@ namespace {
 constexpr const char* kSavepoint = "SAVEPOINT pgduplex_ddl";
 constexpr const char* kRollback = "ROLLBACK TO SAVEPOINT pgduplex_ddl";
 constexpr const char* kRelease = "RELEASE SAVEPOINT pgduplex_ddl";
-constexpr const char* kInsufficientPrivilege = "42501";
 constexpr size_t kMaxLogStatement = 200;
 
 void SetParseSettings(PgConnection& target, const v1::Ddl& ddl) {
@@ -78,7 +77,7 @@ DdlOutcome ExecuteDdl(PgConnection& target, RoleSwitch& roles, const v1::Ddl& dd
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
-    if (e.sqlstate() != kInsufficientPrivilege) {
+    if (e.sqlstate() != sqlstate::kInsufficientPrivilege) {
       // Leave the session as it was; the caller retries the batch.
       target.Exec(kRollback);
       roles.OnRollback();

@@ -30,13 +30,6 @@
 
 namespace pgduplex {
 
-// A problem with what is being applied (not with a connection): retried
-// within retry.error_retry_minutes, then fatal.
-class ApplyError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 struct SourceRelation {
   uint32_t oid = 0;
   std::string schema;

@@ -37,13 +37,6 @@
 
 namespace pgduplex {
 
-// The target cannot run the configured apply mode (extension too old):
-// an operator must act; the worker exits 2 with this one line.
-class SetupRefused : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // "1.1" >= "1.0": dotted numeric comparison (missing parts count as 0).
 bool ExtensionAtLeast(const std::string& version, int major, int minor);
 

@@ -1,7 +1,8 @@
 // The worker's row in pgduplex.worker_status on the TARGET of its
 // direction: one upsert statement, written inside apply transactions (so it
 // rides on the replication origin and is never sent back) about once a
-// second, and once more on exit with the final state and error.
+// second, and once more on exit with the final state and error; the
+// initial copy writes the same statement (state copying, keep_counts).
 #pragma once
 
 #include <optional>
@@ -32,6 +33,9 @@ struct WorkerStatusRow {
   PgTimestamp last_heartbeat_source = 0;
   PgTimestamp last_heartbeat_at = 0;
   std::string conflicts_json = "{}";
+  // true: leave applied_* and conflicts as the row has them (0 and {} for a
+  // new row); the initial copy writes its state so.
+  bool keep_counts = false;
 };
 
 // Upsert; params are WorkerStatusParams(row) in order.

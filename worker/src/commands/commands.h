@@ -2,24 +2,16 @@
 // these option structs and calls one function; each function lives in its own
 // file under commands/ and returns the process exit code.
 //
-// Exit codes shared by every command: 0 success, 1 a check/compare found a
-// problem (precheck FAIL, verify difference), 2 bad usage or config,
-// 3 stopped on a conflict under policy "fail", 4 gave up after the retry
-// window or another fatal runtime error.
+// Exit codes: see exit_codes.h.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "config.h"
+#include "exit_codes.h"
 
 namespace pgduplex {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFound = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitConflict = 3;
-constexpr int kExitFatal = 4;
 
 struct RunOptions {
   std::string config_path;

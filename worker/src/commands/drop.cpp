@@ -64,7 +64,7 @@ bool DropPart(ClusterPart& part, const std::string& task) {
       Report(part, fmt::format("slot {} already absent", part.slot));
     }
   } catch (const PgError& e) {
-    if (e.sqlstate() != "55006") throw;
+    if (e.sqlstate() != sqlstate::kObjectInUse) throw;
     Report(part, fmt::format("slot {} NOT dropped: in use ({})", part.slot, OneLine(e.what())));
     ok = false;
   }
@@ -76,7 +76,7 @@ bool DropPart(ClusterPart& part, const std::string& task) {
       Report(part, fmt::format("origin {} already absent", part.origin));
     }
   } catch (const PgError& e) {
-    if (e.sqlstate() != "55006" && e.sqlstate() != "55000") throw;
+    if (e.sqlstate() != sqlstate::kObjectInUse && e.sqlstate() != sqlstate::kObjectNotInPrerequisiteState) throw;
     Report(part, fmt::format("origin {} NOT dropped: in use by a running apply session ({})", part.origin,
                              OneLine(e.what())));
     ok = false;

@@ -94,7 +94,7 @@ std::optional<SequenceState> ReadOrNameGrant(PgConnection& conn, const TableName
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
-    if (e.sqlstate() != "42501") throw;
+    if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
     std::string role = conn.Scalar("SELECT current_user::text").value_or("");
     std::cout << fmt::format("-- cannot read {} on cluster {}: GRANT SELECT ON SEQUENCE {} TO {};\n",
                              sequence.Display(), conn.label(), QualifiedName(conn, sequence), conn.QuoteIdent(role));

@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "oid_array.h"
 #include "sql_lexer.h"
 
 namespace pgduplex {
@@ -19,12 +20,6 @@ int PrivilegeRank(const std::string& privilege) {
     if (privilege == kOrder[i]) return i;
   }
   return 8;
-}
-
-std::string OidArray(const std::vector<uint32_t>& oids) {
-  std::string out = "{";
-  for (size_t i = 0; i < oids.size(); ++i) out += (i ? "," : "") + std::to_string(oids[i]);
-  return out + "}";
 }
 
 std::string Grantee(const std::string& role) { return role.empty() ? "PUBLIC" : QuoteIdent(role); }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "apply/role_switch.h"
+#include "apply/worker_status_row.h"
 #include "initial_sync/copied_sequences.h"
 #include "initial_sync/copy_plan.h"
 #include "initial_sync/progress.h"
@@ -20,9 +21,11 @@
 #include "initial_sync/sync_state.h"
 #include "initial_sync/table_copier.h"
 #include "ops/message_text.h"
+#include "oid_array.h"
 #include "pg_connection.h"
 #include "sql_lexer.h"
 #include "table_scope.h"
+#include "transaction.h"
 
 namespace pgduplex {
 
@@ -60,12 +63,6 @@ void LoadTargetOwners(PgConnection& target, std::vector<PlannedTable>& tables) {
   }
 }
 
-std::string OidArray(const std::vector<uint32_t>& oids) {
-  std::string out = "{";
-  for (size_t i = 0; i < oids.size(); ++i) out += (i ? "," : "") + std::to_string(oids[i]);
-  return out + "}";
-}
-
 std::string JoinNames(const std::vector<TableName>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n.Display();
@@ -90,8 +87,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', pn.nspname, pc.relname,
   LEFT JOIN pg_catalog.pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
   LEFT JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
   LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
- WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\_%'
-   AND n.nspname NOT IN ('information_schema', 'pgduplex')
+ WHERE )SQL" + std::string(kUserTablesCondition) + R"SQL(
  ORDER BY 2, 3)SQL");
   std::vector<SourceTable> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -179,12 +175,14 @@ std::vector<std::string> MissingTargetColumns(PgConnection& target, const Planne
 // direction carries something again (stream_worker.h).
 void UpsertWorkerStatus(PgConnection& target, const std::string& task) {
   if (!target.Scalar("SELECT to_regclass('pgduplex.worker_status')")) return;  // older extension build
-  target.ExecParams(
-      "INSERT INTO pgduplex.worker_status (task, direction, state, pid, started_at, updated_at) "
-      "VALUES ($1, 'forward', 'copying', $2, clock_timestamp(), clock_timestamp()) "
-      "ON CONFLICT (task, direction) DO UPDATE SET state = 'copying', pid = EXCLUDED.pid, "
-      "started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at",
-      {task, std::to_string(getpid())});
+  WorkerStatusRow row;
+  row.task = task;
+  row.direction = "forward";
+  row.state = "copying";
+  row.pid = static_cast<int>(getpid());
+  row.started_at = PgNow();
+  row.keep_counts = true;  // and last_error, last_* positions: nullopt/0 keep them
+  target.ExecParams(WorkerStatusUpsertSql(), WorkerStatusParams(row));
 }
 
 // A control session on the target: replica role, its own copy origin.
@@ -349,8 +347,8 @@ void InitialSync::Run() {
   for (const auto& t : tables) {
     records.push_back({t.source.name, !t.source.partitioned, t.create, t.had_rows});
   }
-  target.Exec("BEGIN");
-  try {
+  {
+    Transaction tx(target);
     if (!dump.pre_data.empty()) {
       try {
         target.Exec(dump.pre_data, "initial copy: creating the tables (pg_dump's pre-data script)");
@@ -393,13 +391,7 @@ void InitialSync::Run() {
       }
     }
     state.RecordTables(records);
-    target.Exec("COMMIT");
-  } catch (...) {
-    try {
-      target.Exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
+    tx.Commit();
   }
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
   if (as_owner) LoadTargetOwners(target, tables);
@@ -499,7 +491,7 @@ void InitialSync::Run() {
   }
   for (auto& t : threads) t.join();
   progress.Finish();
-  if (stopped_by_request) throw PgError("initial copy stopped on request; the next run starts it over", "57014");
+  if (stopped_by_request) throw StopRequested("initial copy stopped on request; the next run starts it over");
   if (first_error) std::rethrow_exception(first_error);
 
   // 5. Post-data.

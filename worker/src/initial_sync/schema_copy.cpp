@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "initial_sync/client_program.h"
+#include "ops/catalog.h"
+#include "oid_array.h"
 #include "sql_lexer.h"
 
 namespace pgduplex {
@@ -22,12 +24,6 @@ namespace {
 std::string RemoveMetaCommands(const std::string& script) {
   static const std::regex kMeta(R"(^\\(restrict|unrestrict|connect)\b[^\n]*$)", std::regex::multiline);
   return std::regex_replace(script, kMeta, "");
-}
-
-std::string OidArray(const std::vector<uint32_t>& oids) {
-  std::string out = "{";
-  for (size_t i = 0; i < oids.size(); ++i) out += (i ? "," : "") + std::to_string(oids[i]);
-  return out + "}";
 }
 
 // pg_dump -t / -n pattern matching exactly one name (inside double quotes
@@ -120,19 +116,17 @@ std::set<std::string> ExistingExtensions(PgConnection& target) {
 // Sequences the tables' defaults call (nextval('seq')), owned or not.
 std::vector<TableName> DefaultSequences(PgConnection& source, const std::vector<uint32_t>& table_oids) {
   PgResult r = source.ExecParams(
-      "SELECT DISTINCT n.nspname, s.relname FROM pg_catalog.pg_attrdef ad "
-      "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid "
-      "  AND d.refclassid = 'pg_catalog.pg_class'::regclass "
-      "JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S' "
+      "SELECT DISTINCT n.nspname, s.relname FROM (" + std::string(kDefaultSequenceDependencies) + ") u "
+      "JOIN pg_catalog.pg_class s ON s.oid = u.seq AND s.relkind = 'S' "
       "JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace "
-      "WHERE ad.adrelid = ANY($1::oid[]) ORDER BY 1, 2",
+      "WHERE u.rel = ANY($1::oid[]) ORDER BY 1, 2",
       {OidArray(table_oids)});
   std::vector<TableName> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back({r.Get(i, 0), r.Get(i, 1)});
   return out;
 }
 
-bool RelationExists(PgConnection& target, const TableName& name) {
+bool TargetHasRelation(PgConnection& target, const TableName& name) {
   return target
       .Scalar("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
               "WHERE n.nspname = $1 AND c.relname = $2",
@@ -284,7 +278,7 @@ SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRe
   // owned sequences with their table, but not shared ones).
   std::vector<TableName> sequences;
   for (const auto& s : DefaultSequences(source, request.table_oids)) {
-    if (!RelationExists(target, s)) {
+    if (!TargetHasRelation(target, s)) {
       sequences.push_back(s);
       schemas.insert(s.schema);
     }

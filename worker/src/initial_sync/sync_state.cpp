@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sql_lexer.h"
+#include "transaction.h"
 
 namespace pgduplex {
 
@@ -16,17 +17,9 @@ namespace {
 // Runs `body` inside BEGIN/COMMIT, rolling back on any error.
 template <typename Body>
 void InTransaction(PgConnection& conn, Body body) {
-  conn.Exec("BEGIN");
-  try {
-    body();
-    conn.Exec("COMMIT");
-  } catch (...) {
-    try {
-      conn.Exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  Transaction tx(conn);
+  body();
+  tx.Commit();
 }
 
 std::string QuotedList(const std::vector<TableName>& tables) {
@@ -217,7 +210,7 @@ bool DropSlotIfExists(PgConnection& source, const std::string& slot) {
       throw PgError(fmt::format("cluster {}: replication slot {} is in use by PID {}; is another pgduplex run of "
                                 "this task running?",
                                 source.label(), slot, r.Get(0, 0)),
-                    "55006");
+                    sqlstate::kObjectInUse);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }

@@ -143,7 +143,7 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
     }
     if (abort_reason == "target connection failed") Finish(target, what);
     DrainIgnoringErrors(target);
-    throw PgError(fmt::format("{}: {}", what, abort_reason), "57014");
+    throw PgError(fmt::format("{}: {}", what, abort_reason), sqlstate::kQueryCanceled);
   }
   Finish(source, what);
   if (PQputCopyEnd(target.get(), nullptr) != 1) target.ThrowError(nullptr, what);

@@ -70,6 +70,11 @@ TableKey FindTableKey(PgConnection& conn, const TableName& table) {
   return key;
 }
 
+const char* const kDefaultSequenceDependencies =
+    "SELECT d.refobjid AS seq, ad.adrelid AS rel, ad.adnum AS attnum FROM pg_catalog.pg_attrdef ad "
+    "JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid "
+    "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass";
+
 std::vector<SequenceUse> SequencesUsedBy(PgConnection& conn, const std::vector<TableName>& tables) {
   // Owned sequences (serial: deptype 'a', identity: 'i') and sequences named
   // in a column DEFAULT (the attrdef depends on the sequence, deptype 'n').
@@ -79,10 +84,8 @@ std::vector<SequenceUse> SequencesUsedBy(PgConnection& conn, const std::vector<T
       "  SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid AS attnum FROM pg_depend d "
       "  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
       "    AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 "
-      "  UNION "
-      "  SELECT d.refobjid, ad.adrelid, ad.adnum FROM pg_attrdef ad JOIN pg_depend d "
-      "    ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid "
-      "   AND d.refclassid = 'pg_class'::regclass"
+      "  UNION " +
+      std::string(kDefaultSequenceDependencies) +
       ") u "
       "JOIN pg_class s ON s.oid = u.seq AND s.relkind = 'S' "
       "JOIN pg_namespace sn ON sn.oid = s.relnamespace "

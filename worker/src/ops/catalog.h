@@ -64,6 +64,10 @@ bool RelationExists(PgConnection& conn, const TableName& table);
 char RelationKind(PgConnection& conn, const TableName& table);
 std::vector<ColumnInfo> TableColumns(PgConnection& conn, const TableName& table);
 TableKey FindTableKey(PgConnection& conn, const TableName& table);
+// A subquery (seq, rel, attnum): the sequences named in a column DEFAULT
+// (nextval('seq'): the attrdef depends on the sequence), owned or not.
+extern const char* const kDefaultSequenceDependencies;
+
 std::vector<SequenceUse> SequencesUsedBy(PgConnection& conn, const std::vector<TableName>& tables);
 SequenceState ReadSequence(PgConnection& conn, const TableName& sequence);
 // The largest value of column in each residue class modulo `modulus`

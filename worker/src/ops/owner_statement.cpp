@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "transaction.h"
+
 namespace pgduplex {
 
 namespace {
-
-constexpr const char* kInsufficientPrivilege = "42501";
 
 std::string WithSemicolon(std::string sql) {
   if (sql.empty() || sql.back() != ';') sql += ';';
@@ -26,7 +26,7 @@ std::optional<OwnerRefusal> RunAsOwner(PgConnection& conn, const TableName& obje
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE n.nspname = $1 AND c.relname = $2",
       {object.schema, object.name});
-  if (r.rows() == 0) throw PgError(fmt::format("cluster {}: {} does not exist", conn.label(), object.Display()), "42P01");
+  if (r.rows() == 0) throw PgError(fmt::format("cluster {}: {} does not exist", conn.label(), object.Display()), sqlstate::kUndefinedTable);
   OwnerRefusal refusal{r.Get(0, 0), object.Display(), WithSemicolon(statement)};
   bool inherits = r.Get(0, 1) == "t";
   bool member = r.Get(0, 2) == "t";
@@ -36,21 +36,14 @@ std::optional<OwnerRefusal> RunAsOwner(PgConnection& conn, const TableName& obje
       conn.Exec(statement);
       return std::nullopt;
     }
-    conn.Exec("BEGIN");
-    try {
-      conn.Exec("SET LOCAL ROLE " + conn.QuoteIdent(refusal.owner));
-      conn.Exec(statement);
-      conn.Exec("COMMIT");
-    } catch (const ConnectionError&) {
-      throw;
-    } catch (const PgError&) {
-      conn.Exec("ROLLBACK");
-      throw;
-    }
+    Transaction tx(conn);
+    conn.Exec("SET LOCAL ROLE " + conn.QuoteIdent(refusal.owner));
+    conn.Exec(statement);
+    tx.Commit();
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
-    if (e.sqlstate() == kInsufficientPrivilege) return refusal;
+    if (e.sqlstate() == sqlstate::kInsufficientPrivilege) return refusal;
     throw;
   }
   return std::nullopt;

@@ -60,7 +60,7 @@ void ReadSettings(PgConnection& conn, ClusterFacts& f, const GatherOptions& opti
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
-    if (e.sqlstate() != "42501") throw;
+    if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
     f.output_plugin_libraries_unreadable = true;
   }
   PgResult schemas = conn.Exec("SELECT nspname FROM pg_catalog.pg_namespace");
@@ -89,9 +89,7 @@ void ReadTables(PgConnection& conn, const TableScope& scope, ClusterFacts& f) {
       "     JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
       "     WHERE i.inhparent = c.oid AND c.relkind = 'p') "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' "
-      "  AND n.nspname NOT IN ('information_schema', 'pgduplex') "
-      "ORDER BY 1, 2");
+      "WHERE " + std::string(kUserTablesCondition) + " ORDER BY 1, 2");
   std::set<std::pair<std::string, std::string>> hypertables;
   if (f.timescaledb) {
     PgResult h = conn.Exec("SELECT schema_name::text, table_name::text FROM _timescaledb_catalog.hypertable");
@@ -179,7 +177,7 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
     } catch (const ConnectionError&) {
       throw;
     } catch (const PgError& e) {
-      if (e.sqlstate() != "42501") throw;
+      if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
       f.not_fixed.push_back("only a superuser can run: CREATE EXTENSION pgduplex;");
     }
   }

@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include "transaction.h"
+
 namespace pgduplex {
 
 namespace {
@@ -250,7 +252,7 @@ RepairCounts TableComparer::Repair(const TableComparison& comparison, RoleSwitch
     return n;
   };
 
-  b_conn_.Exec("BEGIN; SET LOCAL session_replication_role = replica");
+  Transaction tx(b_conn_, "BEGIN; SET LOCAL session_replication_role = replica");
   try {
     if (roles) {
       std::optional<std::string> owner = b_conn_.Scalar(
@@ -262,10 +264,10 @@ RepairCounts TableComparer::Repair(const TableComparison& comparison, RoleSwitch
     counts.updated = copy(diff.changed);
     counts.inserted = copy(diff.missing_on_b);
     if (roles) roles->Switch(b_conn_, 0);
-    b_conn_.Exec("COMMIT");
+    tx.Commit();
   } catch (...) {
-    PgResult rollback(PQexec(b_conn_.get(), "ROLLBACK"));
-    if (roles) roles->OnRollback();
+    tx.Rollback();
+    if (roles) roles->OnRollback();  // the role switch went with the transaction
     throw;
   }
   return counts;

@@ -12,15 +12,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "errors.h"
 #include "pgduplex.pb.h"
 #include "stream/lsn.h"
 
 namespace pgduplex {
-
-class DecodeError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena);
 

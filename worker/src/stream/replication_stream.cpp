@@ -60,18 +60,18 @@ SystemIdentity ReplicationStream::IdentifySystem() {
   if (result.rows() != 1 || result.columns() < 4) {
     throw PgError(fmt::format("cluster {}: IDENTIFY_SYSTEM returned {} rows and {} columns", label(),
                               result.rows(), result.columns()),
-                  "XX000");
+                  sqlstate::kInternalError);
   }
   SystemIdentity identity;
   identity.system_id = result.Get(0, 0);
   identity.timeline = std::stoi(result.Get(0, 1));
   if (!ParseLsn(result.Get(0, 2), &identity.xlog_position)) {
-    throw PgError(fmt::format("cluster {}: IDENTIFY_SYSTEM returned an invalid position", label()), "XX000");
+    throw PgError(fmt::format("cluster {}: IDENTIFY_SYSTEM returned an invalid position", label()), sqlstate::kInternalError);
   }
   identity.dbname = result.GetOptional(0, 3).value_or("");
   if (identity.dbname.empty()) {
     throw PgError(fmt::format("cluster {}: the replication connection is not bound to a database", label()),
-                  "XX000");
+                  sqlstate::kInternalError);
   }
   return identity;
 }
@@ -95,13 +95,13 @@ CreatedSlot ReplicationStream::CreateSlot(const std::string& slot, const std::st
                                             QuoteName(slot), QuoteName(plugin), snapshot));
   CreatedSlot created;
   if (result.rows() != 1 || result.columns() < 3) {
-    throw PgError(fmt::format("cluster {}: CREATE_REPLICATION_SLOT returned no row", label()), "XX000");
+    throw PgError(fmt::format("cluster {}: CREATE_REPLICATION_SLOT returned no row", label()), sqlstate::kInternalError);
   }
   created.slot_name = result.Get(0, 0);
   if (!ParseLsn(result.Get(0, 1), &created.consistent_point)) {
     throw PgError(fmt::format("cluster {}: CREATE_REPLICATION_SLOT returned an invalid consistent point",
                               label()),
-                  "XX000");
+                  sqlstate::kInternalError);
   }
   created.snapshot_name = result.GetOptional(0, 2).value_or("");
   return created;
@@ -123,7 +123,7 @@ ReplicationStream::ReceiveStatus ReplicationStream::Receive(int timeout_ms, Serv
     if (size > 0) {
       *message = ParseServerMessage(buffer_, static_cast<size_t>(size));
       if (message->kind == ServerMessage::kInvalid) {
-        throw PgError(fmt::format("cluster {}: replication stream: {}", label(), message->error), "08P01");
+        throw PgError(fmt::format("cluster {}: replication stream: {}", label(), message->error), sqlstate::kProtocolViolation);
       }
       return ReceiveStatus::kMessage;
     }

@@ -1,0 +1,33 @@
+#include "transaction.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pgduplex {
+
+Transaction::Transaction(PgConnection& conn, const std::string& begin) : conn_(conn), open_(true) {
+  try {
+    conn_.Exec(begin);
+  } catch (...) {
+    Rollback();  // "BEGIN; SET ..." may have opened it before failing
+    throw;
+  }
+}
+
+Transaction::~Transaction() { Rollback(); }
+
+void Transaction::Commit() {
+  open_ = false;  // a failed COMMIT has ended the transaction too
+  conn_.Exec("COMMIT");
+}
+
+void Transaction::Rollback() noexcept {
+  if (!open_) return;
+  open_ = false;
+  try {
+    conn_.Exec("ROLLBACK");
+  } catch (const std::exception& e) {
+    spdlog::debug("cluster {}: ROLLBACK failed: {}", conn_.label(), e.what());
+  }
+}
+
+}  // namespace pgduplex
