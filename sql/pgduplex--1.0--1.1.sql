@@ -1,6 +1,10 @@
 -- pgduplex 1.0 -> 1.1: an authentic DDL channel, pinned search_path on the
 -- functions that run for others, run_as for applying as table owners, and
 -- the ddl_not_applied conflict type.
+--
+-- There is no pgduplex--1.1.sql: CREATE EXTENSION pgduplex (default 1.1)
+-- runs pgduplex--1.0.sql and then this script, so a fresh install and an
+-- upgraded one are built by the same statements and cannot drift apart.
 
 \echo Use "ALTER EXTENSION pgduplex UPDATE TO '1.1'" to load this file. \quit
 
