@@ -30,4 +30,20 @@ void Transaction::Rollback() noexcept {
   }
 }
 
+std::optional<std::string> TryInSavepoint(PgConnection& conn, const std::string& name,
+                                          const std::function<void()>& body) {
+  conn.Exec("SAVEPOINT " + name);
+  try {
+    body();
+    conn.Exec("RELEASE SAVEPOINT " + name);
+    return std::nullopt;
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    conn.Exec("ROLLBACK TO SAVEPOINT " + name);
+    conn.Exec("RELEASE SAVEPOINT " + name);
+    return std::string(e.what());
+  }
+}
+
 }  // namespace pgduplex

@@ -14,6 +14,8 @@
 // server ends the transaction with it). Not copyable, not movable.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "pg_connection.h"
@@ -35,5 +37,13 @@ class Transaction {
   PgConnection& conn_;
   bool open_ = false;
 };
+
+// Runs `body` inside SAVEPOINT `name`, for a step whose failure must not
+// end the surrounding transaction. On success the savepoint is released
+// and nullopt returned; a PgError (not a lost connection, which is thrown)
+// rolls back to the savepoint, undoing `body`, releases it, and its message
+// is returned.
+std::optional<std::string> TryInSavepoint(PgConnection& conn, const std::string& name,
+                                          const std::function<void()>& body);
 
 }  // namespace pgduplex

@@ -361,33 +361,17 @@ void InitialSync::Run() {
     SetCopiedSequences(planner, target, copied_sequences, note, warn);
     // Owners as on the source, where the role can own it here.
     for (const OwnerChange& owner : dump.owners) {
-      target.Exec("SAVEPOINT pgduplex_owner");
-      try {
-        target.Exec(owner.sql);
-        target.Exec("RELEASE SAVEPOINT pgduplex_owner");
-      } catch (const ConnectionError&) {
-        throw;
-      } catch (const PgError& e) {
-        target.Exec("ROLLBACK TO SAVEPOINT pgduplex_owner");
-        target.Exec("RELEASE SAVEPOINT pgduplex_owner");
+      if (auto error = TryInSavepoint(target, "pgduplex_owner", [&] { target.Exec(owner.sql); })) {
         warn(fmt::format("initial copy: schema: {} stays owned by the target user, not by role \"{}\" as on "
                          "the source: {}",
-                         owner.object, owner.role, OneLine(e.what())));
+                         owner.object, owner.role, OneLine(*error)));
       }
     }
     // Then their privileges, for the grantees that exist here.
     for (const GrantStatement& grant : dump.grants) {
-      target.Exec("SAVEPOINT pgduplex_grant");
-      try {
-        target.Exec(grant.sql);
-        target.Exec("RELEASE SAVEPOINT pgduplex_grant");
-      } catch (const ConnectionError&) {
-        throw;
-      } catch (const PgError& e) {
-        target.Exec("ROLLBACK TO SAVEPOINT pgduplex_grant");
-        target.Exec("RELEASE SAVEPOINT pgduplex_grant");
+      if (auto error = TryInSavepoint(target, "pgduplex_grant", [&] { target.Exec(grant.sql); })) {
         warn(fmt::format("initial copy: schema: privileges of role \"{}\" on {} not granted on the target: {}",
-                         grant.role, grant.object, OneLine(e.what())));
+                         grant.role, grant.object, OneLine(*error)));
       }
     }
     state.RecordTables(records);

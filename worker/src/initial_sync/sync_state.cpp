@@ -107,19 +107,11 @@ std::string SyncState::UndoTargetWrites(RoleSwitch* roles) {
       for (const auto& t : emptied) owners.insert(owner_role(t));
       bool truncated = false;
       if (owners.size() == 1) {
-        // One statement (tables referencing each other), as their owner.
-        target_.Exec("SAVEPOINT undo_truncate");
-        try {
-          exec_as(*owners.begin(), "TRUNCATE " + QuotedList(emptied), {});
-          target_.Exec("RELEASE SAVEPOINT undo_truncate");
-          truncated = true;
-        } catch (const ConnectionError&) {
-          throw;
-        } catch (const PgError&) {
-          // Referenced by a foreign key from a table we do not empty.
-          target_.Exec("ROLLBACK TO SAVEPOINT undo_truncate");
-          if (roles) roles->OnRollback();
-        }
+        // One statement (tables referencing each other), as their owner;
+        // it fails when a table we do not empty references one of them.
+        truncated = !TryInSavepoint(target_, "undo_truncate",
+                                    [&] { exec_as(*owners.begin(), "TRUNCATE " + QuotedList(emptied), {}); });
+        if (!truncated && roles) roles->OnRollback();
       }
       if (!truncated) {
         // Delete instead (replica role: the foreign key triggers stay quiet).
