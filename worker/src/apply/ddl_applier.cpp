@@ -63,10 +63,14 @@ DdlOutcome ExecuteDdl(PgConnection& target, RoleSwitch& roles, const v1::Ddl& dd
   const bool switched = author != roles.worker();
 
   target.Exec(kSavepoint);
-  auto not_applied = [&](const std::string& reason) {
+  // Back to before the savepoint: the worker identity, its settings.
+  auto undo = [&] {
     target.Exec(kRollback);
     roles.OnRollback();
     target.Exec(kRelease);
+  };
+  auto not_applied = [&](const std::string& reason) {
+    undo();
     return DdlOutcome{false, OneLine(reason)};
   };
   std::string error;
@@ -78,11 +82,9 @@ DdlOutcome ExecuteDdl(PgConnection& target, RoleSwitch& roles, const v1::Ddl& dd
     throw;
   } catch (const PgError& e) {
     if (e.sqlstate() != sqlstate::kInsufficientPrivilege) {
-      // Leave the session as it was; the caller retries the batch.
-      target.Exec(kRollback);
-      roles.OnRollback();
-      target.Exec(kRelease);
-      target.ExecParams("SELECT pg_catalog.set_config('search_path', $1, false)", {session_search_path});
+      // Leave the session as it was (the rollback also undoes the
+      // settings made in the savepoint); the caller retries the batch.
+      undo();
       throw;
     }
     return not_applied(fmt::format("as role \"{}\": {}", ddl.role(), e.what()));
