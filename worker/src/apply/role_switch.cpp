@@ -67,6 +67,12 @@ bool RoleSwitch::Recheck(PgConnection& conn) {
   return true;
 }
 
+uint32_t RoleSwitch::RoleForTable(PgConnection& conn, const std::string& relation) const {
+  std::optional<std::string> owner = conn.Scalar(
+      "SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::pg_catalog.regclass", {relation});
+  return RoleFor(static_cast<uint32_t>(std::stoul(owner.value_or("0"))));
+}
+
 void RoleSwitch::Switch(PgConnection& conn, uint32_t role) {
   if (role == current_) return;
   conn.ExecParams(kRunAsSql, {std::to_string(role), key_});

@@ -67,6 +67,10 @@ class RoleSwitch {
   uint32_t worker() const { return worker_; }
   uint32_t current() const { return current_; }
   uint32_t RoleFor(uint32_t owner) const { return (!apply_as_owner_ || owner == worker_) ? 0 : owner; }
+  // RoleFor the owner of `relation` (a quoted, qualified name), read from
+  // conn's catalog; for writers that hold no RelationMap (verify --repair,
+  // the undo of a cut-off copy).
+  uint32_t RoleForTable(PgConnection& conn, const std::string& relation) const;
 
   // Synchronous switch (no pipeline in flight); throws PgError.
   void Switch(PgConnection& conn, uint32_t role);

@@ -90,9 +90,7 @@ std::string SyncState::UndoTargetWrites(RoleSwitch* roles) {
   // The role a table's rows are written as (0: the worker's own).
   auto owner_role = [&](const TableName& t) -> uint32_t {
     if (!roles) return 0;
-    auto owner = target_.Scalar("SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::pg_catalog.regclass",
-                                {QuoteQualified(t.schema, t.name)});
-    return roles->RoleFor(static_cast<uint32_t>(std::stoul(owner.value_or("0"))));
+    return roles->RoleForTable(target_, QuoteQualified(t.schema, t.name));
   };
   // Runs sql as `role`; back to the worker before anything else.
   auto exec_as = [&](uint32_t role, const std::string& sql, const std::vector<std::optional<std::string>>& params) {

@@ -254,11 +254,7 @@ RepairCounts TableComparer::Repair(const TableComparison& comparison, RoleSwitch
 
   Transaction tx(b_conn_, "BEGIN; SET LOCAL session_replication_role = replica");
   try {
-    if (roles) {
-      std::optional<std::string> owner = b_conn_.Scalar(
-          "SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::pg_catalog.regclass", {b_.relation});
-      roles->Switch(b_conn_, roles->RoleFor(static_cast<uint32_t>(std::stoul(owner.value_or("0")))));
-    }
+    if (roles) roles->Switch(b_conn_, roles->RoleForTable(b_conn_, b_.relation));
     counts.deleted = remove(diff.extra_on_b);
     remove(diff.changed);
     counts.updated = copy(diff.changed);
