@@ -8,7 +8,7 @@
 #include "apply/ddl_applier.h"
 #include "apply/role_switch.h"
 #include "apply/truncate_plan.h"
-#include "config.h"
+#include "common/config.h"
 #include "ops/check_table.h"
 #include "ops/precheck_rules.h"
 

@@ -2,7 +2,7 @@
 
 #include "apply/conflict_resolver.h"
 #include "apply/retry_policy.h"
-#include "stream_worker.h"
+#include "run/stream_worker.h"
 
 using namespace pgduplex;
 using std::chrono::milliseconds;

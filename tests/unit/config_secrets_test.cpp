@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "config_secrets.h"
+#include "common/config_secrets.h"
 
 using namespace pgduplex;
 

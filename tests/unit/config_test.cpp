@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "config.h"
+#include "common/config.h"
 
 using namespace pgduplex;
 

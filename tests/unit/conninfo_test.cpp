@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "conninfo.h"
+#include "common/conninfo.h"
 
 using namespace pgduplex;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "direction_status.h"
+#include "ops/direction_status.h"
 
 using namespace pgduplex;
 

@@ -4,10 +4,10 @@
 
 #include <stdexcept>
 
-#include "errors.h"
-#include "exit_codes.h"
+#include "common/errors.h"
+#include "common/exit_codes.h"
 #include "initial_sync/initial_sync.h"
-#include "stream_worker.h"
+#include "run/stream_worker.h"
 
 using namespace pgduplex;
 

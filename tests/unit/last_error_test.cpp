@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "last_error.h"
+#include "common/last_error.h"
 
 using namespace pgduplex;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "config.h"
-#include "listen_address.h"
+#include "common/config.h"
+#include "run/listen_address.h"
 
 using namespace pgduplex;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "stream/message_screen.h"
+#include "wire/message_screen.h"
 
 using namespace pgduplex;
 

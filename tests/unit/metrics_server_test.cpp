@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "metrics_server.h"
+#include "run/metrics_server.h"
 
 using namespace pgduplex;
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "ops/check_table.h"
-#include "ops/message_text.h"
+#include "common/message_text.h"
 #include "ops/grant_script.h"
 #include "ops/precheck_rules.h"
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "exit_codes.h"
-#include "restart_policy.h"
+#include "common/exit_codes.h"
+#include "run/restart_policy.h"
 
 using namespace pgduplex;
 using namespace std::chrono;

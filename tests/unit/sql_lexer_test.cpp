@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 using namespace pgduplex;
 

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "stream/lsn.h"
-#include "stream/pg_time.h"
-#include "stream/record_decoder.h"
+#include "common/lsn.h"
+#include "common/pg_time.h"
+#include "wire/record_decoder.h"
 #include "stream/replication_messages.h"
 #include "stream/replication_stream.h"
 

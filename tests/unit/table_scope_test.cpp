@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "table_scope.h"
+#include "common/table_scope.h"
 
 using namespace pgduplex;
 

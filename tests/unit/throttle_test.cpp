@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "throttle.h"
+#include "common/throttle.h"
 
 using namespace pgduplex;
 using namespace std::chrono;

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "commands/commands.h"
-#include "conninfo.h"
+#include "common/conninfo.h"
 
 using namespace pgduplex;
 

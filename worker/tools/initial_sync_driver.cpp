@@ -11,9 +11,9 @@
 #include <iostream>
 #include <string>
 
-#include "config.h"
+#include "common/config.h"
 #include "initial_sync/initial_sync.h"
-#include "log.h"
+#include "common/log.h"
 
 using namespace pgduplex;
 

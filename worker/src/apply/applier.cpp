@@ -12,7 +12,7 @@
 #include "apply/ddl_applier.h"
 #include "ddl/ddl_redaction.h"
 #include "apply/sql_builder.h"
-#include "stream/record_decoder.h"
+#include "wire/record_decoder.h"
 
 namespace pgduplex {
 

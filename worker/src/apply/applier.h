@@ -70,14 +70,14 @@
 #include "apply/role_switch.h"
 #include "apply/truncate_plan.h"
 #include "apply/worker_status_row.h"
-#include "config.h"
+#include "common/config.h"
 #include "ddl/ddl_policy.h"
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 #include "pgduplex.pb.h"
-#include "stream/lsn.h"
-#include "stream/pg_time.h"
-#include "throttle.h"
-#include "worker_metrics.h"
+#include "common/lsn.h"
+#include "common/pg_time.h"
+#include "common/throttle.h"
+#include "common/worker_metrics.h"
 
 namespace pgduplex {
 

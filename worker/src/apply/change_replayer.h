@@ -23,7 +23,7 @@
 #include "apply/conflict_resolver.h"
 #include "apply/relation_map.h"
 #include "apply/role_switch.h"
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 #include "pgduplex.pb.h"
 
 namespace pgduplex {

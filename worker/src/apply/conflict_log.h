@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "apply/relation_map.h"
-#include "config.h"
-#include "pg_connection.h"
-#include "stream/lsn.h"
-#include "stream/pg_time.h"
-#include "worker_metrics.h"
+#include "common/config.h"
+#include "common/pg_connection.h"
+#include "common/lsn.h"
+#include "common/pg_time.h"
+#include "common/worker_metrics.h"
 
 namespace pgduplex {
 

@@ -19,9 +19,9 @@
 
 #include <optional>
 
-#include "config.h"
-#include "stream/pg_time.h"
-#include "worker_metrics.h"
+#include "common/config.h"
+#include "common/pg_time.h"
+#include "common/worker_metrics.h"
 
 namespace pgduplex {
 

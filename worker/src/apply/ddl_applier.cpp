@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "conninfo.h"
-#include "ops/message_text.h"
+#include "common/conninfo.h"
+#include "common/message_text.h"
 
 #include "ddl/ddl_redaction.h"
 

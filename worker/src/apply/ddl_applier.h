@@ -23,8 +23,8 @@
 #include <string>
 
 #include "apply/role_switch.h"
-#include "config.h"
-#include "pg_connection.h"
+#include "common/config.h"
+#include "common/pg_connection.h"
 #include "pgduplex.pb.h"
 
 namespace pgduplex {

@@ -17,7 +17,7 @@
 #include <deque>
 #include <string>
 
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

@@ -25,7 +25,7 @@
 
 #include "apply/pipeline.h"
 #include "apply/sql_builder.h"
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 #include "pgduplex.pb.h"
 
 namespace pgduplex {

@@ -18,7 +18,7 @@
 #include <chrono>
 #include <optional>
 
-#include "config.h"
+#include "common/config.h"
 
 namespace pgduplex {
 

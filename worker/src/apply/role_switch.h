@@ -33,7 +33,7 @@
 #include <string>
 
 #include "apply/pipeline.h"
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

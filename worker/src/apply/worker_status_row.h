@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "pg_connection.h"
-#include "stream/lsn.h"
-#include "stream/pg_time.h"
-#include "worker_metrics.h"
+#include "common/pg_connection.h"
+#include "common/lsn.h"
+#include "common/pg_time.h"
+#include "common/worker_metrics.h"
 
 namespace pgduplex {
 

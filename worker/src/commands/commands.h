@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "exit_codes.h"
+#include "common/config.h"
+#include "common/exit_codes.h"
 
 namespace pgduplex {
 

@@ -22,8 +22,8 @@
 #include <thread>
 
 #include "commands/commands.h"
-#include "local_cluster.h"
-#include "pg_connection.h"
+#include "ops/local_cluster.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

@@ -16,8 +16,8 @@
 #include <optional>
 
 #include "commands/commands.h"
-#include "ops/message_text.h"
-#include "pg_connection.h"
+#include "common/message_text.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

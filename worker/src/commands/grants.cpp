@@ -12,7 +12,7 @@
 #include "commands/commands.h"
 #include "ops/grant_needs.h"
 #include "ops/grant_script.h"
-#include "ops/message_text.h"
+#include "common/message_text.h"
 #include "ops/precheck_facts.h"
 
 namespace pgduplex {

@@ -10,10 +10,10 @@
 #include <memory>
 
 #include "commands/commands.h"
-#include "conninfo.h"
+#include "common/conninfo.h"
 #include "ops/check_table.h"
 #include "ops/grant_needs.h"
-#include "ops/message_text.h"
+#include "common/message_text.h"
 #include "ops/precheck_facts.h"
 #include "ops/precheck_rules.h"
 

@@ -9,11 +9,11 @@
 #include <spdlog/spdlog.h>
 
 #include "commands/commands.h"
-#include "config_secrets.h"
-#include "log.h"
-#include "metrics_server.h"
-#include "stream_worker.h"
-#include "worker_metrics.h"
+#include "common/config_secrets.h"
+#include "common/log.h"
+#include "run/metrics_server.h"
+#include "run/stream_worker.h"
+#include "common/worker_metrics.h"
 
 namespace pgduplex {
 

@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "commands/commands.h"
-#include "direction_status.h"
-#include "last_error.h"
-#include "pg_connection.h"
+#include "ops/direction_status.h"
+#include "common/last_error.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "commands/commands.h"
-#include "listen_address.h"
-#include "log.h"
-#include "restart_policy.h"
+#include "run/listen_address.h"
+#include "common/log.h"
+#include "run/restart_policy.h"
 
 namespace pgduplex {
 

@@ -13,7 +13,7 @@
 #include <set>
 
 #include "commands/commands.h"
-#include "ops/message_text.h"
+#include "common/message_text.h"
 #include "ops/catalog.h"
 #include "ops/table_compare.h"
 

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "ddl/ddl_redaction.h"
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

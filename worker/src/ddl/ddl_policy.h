@@ -56,7 +56,7 @@
 #include <vector>
 
 #include "pgduplex.pb.h"
-#include "table_scope.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

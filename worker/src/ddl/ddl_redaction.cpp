@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "conninfo.h"
+#include "common/conninfo.h"
 
 extern char** environ;
 

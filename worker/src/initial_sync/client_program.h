@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "ops/catalog.h"
-#include "pg_connection.h"
+#include "common/pg_connection.h"
 
 namespace pgduplex {
 

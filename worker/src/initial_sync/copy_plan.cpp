@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

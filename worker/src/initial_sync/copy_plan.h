@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "table_scope.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

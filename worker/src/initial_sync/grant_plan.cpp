@@ -5,8 +5,8 @@
 #include <map>
 #include <tuple>
 
-#include "oid_array.h"
-#include "sql_lexer.h"
+#include "common/oid_array.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "pg_connection.h"
-#include "table_scope.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

@@ -20,12 +20,12 @@
 #include "initial_sync/schema_copy.h"
 #include "initial_sync/sync_state.h"
 #include "initial_sync/table_copier.h"
-#include "ops/message_text.h"
-#include "oid_array.h"
-#include "pg_connection.h"
-#include "sql_lexer.h"
-#include "table_scope.h"
-#include "transaction.h"
+#include "common/message_text.h"
+#include "common/oid_array.h"
+#include "common/pg_connection.h"
+#include "common/sql_lexer.h"
+#include "common/table_scope.h"
+#include "common/transaction.h"
 
 namespace pgduplex {
 

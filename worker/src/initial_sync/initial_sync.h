@@ -47,8 +47,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "config.h"
-#include "worker_metrics.h"
+#include "common/config.h"
+#include "common/worker_metrics.h"
 
 namespace pgduplex {
 // (config.h's enum InitialSync is the [sync] initial setting; the engine

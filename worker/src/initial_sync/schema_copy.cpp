@@ -14,8 +14,8 @@
 
 #include "initial_sync/client_program.h"
 #include "ops/catalog.h"
-#include "oid_array.h"
-#include "sql_lexer.h"
+#include "common/oid_array.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

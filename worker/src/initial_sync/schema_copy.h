@@ -40,8 +40,8 @@
 #include <vector>
 
 #include "initial_sync/grant_plan.h"
-#include "pg_connection.h"
-#include "table_scope.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

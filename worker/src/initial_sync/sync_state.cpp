@@ -7,8 +7,8 @@
 #include <set>
 #include <thread>
 
-#include "sql_lexer.h"
-#include "transaction.h"
+#include "common/sql_lexer.h"
+#include "common/transaction.h"
 
 namespace pgduplex {
 

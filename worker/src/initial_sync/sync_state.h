@@ -30,10 +30,10 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "common/config.h"
 #include "apply/role_switch.h"
-#include "pg_connection.h"
-#include "table_scope.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

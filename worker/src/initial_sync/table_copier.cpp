@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

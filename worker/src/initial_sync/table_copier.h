@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "pg_connection.h"
-#include "table_scope.h"
-#include "throttle.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
+#include "common/throttle.h"
 
 namespace pgduplex {
 

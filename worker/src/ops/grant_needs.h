@@ -11,7 +11,7 @@
 // acts as owners: then membership in the owner gives it.
 #pragma once
 
-#include "config.h"
+#include "common/config.h"
 #include "ops/grant_script.h"
 #include "ops/precheck_facts.h"
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 namespace pgduplex {
 

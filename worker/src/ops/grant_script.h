@@ -36,7 +36,7 @@
 #include <string>
 #include <vector>
 
-#include "table_scope.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

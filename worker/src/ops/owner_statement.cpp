@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "transaction.h"
+#include "common/transaction.h"
 
 namespace pgduplex {
 

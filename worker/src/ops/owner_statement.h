@@ -21,8 +21,8 @@
 #include <optional>
 #include <string>
 
-#include "pg_connection.h"
-#include "table_scope.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

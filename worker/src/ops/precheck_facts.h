@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "common/config.h"
 #include "ops/catalog.h"
 #include "ops/grant_script.h"
-#include "table_scope.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

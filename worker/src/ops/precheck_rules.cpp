@@ -1,8 +1,8 @@
 #include "ops/precheck_rules.h"
 
-#include "config_secrets.h"
+#include "common/config_secrets.h"
 #include "ops/grant_script.h"
-#include "sql_lexer.h"
+#include "common/sql_lexer.h"
 
 #include <fmt/format.h>
 

@@ -19,7 +19,7 @@
 
 #include <vector>
 
-#include "config.h"
+#include "common/config.h"
 #include "ops/check_table.h"
 #include "ops/precheck_facts.h"
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <thread>
 
-#include "transaction.h"
+#include "common/transaction.h"
 
 namespace pgduplex {
 

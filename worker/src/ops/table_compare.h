@@ -33,8 +33,8 @@
 #include "ops/catalog.h"
 #include "ops/key_range.h"
 #include "ops/row_diff.h"
-#include "pg_connection.h"
-#include "table_scope.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 

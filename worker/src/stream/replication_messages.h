@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <string>
 
-#include "stream/lsn.h"
-#include "stream/pg_time.h"
+#include "common/lsn.h"
+#include "common/pg_time.h"
 
 namespace pgduplex {
 

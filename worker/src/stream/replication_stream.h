@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
-#include "pg_connection.h"
-#include "stream/lsn.h"
+#include "common/pg_connection.h"
+#include "common/lsn.h"
 #include "stream/replication_messages.h"
 
 namespace pgduplex {

@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "stream/lsn.h"
+#include "common/lsn.h"
 #include "stream/replication_stream.h"
 
 namespace pgduplex {
