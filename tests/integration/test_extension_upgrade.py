@@ -32,8 +32,8 @@ def test_pair_at_1_0_upgrades_while_syncing_and_keeps_syncing(make_cluster, work
     assert_converges(db, "SELECT * FROM t ORDER BY id", workers=(fwd, rev))
 
     # Upgrade both sides under the running workers.
-    db.sql_b("ALTER EXTENSION pgduplex UPDATE")
-    db.sql_a("ALTER EXTENSION pgduplex UPDATE")
+    db.sql_b("ALTER EXTENSION pgduplex UPDATE TO '1.1'")
+    db.sql_a("ALTER EXTENSION pgduplex UPDATE TO '1.1'")
     assert ext_version(db) == ("1.1", "1.1")
     db.sql_a("INSERT INTO t VALUES (103, 'from a at 1.1')")
     db.sql_b("INSERT INTO t VALUES (104, 'from b at 1.1')")

@@ -12,7 +12,7 @@
  * belongs to the extension (a superuser) and grants nothing to anyone: only
  * this trigger writes it, switching to the table's owner just for the
  * INSERT, and the plugin turns exactly those inserts into Ddl records
- * (relation_cache.cpp, relation_is_ddl_log). The trigger takes nothing from
+ * (relation_cache.cpp, build_entry). The trigger takes nothing from
  * its caller: the statement is the client's top-level query text, the role
  * is the current user when the command ran, the settings are the session's.
  *

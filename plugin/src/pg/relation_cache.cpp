@@ -127,19 +127,18 @@ relation_included(Relation rel, const PluginOptions *options)
 }
 
 /*
- * The DDL channel: the table ddl_log in schema pgduplex that belongs to the
- * extension pgduplex. Only a superuser can create a table in the
- * extension's schema or write to this one; the membership check also keeps
- * a look-alike in a database without the extension from counting.
+ * A table of the extension pgduplex itself (conflicts, worker_status,
+ * tombstones, ddl_log, ...): its rows are each cluster's own bookkeeping
+ * and never travel as row changes. Only a superuser can create a table in
+ * the extension's schema or make one a member; the membership check also
+ * keeps a look-alike in a database without the extension from counting.
  */
 static bool
-relation_is_ddl_log(Relation rel)
+relation_is_extension_member(Relation rel)
 {
 	char	   *schema;
 	Oid			extension;
 
-	if (strcmp(RelationGetRelationName(rel), "ddl_log") != 0)
-		return false;
 	schema = get_namespace_name(RelationGetNamespace(rel));
 	if (schema == NULL || strcmp(schema, "pgduplex") != 0)
 		return false;
@@ -161,8 +160,11 @@ build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
 	else
 		MemoryContextReset(entry->cxt);
 
-	entry->is_ddl_log = relation_is_ddl_log(rel);
-	entry->include = !entry->is_ddl_log && relation_included(rel, options);
+	/* The DDL channel is the extension's ddl_log: its inserts are DDL records. */
+	bool		member = relation_is_extension_member(rel);
+
+	entry->is_ddl_log = member && strcmp(RelationGetRelationName(rel), "ddl_log") == 0;
+	entry->include = !member && relation_included(rel, options);
 
 	old = MemoryContextSwitchTo(entry->cxt);
 	entry->desc_natts = desc->natts;

@@ -1,0 +1,352 @@
+/*
+ * tombstones.cpp — when was a row deleted here? The memory last-write-wins
+ * needs to decide an UPDATE or INSERT whose row is gone.
+ *
+ *   pgduplex.record_tombstone() RETURNS trigger      (LANGUAGE C, SECURITY DEFINER)
+ *     AFTER DELETE ... FOR EACH ROW: remembers (table, key) of the row;
+ *     AFTER TRUNCATE ... FOR EACH STATEMENT: remembers (table, '') — every
+ *     key of the table.
+ *   pgduplex.tombstone_time(relid oid, columns text[], key text[]) RETURNS timestamptz
+ *     the commit time of the latest local delete of that key, or of a
+ *     TRUNCATE of the table if later; NULL when there is none.
+ *
+ * The worker creates the triggers on its target tables under
+ * last-write-wins. Its own session runs with session_replication_role =
+ * replica, where ordinary triggers do not fire: only local deletes leave a
+ * tombstone. That is all a two-cluster decision needs, since every
+ * incoming change comes from the peer, and a delete the peer made has the
+ * peer's history.
+ *
+ * The decisive time is the commit timestamp of the tombstone row's xmin,
+ * the deleting transaction (an upsert keeps only the latest delete of a
+ * key); deleted_at (the clock at the delete) stands in when commit
+ * timestamps are off or the xmin is frozen, and serves the purge.
+ *
+ * The key is the row's replica identity index (or primary key) columns, in
+ * index order, each as its type's binary send output prefixed by a 4-byte
+ * length (-1 for NULL). Binary output does not depend on DateStyle,
+ * TimeZone or extra_float_digits, so tombstone_time can rebuild the same
+ * bytes from the text values the source sent (typinput, then typsend). A
+ * row deleted in a partition is remembered under the partition tree's root,
+ * the table the worker applies to.
+ *
+ * Who may read. The table grants nothing; tombstone_time reads it by index,
+ * and only for a table its caller may SELECT from (the worker, or the table
+ * owner the worker is acting as).
+ *
+ * C in spirit, like plugin.cpp: no C++ object with a destructor lives in
+ * these frames.
+ */
+extern "C" {
+#include "postgres.h"
+
+#include "access/commit_ts.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(pgduplex_record_tombstone);
+PG_FUNCTION_INFO_V1(pgduplex_tombstone_time);
+}
+
+/* The key index of rel: its replica identity index, else its primary key. */
+static Oid
+key_index_of(Relation rel)
+{
+	Oid			index = RelationGetReplicaIndex(rel);
+
+	if (!OidIsValid(index))
+		index = RelationGetPrimaryKeyIndex(rel);
+	return index;
+}
+
+/* The root of rel's partition tree (rel itself when it is no partition). */
+static Oid
+root_of(Relation rel)
+{
+	List	   *ancestors;
+
+	if (!rel->rd_rel->relispartition)
+		return RelationGetRelid(rel);
+	ancestors = get_partition_ancestors(RelationGetRelid(rel));
+	return llast_oid(ancestors);
+}
+
+static void
+append_key_value(StringInfo key, Oid type, bool isnull, Datum value)
+{
+	Oid			send;
+	bool		varlena;
+	bytea	   *bytes;
+	uint32		len;
+
+	if (isnull)
+	{
+		len = pg_hton32((uint32) -1);
+		appendBinaryStringInfo(key, (const char *) &len, 4);
+		return;
+	}
+	getTypeBinaryOutputInfo(type, &send, &varlena);
+	bytes = OidSendFunctionCall(send, value);
+	len = pg_hton32((uint32) VARSIZE(bytes) - VARHDRSZ);
+	appendBinaryStringInfo(key, (const char *) &len, 4);
+	appendBinaryStringInfo(key, VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ);
+}
+
+static bytea *
+bytes_of(StringInfo key)
+{
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + key->len);
+
+	SET_VARSIZE(result, VARHDRSZ + key->len);
+	memcpy(VARDATA(result), key->data, key->len);
+	return result;
+}
+
+/* The key of a deleted row; NULL when the table has no key index. */
+static bytea *
+key_of_tuple(Relation rel, HeapTuple tuple)
+{
+	Oid			index_oid = key_index_of(rel);
+	Relation	index;
+	StringInfoData key;
+
+	if (!OidIsValid(index_oid))
+		return NULL;
+	initStringInfo(&key);
+	index = index_open(index_oid, AccessShareLock);
+	for (int i = 0; i < index->rd_index->indnkeyatts; i++)
+	{
+		AttrNumber	attnum = index->rd_index->indkey.values[i];
+		bool		isnull;
+		Datum		value;
+
+		if (attnum <= 0)		/* an expression: not a replica identity */
+		{
+			index_close(index, AccessShareLock);
+			return NULL;
+		}
+		value = heap_getattr(tuple, attnum, RelationGetDescr(rel), &isnull);
+		append_key_value(&key, TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid,
+						 isnull, value);
+	}
+	index_close(index, AccessShareLock);
+	return bytes_of(&key);
+}
+
+static void
+remember(Oid relid, bytea *key)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[2];
+	Oid			types[2] = {OIDOID, BYTEAOID};
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgduplex: SPI_connect failed");
+	if (plan == NULL)
+	{
+		SPIPlanPtr	prepared = SPI_prepare(
+			"INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
+			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
+			2, types);
+
+		if (prepared == NULL)
+			elog(ERROR, "pgduplex: cannot prepare the tombstone insert: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(prepared) != 0)
+			elog(ERROR, "pgduplex: cannot keep the tombstone insert plan");
+		plan = prepared;
+	}
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = PointerGetDatum(key);
+	rc = SPI_execute_plan(plan, values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "pgduplex: cannot write a tombstone: %s", SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+extern "C" Datum
+pgduplex_record_tombstone(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	bytea	   *key;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pgduplex.record_tombstone() must be fired AFTER DELETE FOR EACH ROW or AFTER TRUNCATE")));
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		key = (bytea *) palloc(VARHDRSZ);
+		SET_VARSIZE(key, VARHDRSZ);
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) && TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		key = key_of_tuple(trigdata->tg_relation, trigdata->tg_trigtuple);
+		if (key == NULL)
+			return PointerGetDatum(NULL);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("pgduplex.record_tombstone() must be fired AFTER DELETE FOR EACH ROW or AFTER TRUNCATE")));
+	remember(root_of(trigdata->tg_relation), key);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * The key bytes of a row given as text values of named columns of relid,
+ * in relid's key index order; NULL when relid has no key index or a key
+ * column is not among the names.
+ */
+static bytea *
+key_of_text(Relation rel, ArrayType *columns, ArrayType *values)
+{
+	Datum	   *names;
+	bool	   *names_null;
+	int			nnames;
+	Datum	   *texts;
+	bool	   *texts_null;
+	int			ntexts;
+	Oid			index_oid = key_index_of(rel);
+	Relation	index;
+	StringInfoData key;
+	bytea	   *result = NULL;
+
+	if (!OidIsValid(index_oid))
+		return NULL;
+	deconstruct_array(columns, TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
+	deconstruct_array(values, TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
+	if (nnames != ntexts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex.tombstone_time: %d column names but %d values", nnames, ntexts)));
+	initStringInfo(&key);
+	index = index_open(index_oid, AccessShareLock);
+	for (int i = 0; i < index->rd_index->indnkeyatts; i++)
+	{
+		AttrNumber	attnum = index->rd_index->indkey.values[i];
+		Form_pg_attribute att;
+		int			found = -1;
+
+		if (attnum <= 0)
+			break;
+		att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		for (int n = 0; n < nnames && found < 0; n++)
+			if (!names_null[n] && strcmp(TextDatumGetCString(names[n]), NameStr(att->attname)) == 0)
+				found = n;
+		if (found < 0)
+			break;
+		if (texts_null[found])
+			append_key_value(&key, att->atttypid, true, (Datum) 0);
+		else
+		{
+			Oid			input;
+			Oid			ioparam;
+
+			getTypeInputInfo(att->atttypid, &input, &ioparam);
+			append_key_value(&key, att->atttypid, false,
+							 OidInputFunctionCall(input, TextDatumGetCString(texts[found]),
+												  ioparam, att->atttypmod));
+		}
+		if (i == index->rd_index->indnkeyatts - 1)
+			result = bytes_of(&key);
+	}
+	index_close(index, AccessShareLock);
+	return result;
+}
+
+/* When the tombstone row tuple was written: its commit time, else deleted_at. */
+static TimestampTz
+written_at(HeapTuple tuple, TupleDesc desc)
+{
+	TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+	TimestampTz ts;
+	bool		isnull;
+
+	if (track_commit_timestamp && TransactionIdIsNormal(xmin) &&
+		!TransactionIdIsCurrentTransactionId(xmin) &&
+		TransactionIdGetCommitTsData(xmin, &ts, NULL))
+		return ts;
+	return DatumGetTimestampTz(heap_getattr(tuple, 3, desc, &isnull));
+}
+
+/* The latest of `latest` and the times of the tombstones (relid, key). */
+static TimestampTz
+latest_tombstone(Relation tombstones, Oid index_oid, Oid relid, bytea *key, TimestampTz latest)
+{
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_BYTEAEQ, PointerGetDatum(key));
+	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TimestampTz ts = written_at(tuple, RelationGetDescr(tombstones));
+
+		if (ts > latest)
+			latest = ts;
+	}
+	systable_endscan(scan);
+	return latest;
+}
+
+extern "C" Datum
+pgduplex_tombstone_time(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			schema = get_namespace_oid("pgduplex", false);
+	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
+	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	Relation	rel;
+	Relation	tombstones;
+	bytea	   *key;
+	bytea	   *whole_table;
+	TimestampTz latest = DT_NOBEGIN;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	if (!OidIsValid(tombstones_oid) || !OidIsValid(index_oid))
+		elog(ERROR, "pgduplex: table pgduplex.tombstones or its primary key is missing");
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("pgduplex.tombstone_time: permission denied for table %s",
+						get_rel_name(relid) ? get_rel_name(relid) : "(dropped)")));
+	rel = table_open(relid, AccessShareLock);
+	key = key_of_text(rel, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
+	table_close(rel, AccessShareLock);
+
+	tombstones = table_open(tombstones_oid, AccessShareLock);
+	if (key != NULL)
+		latest = latest_tombstone(tombstones, index_oid, relid, key, latest);
+	whole_table = (bytea *) palloc(VARHDRSZ);
+	SET_VARSIZE(whole_table, VARHDRSZ);
+	latest = latest_tombstone(tombstones, index_oid, relid, whole_table, latest);
+	table_close(tombstones, AccessShareLock);
+	if (TIMESTAMP_IS_NOBEGIN(latest))
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(latest);
+}

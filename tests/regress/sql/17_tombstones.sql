@@ -1,0 +1,79 @@
+-- Tombstones: local deletes and truncates leave (table, key) with the
+-- commit time of the deleting transaction; tombstone_time finds them from
+-- the text the source sends, whatever this session's settings.
+\pset format unaligned
+CREATE TABLE tomb_k (id int, at timestamptz, v text, PRIMARY KEY (id, at));
+CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON tomb_k
+  FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();
+CREATE TRIGGER pgduplex_truncate AFTER TRUNCATE ON tomb_k
+  FOR EACH STATEMENT EXECUTE FUNCTION pgduplex.record_tombstone();
+INSERT INTO tomb_k VALUES (1, '2026-01-01 10:00:00+00', 'a'), (2, '2026-01-01 10:00:00+00', 'b');
+SET TimeZone = 'Asia/Kolkata';
+DELETE FROM tomb_k WHERE id = 1;
+-- the key's tombstone is the delete's commit time, found from UTC text in another TimeZone
+SELECT pgduplex.tombstone_time('tomb_k'::regclass, '{at,id,v}', '{"2026-01-01 11:00:00+01",1,x}')
+       = (SELECT pg_xact_commit_timestamp(xmin) FROM pgduplex.tombstones) AS found_by_key;
+-- another key, or too few key columns: none
+SELECT pgduplex.tombstone_time('tomb_k'::regclass, '{id,at}', '{2,"2026-01-01 10:00:00+00"}') IS NULL AS other_key;
+SELECT pgduplex.tombstone_time('tomb_k'::regclass, '{id}', '{1}') IS NULL AS partial_key;
+-- deleting again keeps one tombstone per key, the latest
+INSERT INTO tomb_k VALUES (1, '2026-01-01 10:00:00+00', 'a');
+DELETE FROM tomb_k WHERE id = 1;
+SELECT count(*) FROM pgduplex.tombstones;
+-- a TRUNCATE covers every key
+TRUNCATE tomb_k;
+SELECT pgduplex.tombstone_time('tomb_k'::regclass, '{id,at}', '{2,"2026-01-01 10:00:00+00"}')
+       = (SELECT pg_xact_commit_timestamp(xmin) FROM pgduplex.tombstones WHERE key = '') AS truncate_covers;
+RESET TimeZone;
+
+-- an apply session (session_replication_role = replica) leaves none
+INSERT INTO tomb_k VALUES (3, now(), 'c');
+SET session_replication_role = replica;
+DELETE FROM tomb_k WHERE id = 3;
+RESET session_replication_role;
+SELECT count(*) FROM pgduplex.tombstones;
+
+-- partitions: remembered under the root; a keyless table leaves none
+CREATE TABLE tomb_p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
+CREATE TABLE tomb_p1 PARTITION OF tomb_p FOR VALUES FROM (0) TO (100);
+CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON tomb_p
+  FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();
+INSERT INTO tomb_p VALUES (5, 'x');
+DELETE FROM tomb_p1 WHERE id = 5;
+SELECT relid::regclass FROM pgduplex.tombstones WHERE relid = 'tomb_p'::regclass;
+SELECT pgduplex.tombstone_time('tomb_p'::regclass, '{id}', '{5}') IS NOT NULL AS found_in_root;
+CREATE TABLE tomb_keyless (v text);
+CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON tomb_keyless
+  FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();
+INSERT INTO tomb_keyless VALUES ('x');
+DELETE FROM tomb_keyless;
+SELECT count(*) FROM pgduplex.tombstones WHERE relid = 'tomb_keyless'::regclass;
+
+-- a plain role: its deletes leave tombstones through the trigger, but it
+-- cannot read the table, write it, purge it, or ask about a table it cannot read
+CREATE ROLE regress_tomb_user;
+GRANT SELECT, INSERT, DELETE ON tomb_p TO regress_tomb_user;
+SET ROLE regress_tomb_user;
+INSERT INTO tomb_p VALUES (6, 'y');
+DELETE FROM tomb_p WHERE id = 6;
+SELECT pgduplex.tombstone_time('tomb_p'::regclass, '{id}', '{6}') IS NOT NULL AS own_delete_seen;
+SELECT count(*) FROM pgduplex.tombstones;
+INSERT INTO pgduplex.tombstones VALUES ('tomb_k'::regclass, '\x00');
+SELECT pgduplex.purge_tombstones('0');
+SELECT pgduplex.tombstone_time('tomb_k'::regclass, '{id,at}', '{2,"2026-01-01 10:00:00+00"}');
+RESET ROLE;
+-- the purge forgets old tombstones
+SELECT pgduplex.purge_tombstones('1 hour') AS purged_recent;
+SELECT pgduplex.purge_tombstones('0') > 0 AS purged_all;
+SELECT count(*) FROM pgduplex.tombstones;
+-- tombstones never travel
+SELECT count(*) FROM pg_create_logical_replication_slot('regress_tomb', 'pgduplex');
+DELETE FROM tomb_k;
+INSERT INTO tomb_k VALUES (9, now(), 'z');
+DELETE FROM tomb_k;
+SELECT pgduplex.record_to_json(data)->'relation'->>'name' AS relation_sent
+  FROM pg_logical_slot_get_binary_changes('regress_tomb', NULL, NULL, 'proto_version', '1')
+  WHERE pgduplex.record_to_json(data) ? 'relation';
+SELECT pg_drop_replication_slot('regress_tomb');
+DROP TABLE tomb_k, tomb_p, tomb_keyless;
+DROP ROLE regress_tomb_user;
