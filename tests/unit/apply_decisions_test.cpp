@@ -70,6 +70,46 @@ TEST_CASE("last_write_wins_ties_go_to_cluster_a_in_both_directions") {
         ConflictAction::kKeepLocal);
 }
 
+TEST_CASE("origin_differs_means_the_local_row_is_newer_and_follows_the_policy") {
+  for (ConflictType type : {ConflictType::kUpdateOriginDiffers, ConflictType::kDeleteOriginDiffers}) {
+    CHECK(Decide(ConflictPolicy::kFail, type).action == ConflictAction::kStop);
+    CHECK(Decide(ConflictPolicy::kIgnore, type).action == ConflictAction::kSkip);
+    CHECK(Decide(ConflictPolicy::kOverwrite, type).action == ConflictAction::kApplyRemote);
+    CHECK(Decide(ConflictPolicy::kLastWriteWins, type, true, 100, 200).action == ConflictAction::kKeepLocal);
+    CHECK(Decide(ConflictPolicy::kLastWriteWins, type, true, 100, 200).resolution == Resolution::kKeptLocal);
+  }
+}
+
+TEST_CASE("update_deleted_takes_the_later_of_the_delete_and_the_update") {
+  auto lww = ConflictPolicy::kLastWriteWins;
+  // the delete is later: it stays deleted
+  CHECK(Decide(lww, ConflictType::kUpdateDeleted, true, 100, 200).action == ConflictAction::kKeepLocal);
+  // the update is later: the row comes back when it is whole, else it cannot
+  CHECK(Decide(lww, ConflictType::kUpdateDeleted, true, 300, 200).action == ConflictAction::kConvertToInsert);
+  CHECK(Decide(lww, ConflictType::kUpdateDeleted, false, 300, 200).action == ConflictAction::kSkip);
+  // a tie goes to cluster A: forward (remote is A) brings it back, reverse keeps it deleted
+  CHECK(Decide(lww, ConflictType::kUpdateDeleted, true, 200, 200).action == ConflictAction::kConvertToInsert);
+  CHECK(Decide(lww, ConflictType::kUpdateDeleted, true, 200, 200, Direction::kReverse).action ==
+        ConflictAction::kKeepLocal);
+  CHECK(Decide(ConflictPolicy::kFail, ConflictType::kUpdateDeleted, true, 300, 200).action == ConflictAction::kStop);
+}
+
+TEST_CASE("insert_deleted_lets_a_later_delete_win") {
+  auto lww = ConflictPolicy::kLastWriteWins;
+  CHECK(Decide(lww, ConflictType::kInsertDeleted, true, 100, 200).action == ConflictAction::kKeepLocal);
+  CHECK(Decide(lww, ConflictType::kInsertDeleted, true, 300, 200).action == ConflictAction::kApplyRemote);
+}
+
+TEST_CASE("multiple_unique_conflicts_follow_the_policy") {
+  auto type = ConflictType::kMultipleUniqueConflicts;
+  CHECK(Decide(ConflictPolicy::kFail, type).action == ConflictAction::kStop);
+  CHECK(Decide(ConflictPolicy::kIgnore, type).action == ConflictAction::kSkip);
+  CHECK(Decide(ConflictPolicy::kOverwrite, type).action == ConflictAction::kApplyRemote);
+  // local_commit_time is the newest of the colliding rows
+  CHECK(Decide(ConflictPolicy::kLastWriteWins, type, true, 300, 200).action == ConflictAction::kApplyRemote);
+  CHECK(Decide(ConflictPolicy::kLastWriteWins, type, true, 100, 200).action == ConflictAction::kKeepLocal);
+}
+
 TEST_CASE("retry_window_of_zero_gives_up_at_first_failure") {
   RetryConfig config;
   config.connection_retry_minutes = 0;

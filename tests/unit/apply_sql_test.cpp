@@ -118,13 +118,16 @@ TEST_CASE("worker_status_keep_counts_sends_no_counts") {
   CHECK(sql.find("COALESCE($14::jsonb, w.conflicts)") != std::string::npos);
 }
 
-TEST_CASE("conflict_counts_json_has_every_type") {
+TEST_CASE("conflict_counts_json_has_every_type_met") {
   WorkerMetrics metrics;
   metrics.CountConflict(ConflictType::kInsertExists, Resolution::kApplied);
   metrics.CountConflict(ConflictType::kInsertExists, Resolution::kSkipped);
   metrics.CountConflict(ConflictType::kDeleteMissing, Resolution::kSkipped);
+  CHECK(ConflictCountsJson(metrics) == "{\"insert_exists\": 2, \"delete_missing\": 1}");
+  metrics.CountConflict(ConflictType::kMultipleUniqueConflicts, Resolution::kKeptLocal);
   CHECK(ConflictCountsJson(metrics) ==
-        "{\"insert_exists\": 2, \"update_missing\": 0, \"update_exists\": 0, \"delete_missing\": 1, \"ddl_not_applied\": 0}");
+        "{\"insert_exists\": 2, \"delete_missing\": 1, \"multiple_unique_conflicts\": 1}");
+  CHECK(ConflictCountsJson(WorkerMetrics()) == "{}");
 }
 
 TEST_CASE("multi_row_insert_numbers_params_row_after_row") {

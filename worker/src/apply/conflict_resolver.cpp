@@ -20,8 +20,24 @@ ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
       if (facts.whole_row_known) return {ConflictAction::kConvertToInsert, Resolution::kConvertedToInsert};
       if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
       return {ConflictAction::kSkip, Resolution::kSkipped};
+    case ConflictType::kUpdateDeleted:
+      if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
+      if (!RemoteWins(facts.remote_commit_time, facts.local_commit_time, direction_)) {
+        return {ConflictAction::kKeepLocal, Resolution::kKeptLocal};
+      }
+      if (facts.whole_row_known) return {ConflictAction::kConvertToInsert, Resolution::kConvertedToInsert};
+      return {ConflictAction::kSkip, Resolution::kSkipped};
+    case ConflictType::kInsertDeleted:
+      if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
+      if (RemoteWins(facts.remote_commit_time, facts.local_commit_time, direction_)) {
+        return {ConflictAction::kApplyRemote, Resolution::kApplied};
+      }
+      return {ConflictAction::kKeepLocal, Resolution::kKeptLocal};
+    case ConflictType::kUpdateOriginDiffers:
+    case ConflictType::kDeleteOriginDiffers:
     case ConflictType::kInsertExists:
     case ConflictType::kUpdateExists:
+    case ConflictType::kMultipleUniqueConflicts:
       break;
   }
   switch (policy_) {

@@ -1,20 +1,40 @@
 // ConflictResolver: what to do about one conflict, given the task's policy.
 // Pure decisions; the applier detects conflicts and carries the decision out.
 //
-//   conflict        fail            ignore          overwrite       last-write-wins
-//   insert_exists   stop            skip            apply remote    later commit wins
-//   update_exists   stop            skip            apply remote    later commit wins
-//   update_missing  -> INSERT when the whole row is known (every policy);
-//                   otherwise: stop under fail, skip under the others
-//   delete_missing  skip (every policy; recorded)
+//   conflict                   fail   ignore   overwrite        last-write-wins
+//   insert_exists              stop   skip     apply remote     later commit wins
+//   update_exists              stop   skip     apply remote     later commit wins
+//   multiple_unique_conflicts  stop   skip     apply remote     later commit wins (*)
+//   update_origin_differs      stop   skip     apply remote     keep local
+//   delete_origin_differs      stop   skip     apply remote     keep local
+//   update_missing   -> INSERT when the whole row is known (every policy);
+//                    otherwise: stop under fail, skip under the others
+//   update_deleted   (last-write-wins) the later of the delete and the update:
+//                    the update -> INSERT when the whole row is known, else
+//                    skip; the delete -> skip
+//   insert_deleted   (last-write-wins) the delete is later: skip
+//   delete_missing   skip (every policy; recorded)
+//   ddl_not_applied  stop under fail, skip under the others
+//
+// When each is detected. update_origin_differs / delete_origin_differs: the
+// local row was last written by someone else than the incoming direction
+// (locally, or under another origin) and its commit is later than the
+// incoming transaction's (so the change is older than what it would
+// overwrite); rows last written by this direction are the same history and
+// never a conflict. update_deleted / insert_deleted: the row is missing and
+// a local delete (or TRUNCATE) of it is remembered in pgduplex.tombstones;
+// tombstones are kept under last-write-wins only. multiple_unique_conflicts:
+// the row collides with two or more local rows (on different unique keys).
+// (*) the local rows older than the remote one are removed in any case; the
+// remote row goes in when no colliding local row is newer.
 //
 // last-write-wins compares the source transaction's commit time with the
 // commit time of the local row's last writer (pg_xact_commit_timestamp of
-// its xmin). A local row whose commit time is unknown (frozen, or written
-// before track_commit_timestamp was on) counts as older. Ties go to cluster
-// A: in the forward direction (A -> B) the remote row wins a tie, in the
-// reverse direction (B -> A) the local row does. Both directions therefore
-// agree and the clusters converge.
+// its xmin) or of the tombstone. A local row whose commit time is unknown
+// (frozen, or written before track_commit_timestamp was on) counts as
+// older. Ties go to cluster A: in the forward direction (A -> B) the remote
+// row wins a tie, in the reverse direction (B -> A) the local row does.
+// Both directions therefore agree and the clusters converge.
 #pragma once
 
 #include <optional>

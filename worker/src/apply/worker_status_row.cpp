@@ -54,7 +54,8 @@ std::string ConflictCountsJson(const WorkerMetrics& metrics) {
   for (int type = 0; type < kConflictTypes; ++type) {
     uint64_t total = 0;
     for (int r = 0; r < kResolutions; ++r) total += metrics.conflicts[type][r].load(std::memory_order_relaxed);
-    if (type) out += ", ";
+    if (total == 0) continue;  // status lists the types met
+    if (out.size() > 1) out += ", ";
     out += fmt::format("\"{}\": {}", ToString(static_cast<ConflictType>(type)), total);
   }
   return out + "}";

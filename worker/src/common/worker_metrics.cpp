@@ -21,6 +21,11 @@ const char* ToString(ConflictType type) {
     case ConflictType::kUpdateExists: return "update_exists";
     case ConflictType::kDeleteMissing: return "delete_missing";
     case ConflictType::kDdlNotApplied: return "ddl_not_applied";
+    case ConflictType::kUpdateOriginDiffers: return "update_origin_differs";
+    case ConflictType::kDeleteOriginDiffers: return "delete_origin_differs";
+    case ConflictType::kUpdateDeleted: return "update_deleted";
+    case ConflictType::kInsertDeleted: return "insert_deleted";
+    case ConflictType::kMultipleUniqueConflicts: return "multiple_unique_conflicts";
   }
   return "?";
 }

@@ -11,9 +11,26 @@ namespace pgduplex {
 enum class WorkerState : int { kStarting = 0, kCopying, kStreaming, kReconnecting, kStopped, kFailed };
 const char* ToString(WorkerState state);
 
-// kDdlNotApplied: a forward DDL that could not run as its author (issue 8).
-enum class ConflictType : int { kInsertExists = 0, kUpdateMissing, kUpdateExists, kDeleteMissing, kDdlNotApplied };
-constexpr int kConflictTypes = 5;
+// The conflict types, named as PostgreSQL 18 names them where it has one
+// (apply/conflict_resolver.h says when each is detected):
+// kDdlNotApplied: a forward DDL that could not run as its author (issue 8);
+// kUpdateOriginDiffers, kDeleteOriginDiffers: the local row was last written
+// by another origin, later than the incoming change; kUpdateDeleted,
+// kInsertDeleted: the row was deleted here (a tombstone); and
+// kMultipleUniqueConflicts: the incoming row collides with several local rows.
+enum class ConflictType : int {
+  kInsertExists = 0,
+  kUpdateMissing,
+  kUpdateExists,
+  kDeleteMissing,
+  kDdlNotApplied,
+  kUpdateOriginDiffers,
+  kDeleteOriginDiffers,
+  kUpdateDeleted,
+  kInsertDeleted,
+  kMultipleUniqueConflicts,
+};
+constexpr int kConflictTypes = 10;
 const char* ToString(ConflictType type);
 
 // What was done about a conflict (pgduplex.conflicts.resolution).
