@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+// DdlPolicy::Decide over ParseDdl's reading, with look-up answers given
+// as plain data: no connection anywhere.
 #include "ddl/ddl_policy.h"
 
 using namespace pgduplex;
@@ -18,11 +20,11 @@ v1::Ddl Make(const std::string& tag, const std::string& statement, const std::st
 }
 
 // Scope: everything in public, plus sales.orders.
-DdlPolicy Policy(DdlPolicy::SchemaResolver resolver = nullptr) {
-  return DdlPolicy(TableScope({"public.*", "sales.orders"}), std::move(resolver));
-}
+DdlPolicy Policy() { return DdlPolicy(TableScope({"public.*", "sales.orders"})); }
 
-DdlDecision Decide(const v1::Ddl& ddl) { return Policy().Decide(ddl); }
+DdlDecision Decide(const v1::Ddl& ddl, const SchemaLookups& looked_up = {}) {
+  return Policy().Decide(ddl, ParseDdl(ddl), looked_up);
+}
 
 void RequireApplied(const DdlDecision& d) {
   INFO("reason: " << d.reason);
@@ -245,25 +247,39 @@ TEST_CASE("several_statements_in_one_query_string_are_not_carried") {
   CHECK_THAT(d.reason, Catch::StartsWith("several statements"));
 }
 
-TEST_CASE("unqualified_drop_uses_dropped_identity_then_resolver") {
+TEST_CASE("unqualified_drop_uses_dropped_identity_then_look_up") {
   auto drop = Make("DROP TABLE", "DROP TABLE orders", "");
   drop.set_object_identity("sales.orders");
+  CHECK(ParseDdl(drop).NamesToLookUp().empty());
   auto d = Decide(drop);
   RequireApplied(d);
   CHECK(d.tables[0].Display() == "sales.orders");
 
   drop.clear_object_identity();
-  d = Decide(drop);  // no identity, no resolver: refuse rather than guess
+  ParsedDdl parsed = ParseDdl(drop);
+  CHECK(parsed.NamesToLookUp() == std::vector<std::string>{"orders"});
+  CHECK(parsed.search_path == std::vector<std::string>{"$user", "public"});
+  d = Decide(drop);  // not looked up, or not found: refuse rather than guess
   CHECK_FALSE(d.apply);
   CHECK(d.reason == "cannot tell which schema table orders is in");
 
-  auto policy = Policy([](const std::string& table, const std::vector<std::string>& path) {
-    CHECK(path == std::vector<std::string>{"$user", "public"});
-    return std::optional<std::string>(table == "orders" ? "public" : "x");
-  });
-  d = policy.Decide(drop);
+  d = Decide(drop, {{"orders", "public"}, {"other", "x"}});
   RequireApplied(d);
   CHECK(d.tables[0].Display() == "public.orders");
+}
+
+TEST_CASE("partition_parent_is_looked_up_then_taken_to_live_with_its_partition") {
+  auto ddl = Make("CREATE TABLE", "CREATE TABLE p1 PARTITION OF m FOR VALUES IN (1)", "sales");
+  CHECK(ParseDdl(ddl).NamesToLookUp() == std::vector<std::string>{"m"});
+  // Not found: the parent is taken to be in the partition's schema.
+  auto d = Decide(ddl);
+  CHECK_FALSE(d.apply);
+  CHECK(d.reason == "table sales.p1 is outside the sync scope");
+  ddl.set_schema("public");
+  RequireApplied(Decide(ddl));
+  d = Decide(ddl, {{"m", "hr"}});
+  CHECK_FALSE(d.apply);
+  CHECK(d.reason == "partitioned table hr.m is outside the sync scope");
 }
 
 TEST_CASE("warning_line_names_reason_and_statement") {
@@ -279,13 +295,6 @@ TEST_CASE("warning_line_redacts_passwords") {
   auto line = DdlPolicy::WarningLine(ddl, Decide(ddl));
   CHECK(line.find("hunter2") == std::string::npos);
   CHECK_THAT(line, Catch::EndsWith("OPTIONS (user 'app', password '********')"));
-}
-
-TEST_CASE("search_path_parsing") {
-  CHECK(ParseSearchPath("\"$user\", public") == std::vector<std::string>{"$user", "public"});
-  CHECK(ParseSearchPath("sales,\"My Schema\" , public") ==
-        std::vector<std::string>{"sales", "My Schema", "public"});
-  CHECK(ParseSearchPath("").empty());
 }
 
 // ---- exactly one statement of an allowed kind ----------------------------------
@@ -415,59 +424,25 @@ TEST_CASE("a_statement_with_a_nul_byte_is_not_carried") {
                  "the statement contains a NUL byte");
 }
 
-TEST_CASE("resolver_errors_propagate_unchanged") {
-  // Decide never throws of its own; what the resolver throws (the applier's
-  // loses its connection, or meets a conflict while settling its pipeline)
-  // is not a decision about the DDL and reaches the caller as is.
-  auto policy = Policy([](const std::string&, const std::vector<std::string>&) -> std::optional<std::string> {
-    throw std::runtime_error("connection lost");
-  });
-  auto drop = Make("DROP TABLE", "DROP TABLE orders", "");
-  CHECK_THROWS_WITH(policy.Decide(drop), "connection lost");
-  CHECK_NOTHROW(policy.Decide(Make("CREATE TABLE", "CREATE TABLE x AS SELECT 1")));
-}
-
-// ---- DML after DDL in one transaction -----------------------------------------
-
-namespace {
-MixedTransactionGuard::Held HeldFor(const v1::Record& record) {
-  MixedTransactionGuard::Held held;
-  held.record = &record;
-  held.decision = Decide(record.ddl());
-  return held;
-}
-}  // namespace
-
-TEST_CASE("held_ddl_is_applied_at_commit_when_no_rows_follow") {
-  MixedTransactionGuard guard;
-  guard.Begin();
-  v1::Record record;
-  *record.mutable_ddl() = Make("CREATE TABLE", "CREATE TABLE t (id int)");
-  CHECK_FALSE(guard.Hold(HeldFor(record)).has_value());
-  CHECK(guard.holding());
-  auto apply = guard.TakeForApply();
-  REQUIRE(apply.size() == 1);
-  CHECK(apply[0].decision.apply);
-  CHECK(apply[0].record == &record);
-  CHECK_FALSE(guard.holding());
-}
-
-TEST_CASE("rows_after_ddl_drop_the_held_ddl_with_a_reason") {
-  MixedTransactionGuard guard;
-  guard.Begin();
-  v1::Record record;
-  *record.mutable_ddl() = Make("CREATE TABLE", "CREATE TABLE t (id int)");
-  guard.Hold(HeldFor(record));
-  auto dropped = guard.OnRowChange();
-  REQUIRE(dropped.size() == 1);
-  CHECK_FALSE(dropped[0].decision.apply);
-  CHECK_THAT(dropped[0].decision.reason, Catch::StartsWith("DDL in a transaction that also changed rows"));
-  CHECK(guard.TakeForApply().empty());
-  // A later DDL in the same transaction is refused at once.
-  auto later = guard.Hold(HeldFor(record));
-  REQUIRE(later.has_value());
-  CHECK_FALSE(later->decision.apply);
-  // The next transaction starts clean.
-  guard.Begin();
-  CHECK_FALSE(guard.Hold(HeldFor(record)).has_value());
+TEST_CASE("decide_is_noexcept_and_reads_only_what_it_is_given") {
+  // The look-ups are the caller's (the applier settles its pipeline for
+  // them, which may throw); Decide itself cannot throw.
+  auto ddl = Make("DROP TABLE", "DROP TABLE orders", "");
+  ParsedDdl parsed = ParseDdl(ddl);
+  SchemaLookups looked_up;
+  const DdlPolicy policy = Policy();
+  static_assert(noexcept(policy.Decide(ddl, parsed, looked_up)));
+  // The same inputs give the same decision.
+  looked_up["orders"] = "public";
+  auto a = Policy().Decide(ddl, parsed, looked_up);
+  auto b = Policy().Decide(ddl, parsed, looked_up);
+  CHECK(a.apply == b.apply);
+  CHECK(a.statement == b.statement);
+  // A parse that did not read the text (another record's, a default one)
+  // is refused, never carried.
+  auto d = Policy().Decide(ddl, ParsedDdl{}, looked_up);
+  CHECK_FALSE(d.apply);
+  ParsedDdl unread;
+  unread.command = DdlCommand::kDropTable;
+  RequireRefused(Policy().Decide(ddl, unread, looked_up), "the statement was not read");
 }
