@@ -10,6 +10,7 @@
 
 #include "apply/change_params.h"
 #include "apply/ddl_applier.h"
+#include "ddl/ddl_parse.h"
 #include "ddl/ddl_redaction.h"
 #include "apply/sql_builder.h"
 #include "wire/record_decoder.h"
@@ -50,9 +51,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       replayer_(*conn_, resolver_, conflict_log_, roles_),
       throttle_(options_.max_rows_per_sec, options_.max_bytes_per_sec),
       arena_(ArenaSettings()),
-      ddl_policy_(TableScope(options_.tables), [this](const std::string& table, const std::vector<std::string>& path) {
-        return ResolveTableSchema(table, path);
-      }) {
+      ddl_policy_(TableScope(options_.tables)) {
   status_.task = options_.task;
   status_.direction = ToString(options_.direction);
   pipeline_.SetInterrupt(options_.interrupt);
@@ -195,7 +194,16 @@ void Applier::OnDdl(const v1::Record& record, Lsn lsn, size_t bytes) {
     refused(decision);
     return;
   }
-  DdlDecision decision = ddl_policy_.Decide(record.ddl());
+  // The names the record leaves unqualified are looked up here, before the
+  // (pure) policy decides: the look-up settles the pipeline, which may
+  // replay the batch and meet a conflict or a lost connection; those reach
+  // the retry / stop logic, never a decision about the DDL.
+  ParsedDdl parsed = ParseDdl(record.ddl());
+  SchemaLookups looked_up;
+  for (const std::string& table : parsed.NamesToLookUp()) {
+    if (auto schema = ResolveTableSchema(table, parsed.search_path)) looked_up.emplace(table, std::move(*schema));
+  }
+  DdlDecision decision = ddl_policy_.Decide(record.ddl(), parsed, looked_up);
   if (!decision.apply) {
     refused(decision);
     return;

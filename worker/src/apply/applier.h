@@ -72,6 +72,7 @@
 #include "apply/worker_status_row.h"
 #include "common/config.h"
 #include "ddl/ddl_policy.h"
+#include "ddl/mixed_transaction_guard.h"
 #include "common/pg_connection.h"
 #include "pgduplex.pb.h"
 #include "common/lsn.h"
@@ -194,6 +195,9 @@ class Applier {
   void DropHeldDdl();
   void ApplyHeldDdl();
   void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
+  // The schema an unqualified table name resolves to under a search_path,
+  // from the target's catalog (OnDdl, before DdlPolicy decides). Settles the
+  // pipeline first, so it may replay the batch and throw what that throws.
   std::optional<std::string> ResolveTableSchema(const std::string& table, const std::vector<std::string>& path);
   std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
   void MaybeSegment();

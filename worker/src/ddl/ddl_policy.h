@@ -1,6 +1,8 @@
 // DdlPolicy: decides whether one captured DDL statement (a Ddl record from
 // the forward stream) is carried to the target, and if not, the one reason
-// the worker logs as a warning.
+// the worker logs as a warning. It decides over the statement as read by
+// ParseDdl (ddl/ddl_parse.h) and the schemas the caller looked up for the
+// names the record leaves unqualified; it reads no catalog itself.
 //
 // Carried (for tables inside the sync scope):
 //   CREATE TABLE (incl. ... PARTITION OF, UNLOGGED, LIKE, INHERITS)
@@ -35,28 +37,27 @@
 //     WITH query (WITH x AS (INSERT|UPDATE|DELETE|MERGE ...))
 //   any other command (CREATE VIEW, CREATE FUNCTION, ALTER INDEX, ...) or
 //     ALTER TABLE action (SET SCHEMA, ATTACH PARTITION, OWNER TO, ...)
+//   tables whose schema cannot be told (unqualified, not settled by the
+//     record, not found by the caller's look-up): refused, not guessed
 //   objects outside the scope (temporary tables too, but quietly)
 // DDL run under session_replication_role = replica never arrives: the
 // capture trigger skips it.
 //
-// Contract: Decide is pure given the resolver. It throws nothing of its own
-// (std::bad_alloc aside); an exception from the resolver propagates
-// unchanged, because it is not a decision about the DDL: the applier's
-// resolver queries the target, and a lost connection or a conflict met
-// while settling its pipeline must reach the retry / stop logic, not drop
-// the DDL with a warning (the two sides would diverge). The resolver is
-// only called for statements that passed every other check.
+// Contract: Decide is pure and noexcept: a function of the record, its
+// parse and the looked-up schemas. The look-ups (which may need the
+// applier to settle its pipeline, and so may meet a conflict or a lost
+// connection) are the caller's, done before Decide is called; what they
+// throw is never mistaken for a decision about the DDL.
 // WarningLine redacts secrets (ddl_redaction.h) from the statement.
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "pgduplex.pb.h"
 #include "common/table_scope.h"
+#include "ddl/ddl_parse.h"
+#include "pgduplex.pb.h"
 
 namespace pgduplex {
 
@@ -75,65 +76,22 @@ struct DdlDecision {
   std::vector<TableName> tables;
 };
 
+// The answers to ParsedDdl::NamesToLookUp: table name -> the schema it
+// resolves to under the statement's search_path (in the target's catalog,
+// which mirrors the source's). A name without an entry was not found.
+using SchemaLookups = std::map<std::string, std::string>;
+
 class DdlPolicy {
  public:
-  // Finds the schema an unqualified table name resolves to under a
-  // search_path (the worker answers from the target's catalog, which
-  // mirrors the source's). nullopt = unknown.
-  using SchemaResolver =
-      std::function<std::optional<std::string>(const std::string& table, const std::vector<std::string>& search_path)>;
+  explicit DdlPolicy(TableScope scope);
 
-  explicit DdlPolicy(TableScope scope, SchemaResolver resolver = nullptr);
-
-  DdlDecision Decide(const v1::Ddl& ddl) const;
+  DdlDecision Decide(const v1::Ddl& ddl, const ParsedDdl& parsed, const SchemaLookups& looked_up) const noexcept;
 
   // The warning line for a decision that is not applied.
   static std::string WarningLine(const v1::Ddl& ddl, const DdlDecision& decision);
 
  private:
   TableScope scope_;
-  SchemaResolver resolver_;
-};
-
-// Parses a search_path setting ("$user", public, "My Schema") into names.
-std::vector<std::string> ParseSearchPath(const std::string& setting);
-
-// Tracks one source transaction's mix of DDL and row changes so that DDL
-// sharing a transaction with DML is not carried in either order:
-//   * rows changed before the DDL: the plugin sets Ddl.has_dml, and
-//     DdlPolicy refuses it;
-//   * rows changed after the DDL: the worker holds each DDL it decided to
-//     apply (Hold) instead of running it; the first row change of the same
-//     transaction (OnRowChange) hands back the held statements, which are
-//     then dropped with a warning; Commit (or a non-row record) hands back
-//     the statements that are still good to run, in their original order.
-// Holding never reorders anything: a held DDL is run before the next row
-// change could be applied, or not at all.
-class MixedTransactionGuard {
- public:
-  // A DDL record accepted by the policy, waiting for what follows it.
-  struct Held {
-    const v1::Record* record = nullptr;  // stays owned by the caller
-    DdlDecision decision;
-    uint64_t lsn = 0;
-    size_t bytes = 0;
-  };
-
-  void Begin();
-  // Holds a DDL the policy accepted. If this transaction already changed
-  // rows (has_dml should have said so), refuses it at once and returns it.
-  std::optional<Held> Hold(Held held);
-  // A row change arrived: the held DDL must be dropped; returns them (with
-  // their reason filled in) for the warnings.
-  std::vector<Held> OnRowChange();
-  // Transaction end: the held DDL to apply now, in order.
-  std::vector<Held> TakeForApply();
-  bool holding() const { return !held_.empty(); }
-  bool seen_rows() const { return seen_rows_; }
-
- private:
-  std::vector<Held> held_;
-  bool seen_rows_ = false;
 };
 
 }  // namespace pgduplex
