@@ -171,3 +171,43 @@ TEST_CASE("types_with_an_equality_operator_outside_pg_catalog_use_it_qualified")
         "\"public\".\"c\" AS t WHERE (t.\"k\" OPERATOR(public.=) $1::public.hstore OR "
         "(t.\"k\" IS NULL AND $1::public.hstore IS NULL)) LIMIT 1)");
 }
+
+namespace {
+TableShape GuardedOrders(bool forward) {
+  TableShape shape = Orders();
+  shape.columns[0].name = "id";
+  shape.last_write = LastWriteGuard{16384, 3, forward};
+  return shape;
+}
+}  // namespace
+
+TEST_CASE("last_write_guard_updates_and_deletes_only_rows_last_written_earlier_or_by_this_direction") {
+  std::string update = BuildMultiUpdateSql(GuardedOrders(true), {false, true, false}, 1);
+  CHECK(update ==
+        "UPDATE \"public\".\"orders\" AS t SET \"note\" = v.\"_0\" FROM (VALUES ($1::text, $2::integer, "
+        "$3::pg_catalog.timestamptz)) AS v(\"_0\", \"_1\", \"_ts\") WHERE t.\"id\" = v.\"_1\" AND (SELECT "
+        "w.roident = 3 OR w.\"timestamp\" IS NULL OR w.\"timestamp\" <= v.\"_ts\" FROM "
+        "pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)");
+  // reverse: a tie keeps the local row (cluster A's)
+  CHECK(BuildMultiDeleteSql(GuardedOrders(false), 2) ==
+        "DELETE FROM \"public\".\"orders\" AS t USING (VALUES ($1::integer, $2::pg_catalog.timestamptz), "
+        "($3::integer, $4::pg_catalog.timestamptz)) AS v(\"_0\", \"_ts\") WHERE t.\"id\" = v.\"_0\" AND "
+        "(SELECT w.roident = 3 OR w.\"timestamp\" IS NULL OR w.\"timestamp\" < v.\"_ts\" FROM "
+        "pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)");
+  // the single-row forms (the conflict path's) carry no guard
+  CHECK(BuildUpdateSql(GuardedOrders(true), {false, true, false}) ==
+        "UPDATE \"public\".\"orders\" SET \"note\" = $1 WHERE \"id\" = $2");
+}
+
+TEST_CASE("last_write_guard_inserts_only_keys_not_deleted_here_later") {
+  CHECK(BuildMultiInsertSql(GuardedOrders(true), 1) ==
+        "INSERT INTO \"public\".\"orders\" (\"id\", \"note\", \"doc\") SELECT v.\"_0\", v.\"_1\", v.\"_2\" "
+        "FROM (VALUES ($1::integer, $2::text, $3::json, $4::pg_catalog.timestamptz)) AS v(\"_0\", \"_1\", "
+        "\"_2\", \"_ts\") WHERE NOT coalesce(pgduplex.tombstone_time(16384, ARRAY['id']::text[], "
+        "ARRAY[v.\"_0\"::text]::text[]) > v.\"_ts\", false)");
+  TableShape quoted = GuardedOrders(false);
+  quoted.columns[0].name = "it's";
+  CHECK(BuildMultiInsertSql(quoted, 2).find("ARRAY['it''s']::text[]") != std::string::npos);
+  CHECK(BuildMultiInsertSql(quoted, 2).find(">= v.\"_ts\"") != std::string::npos);
+}
+

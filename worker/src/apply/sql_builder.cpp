@@ -21,6 +21,35 @@ std::string Equal(const ShapeColumn& column, const std::string& lhs, const std::
 std::string WhereKey(const TableShape& shape, int first_param) {
   return BuildMatch(shape, KeyColumns(shape), first_param, shape.unique_key, /*qualify=*/false);
 }
+
+// 'text' as a string literal.
+std::string Literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// The row t may be changed by a change committed at `ts` (see LastWriteGuard).
+std::string LastWriterIsOlder(const LastWriteGuard& guard, const std::string& ts) {
+  return fmt::format(
+      "(SELECT w.roident = {} OR w.\"timestamp\" IS NULL OR w.\"timestamp\" {} {} "
+      "FROM pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)",
+      guard.origin_id, guard.change_wins_ties ? "<=" : "<", ts);
+}
+
+// No local delete of the key (v."_i" for the key columns) is later than `ts`.
+std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& columns, const std::string& ts) {
+  const LastWriteGuard& guard = *shape.last_write;
+  std::string names, values;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!shape.columns[columns[i]].key) continue;
+    names += (names.empty() ? "" : ", ") + Literal(shape.columns[columns[i]].name);
+    values += fmt::format("{}v.\"_{}\"::text", values.empty() ? "" : ", ", i);
+  }
+  return fmt::format(
+      "NOT coalesce(pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)", guard.table_oid,
+      names, values, guard.change_wins_ties ? ">" : ">=", ts);
+}
 }  // namespace
 
 std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns, int first_param, bool unique,
@@ -102,6 +131,7 @@ std::string BuildDeleteSql(const TableShape& shape) {
 }
 
 std::string BuildMultiInsertSql(const TableShape& shape, int rows) {
+  if (shape.last_write && !shape.columns.empty()) return BuildGuardedInsertSql(shape, rows);
   if (rows == 1 || shape.columns.empty()) return BuildInsertSql(shape, false);
   std::string names;
   for (size_t i = 0; i < shape.columns.size(); ++i) names += (i ? ", " : "") + shape.columns[i].quoted_name;
@@ -116,8 +146,11 @@ std::string BuildMultiInsertSql(const TableShape& shape, int rows) {
 }
 
 namespace {
-// (VALUES ($1::t1, ...), ...) AS v("_0", ...) over `columns`, `rows` times.
+// (VALUES ($1::t1, ...), ...) AS v("_0", ...) over `columns`, `rows` times;
+// with the shape's last_write guard each row ends with its commit time,
+// v."_ts".
 std::string TypedValues(const TableShape& shape, const std::vector<int>& columns, int rows) {
+  const bool ts = shape.last_write.has_value();
   std::string out = "(VALUES ";
   int param = 1;
   for (int r = 0; r < rows; ++r) {
@@ -125,10 +158,12 @@ std::string TypedValues(const TableShape& shape, const std::vector<int>& columns
     for (size_t i = 0; i < columns.size(); ++i) {
       out += fmt::format("{}${}::{}", i ? ", " : "", param++, shape.columns[columns[i]].type_name);
     }
+    if (ts) out += fmt::format("{}${}::pg_catalog.timestamptz", columns.empty() ? "" : ", ", param++);
     out += ")";
   }
   out += ") AS v(";
   for (size_t i = 0; i < columns.size(); ++i) out += fmt::format("{}\"_{}\"", i ? ", " : "", i);
+  if (ts) out += columns.empty() ? "\"_ts\"" : ", \"_ts\"";
   return out + ")";
 }
 
@@ -143,7 +178,7 @@ std::string JoinOnKey(const TableShape& shape, const std::vector<int>& columns, 
 }  // namespace
 
 std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>& set, int rows) {
-  if (rows == 1) return BuildUpdateSql(shape, set);
+  if (rows == 1 && !shape.last_write) return BuildUpdateSql(shape, set);
   std::vector<int> columns;  // the set columns, then the key columns
   for (size_t i = 0; i < shape.columns.size(); ++i) {
     if (set[i]) columns.push_back(static_cast<int>(i));
@@ -159,18 +194,31 @@ std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>
   if (assignments.empty()) {  // nothing but the key: set it to itself
     assignments = fmt::format("{} = v.\"_{}\"", shape.columns[columns[first_key]].quoted_name, first_key);
   }
+  std::string where = JoinOnKey(shape, columns, first_key);
+  if (shape.last_write) where += " AND " + LastWriterIsOlder(*shape.last_write, "v.\"_ts\"");
   return fmt::format("UPDATE {} AS t SET {} FROM {} WHERE {}", shape.quoted_table, assignments,
-                     TypedValues(shape, columns, rows), JoinOnKey(shape, columns, first_key));
+                     TypedValues(shape, columns, rows), where);
 }
 
 std::string BuildMultiDeleteSql(const TableShape& shape, int rows) {
-  if (rows == 1) return BuildDeleteSql(shape);
-  std::vector<int> key;
-  for (size_t i = 0; i < shape.columns.size(); ++i) {
-    if (shape.columns[i].key) key.push_back(static_cast<int>(i));
-  }
+  if (rows == 1 && !shape.last_write) return BuildDeleteSql(shape);
+  std::vector<int> key = KeyColumns(shape);
+  std::string where = JoinOnKey(shape, key, 0);
+  if (shape.last_write) where += " AND " + LastWriterIsOlder(*shape.last_write, "v.\"_ts\"");
   return fmt::format("DELETE FROM {} AS t USING {} WHERE {}", shape.quoted_table, TypedValues(shape, key, rows),
-                     JoinOnKey(shape, key, 0));
+                     where);
+}
+
+std::string BuildGuardedInsertSql(const TableShape& shape, int rows) {
+  std::vector<int> all(shape.columns.size());
+  std::string names, selected;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    all[i] = static_cast<int>(i);
+    names += (i ? ", " : "") + shape.columns[i].quoted_name;
+    selected += fmt::format("{}v.\"_{}\"", i ? ", " : "", i);
+  }
+  return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} WHERE {}", shape.quoted_table, names, selected,
+                     TypedValues(shape, all, rows), NotDeletedLater(shape, all, "v.\"_ts\""));
 }
 
 std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,

@@ -11,6 +11,8 @@
 // already quoted. Parameter order is documented per function.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,21 @@ struct ShapeColumn {
   // sessions run with search_path = pg_catalog, where a plain "=" would not
   // find it (or would fall back to text and miss the index). Empty: "=".
   std::string equality;
+  std::string name;          // col, unquoted (tombstone lookups name key columns)
+};
+
+// last-write-wins on the fast path. A change may overwrite or delete a row
+// only when the row's last writer is this direction (the same history) or
+// committed before the change (commit times from pg_xact_commit_timestamp_origin
+// of the row's xmin; unknown counts as older), and an INSERT goes in only
+// when no local delete of its key (pgduplex.tombstone_time) is later than the
+// change. A tie goes to cluster A: the change wins it in the forward direction.
+// A row held back this way is missing from the statement's row count, which
+// sends the change to the conflict path to be judged and logged.
+struct LastWriteGuard {
+  uint32_t table_oid = 0;         // the target table (tombstones are kept under it)
+  uint32_t origin_id = 0;         // this direction's replication origin on the target
+  bool change_wins_ties = false;  // forward direction: the change comes from A
 };
 
 struct TableShape {
@@ -37,6 +54,10 @@ struct TableShape {
   // row (REPLICA IDENTITY FULL) or a non-unique column set, and one matching
   // row is picked by (tableoid, ctid).
   bool unique_key = true;
+  // Set under last-write-wins for tables with a unique key: the multi-row
+  // statements then take one more parameter per row, the change's source
+  // commit time (timestamptz text), after the row's other parameters.
+  std::optional<LastWriteGuard> last_write;
 };
 
 // INSERT of every column; params: all columns in order.
@@ -52,12 +73,17 @@ std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set
 std::string BuildDeleteSql(const TableShape& shape);
 
 // Multi-row forms for runs of changes to one table (rows >= 1). Each row's
-// params are laid out as in the single-row form, row after row. UPDATE and
-// DELETE need a unique key; a row that matched nothing shows as a row count
-// below `rows`.
+// params are laid out as in the single-row form, row after row (with
+// last_write: plus the commit time). UPDATE and DELETE need a unique key; a
+// row that matched nothing (or that last_write held back) shows as a row
+// count below `rows`. The single-row forms never carry the guard: the
+// conflict path uses them once it has decided.
 std::string BuildMultiInsertSql(const TableShape& shape, int rows);
 std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>& set, int rows);
 std::string BuildMultiDeleteSql(const TableShape& shape, int rows);
+// The INSERT form BuildMultiInsertSql uses under last_write:
+// INSERT ... SELECT FROM (VALUES ...) WHERE no later local delete.
+std::string BuildGuardedInsertSql(const TableShape& shape, int rows);
 
 // The WHERE clause matching `columns` against params $first_param, ...
 // (alias "t" when qualify is true).
