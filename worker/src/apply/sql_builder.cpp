@@ -223,14 +223,39 @@ std::string BuildGuardedInsertSql(const TableShape& shape, int rows) {
 
 std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,
                               bool with_commit_time) {
-  const char* commit_time =
-      with_commit_time ? "((extract(epoch FROM pg_catalog.pg_xact_commit_timestamp(t.xmin)) - 946684800) "
-                         "* 1000000)::bigint::text"
-                       : "NULL::text";
+  std::string commit_time = "NULL::text";
+  if (with_commit_time && shape.last_write) {
+    // A row this direction wrote last is the same history: no time.
+    commit_time = fmt::format(
+        "(SELECT CASE WHEN w.roident = {} THEN NULL ELSE ((extract(epoch FROM w.\"timestamp\") - 946684800) "
+        "* 1000000)::bigint::text END FROM pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)",
+        shape.last_write->origin_id);
+  } else if (with_commit_time) {
+    commit_time =
+        "((extract(epoch FROM pg_catalog.pg_xact_commit_timestamp(t.xmin)) - 946684800) * 1000000)::bigint::text";
+  }
   return fmt::format("SELECT t.tableoid::text || ':' || t.ctid::text, pg_catalog.to_jsonb(t.*)::text, {} "
                      "FROM {} AS t WHERE {}",
-                     commit_time,
-                     shape.quoted_table, BuildMatch(shape, columns, 1, unique, /*qualify=*/true));
+                     commit_time, shape.quoted_table, BuildMatch(shape, columns, 1, unique, /*qualify=*/true));
+}
+
+std::string BuildTombstoneTimeSql(const TableShape& shape) {
+  std::string names, values;
+  int param = 1;
+  for (const auto& column : shape.columns) {
+    if (!column.key) continue;
+    names += (names.empty() ? "" : ", ") + Literal(column.name);
+    values += fmt::format("{}${}", values.empty() ? "" : ", ", param++);
+  }
+  return fmt::format(
+      "SELECT ((extract(epoch FROM pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[])) "
+      "- 946684800) * 1000000)::bigint::text",
+      shape.last_write ? shape.last_write->table_oid : 0, names, values);
+}
+
+std::string BuildLastWriteTruncateSql(const TableShape& shape) {
+  return fmt::format("DELETE FROM {} AS t WHERE {}", shape.quoted_table,
+                     LastWriterIsOlder(*shape.last_write, "$1::pg_catalog.timestamptz"));
 }
 
 std::string BuildDeleteByRowIdSql(const TableShape& shape) {

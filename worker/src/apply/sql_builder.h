@@ -95,9 +95,20 @@ std::string BuildMatch(const TableShape& shape, const std::vector<int>& columns,
 // Result columns: the row id "<tableoid>:<ctid>" (a ctid alone is not unique
 // in a partitioned table), to_jsonb(row)::text, and with_commit_time the
 // commit time of the row's last writer in PostgreSQL microseconds (NULL when
-// unknown; needs track_commit_timestamp), else NULL.
+// unknown; needs track_commit_timestamp; with last_write also NULL when this
+// direction wrote the row last: the same history), else NULL.
 std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& columns, bool unique,
                               bool with_commit_time);
+
+// The commit time of the latest local delete of a key (or TRUNCATE of the
+// table), in PostgreSQL microseconds, NULL when none. Params: the key
+// columns' values in order. Needs last_write (the table's OID).
+std::string BuildTombstoneTimeSql(const TableShape& shape);
+
+// TRUNCATE under last-write-wins: DELETE of the rows whose last writer is
+// older than the TRUNCATE ($1, timestamptz text) or is this direction; rows
+// written here after it stay. Needs last_write.
+std::string BuildLastWriteTruncateSql(const TableShape& shape);
 
 // DELETE of rows by row id (as BuildLocalRowsSql gives them): $1 is a tid[]
 // text literal of their ctids (for a TID scan), $2 a text[] literal of the
