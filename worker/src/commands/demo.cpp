@@ -129,10 +129,47 @@ void WriteTick(PgConnection& a, PgConnection& b, std::mt19937& rng) {
   b.Exec(fmt::format("UPDATE public.customers SET city = 'Bergen', updated_at = now() WHERE id = {}", customer(rng)));
 }
 
-}  // namespace
+// The deliberate conflict: one customer id, inserted on both sides.
+void InsertConflict(PgConnection& a, PgConnection& b) {
+  a.Exec("INSERT INTO public.customers (id, name, city) VALUES (1000000, 'made on A', 'Lisbon')");
+  b.Exec("INSERT INTO public.customers (id, name, city) VALUES (1000000, 'made on B', 'Oslo')");
+  std::cout << "deliberate conflict: customer 1000000 inserted on A and on B; "
+               "last-write-wins keeps B's (the later commit) on both\n";
+}
 
-int CommandDemo(const DemoOptions& options) {
-  std::string workdir = options.workdir;
+void PrintLiveStatus(PgConnection& a, PgConnection& b) {
+  std::cout << fmt::format("A: {} orders | B: {} orders | lag A->B {} | lag B->A {} | conflicts on B {}, on A {}\n",
+                           *a.Scalar("SELECT count(*) FROM public.orders"),
+                           *b.Scalar("SELECT count(*) FROM public.orders"), LagText(b, "forward"),
+                           LagText(a, "reverse"), *b.Scalar("SELECT count(*) FROM pgduplex.conflicts"),
+                           *a.Scalar("SELECT count(*) FROM pgduplex.conflicts"))
+            << std::flush;
+}
+
+// Writes on both sides for `duration` seconds (0 = until Ctrl-C), the
+// conflict after 2 s, live status every 2 s.
+void WriteOnBothSides(PgConnection& a, PgConnection& b, int duration) {
+  std::mt19937 rng(42);
+  auto start = Clock::now();
+  auto last_print = start - std::chrono::seconds(10);
+  bool conflict_done = false;
+  while (!g_interrupted && (duration <= 0 || Clock::now() - start < std::chrono::seconds(duration))) {
+    WriteTick(a, b, rng);
+    if (!conflict_done && Clock::now() - start > std::chrono::seconds(2)) {
+      InsertConflict(a, b);
+      conflict_done = true;
+    }
+    if (Clock::now() - last_print >= std::chrono::seconds(2)) {
+      PrintLiveStatus(a, b);
+      last_print = Clock::now();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  g_interrupted = false;  // a Ctrl-C ends the writes; convergence and cleanup still run
+}
+
+std::string MakeWorkdir(const std::string& requested) {
+  std::string workdir = requested;
   if (workdir.empty()) {
     char tmpl[] = "/tmp/pgduplex-demo-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("cannot create a temporary directory");
@@ -140,6 +177,80 @@ int CommandDemo(const DemoOptions& options) {
   }
   fs::create_directories(workdir);
   fs::permissions(workdir, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  return workdir;
+}
+
+// Both clusters initialized and started, each with database shop and the
+// extension.
+void CreateClusters(LocalCluster& a, LocalCluster& b) {
+  a.Create();
+  b.Create();
+  for (LocalCluster* c : {&a, &b}) {
+    PgConnection admin = PgConnection::Connect(c->Conninfo("postgres"), c->name());
+    admin.Exec("CREATE DATABASE shop");
+    PgConnection shop = PgConnection::Connect(c->Conninfo("shop"), c->name());
+    shop.Exec("CREATE EXTENSION pgduplex");
+  }
+}
+
+std::string WriteConfig(const std::string& workdir, LocalCluster& a, LocalCluster& b) {
+  std::string config_path = workdir + "/demo.toml";
+  std::ofstream config(config_path);
+  config << fmt::format(
+      "name = \"demo\"\n[a]\nconninfo = \"{}\"\n[b]\nconninfo = \"{}\"\n[sync]\n"
+      "tables = [\"public.*\"]\nconflict_policy = \"last-write-wins\"\ninitial = \"schema+data\"\n"
+      "heartbeat_interval_sec = 1\n",
+      a.Conninfo("shop"), b.Conninfo("shop"));
+  return config_path;
+}
+
+// The demo proper, on created clusters; `up` receives the supervisor's pid
+// as soon as it runs. Returns the exit code; throws on a failed step.
+int RunDemo(const DemoOptions& options, const std::string& workdir, LocalCluster& a, LocalCluster& b, pid_t& up) {
+  PgConnection conn_a = PgConnection::Connect(a.Conninfo("shop"), "a");
+  PgConnection conn_b = PgConnection::Connect(b.Conninfo("shop"), "b");
+
+  Step("creating schema and data on A (1000 customers, 5000 orders); B stays empty");
+  conn_a.Exec(kSchema);
+  std::string config_path = WriteConfig(workdir, a, b);
+  std::cout << "config: " << config_path << "\n";
+
+  Step("pgduplex precheck");
+  if (CommandPrecheck({config_path, true}) != kExitOk) throw std::runtime_error("precheck failed; see the table above");
+
+  Step("pgduplex up (initial sync of A into B, then both directions streaming); log: " + workdir + "/up.log");
+  up = StartUp(config_path, workdir + "/up.log");
+  if (!WaitFor([&] { return conn_b.Scalar("SELECT state FROM pgduplex.worker_status WHERE task = 'demo' "
+                                          "AND direction = 'forward'") == std::optional<std::string>("streaming"); },
+               std::chrono::seconds(180))) {
+    throw std::runtime_error("the forward direction did not reach streaming; see " + workdir + "/up.log");
+  }
+  std::cout << "B now has " << *conn_b.Scalar("SELECT count(*) FROM public.orders") << " orders\n";
+
+  Step("pgduplex sequences --interleave (A odd ids, B even ids: inserts on both sides never collide)");
+  CommandSequences({config_path, false, true});
+
+  int duration = options.duration_sec;
+  Step(duration > 0 ? fmt::format("writing on both sides for {} s (Ctrl-C to stop early)", duration)
+                    : std::string("writing on both sides until Ctrl-C"));
+  WriteOnBothSides(conn_a, conn_b, duration);
+
+  Step("waiting for both sides to converge");
+  bool converged = WaitFor([&] { return Fingerprint(conn_a) == Fingerprint(conn_b); }, std::chrono::seconds(120));
+  std::cout << (converged ? "converged: A and B hold the same rows\n" : "did NOT converge within 120 s\n");
+
+  Step("pgduplex status");
+  CommandStatus({config_path, false});
+
+  Step("pgduplex verify");
+  int verify = CommandVerify({config_path, false, {}, 20});
+  return converged && verify == kExitOk ? kExitOk : kExitFound;
+}
+
+}  // namespace
+
+int CommandDemo(const DemoOptions& options) {
+  std::string workdir = MakeWorkdir(options.workdir);
   signal(SIGINT, OnInterrupt);
   signal(SIGTERM, OnInterrupt);
 
@@ -153,89 +264,8 @@ int CommandDemo(const DemoOptions& options) {
   int result = kExitFatal;
   try {
     Step("creating two throwaway clusters in " + workdir);
-    a.Create();
-    b.Create();
-    for (LocalCluster* c : {&a, &b}) {
-      PgConnection admin = PgConnection::Connect(c->Conninfo("postgres"), c->name());
-      admin.Exec("CREATE DATABASE shop");
-      PgConnection shop = PgConnection::Connect(c->Conninfo("shop"), c->name());
-      shop.Exec("CREATE EXTENSION pgduplex");
-    }
-    PgConnection conn_a = PgConnection::Connect(a.Conninfo("shop"), "a");
-    PgConnection conn_b = PgConnection::Connect(b.Conninfo("shop"), "b");
-
-    Step("creating schema and data on A (1000 customers, 5000 orders); B stays empty");
-    conn_a.Exec(kSchema);
-
-    std::string config_path = workdir + "/demo.toml";
-    {
-      std::ofstream config(config_path);
-      config << fmt::format(
-          "name = \"demo\"\n[a]\nconninfo = \"{}\"\n[b]\nconninfo = \"{}\"\n[sync]\n"
-          "tables = [\"public.*\"]\nconflict_policy = \"last-write-wins\"\ninitial = \"schema+data\"\n"
-          "heartbeat_interval_sec = 1\n",
-          a.Conninfo("shop"), b.Conninfo("shop"));
-    }
-    std::cout << "config: " << config_path << "\n";
-
-    Step("pgduplex precheck");
-    if (CommandPrecheck({config_path, true}) != kExitOk) {
-      throw std::runtime_error("precheck failed; see the table above");
-    }
-
-    Step("pgduplex up (initial sync of A into B, then both directions streaming); log: " + workdir + "/up.log");
-    up = StartUp(config_path, workdir + "/up.log");
-    if (!WaitFor([&] { return conn_b.Scalar("SELECT state FROM pgduplex.worker_status WHERE task = 'demo' "
-                                            "AND direction = 'forward'") == std::optional<std::string>("streaming"); },
-                 std::chrono::seconds(180))) {
-      throw std::runtime_error("the forward direction did not reach streaming; see " + workdir + "/up.log");
-    }
-    std::cout << "B now has " << *conn_b.Scalar("SELECT count(*) FROM public.orders") << " orders\n";
-
-    Step("pgduplex sequences --interleave (A odd ids, B even ids: inserts on both sides never collide)");
-    CommandSequences({config_path, false, true});
-
-    int duration = options.duration_sec;
-    Step(duration > 0 ? fmt::format("writing on both sides for {} s (Ctrl-C to stop early)", duration)
-                      : std::string("writing on both sides until Ctrl-C"));
-    std::mt19937 rng(42);
-    auto start = Clock::now();
-    auto last_print = start - std::chrono::seconds(10);
-    bool conflict_done = false;
-    while (!g_interrupted && (duration <= 0 || Clock::now() - start < std::chrono::seconds(duration))) {
-      WriteTick(conn_a, conn_b, rng);
-      if (!conflict_done && Clock::now() - start > std::chrono::seconds(2)) {
-        // The deliberate conflict: one customer id, inserted on both sides.
-        conn_a.Exec("INSERT INTO public.customers (id, name, city) VALUES (1000000, 'made on A', 'Lisbon')");
-        conn_b.Exec("INSERT INTO public.customers (id, name, city) VALUES (1000000, 'made on B', 'Oslo')");
-        std::cout << "deliberate conflict: customer 1000000 inserted on A and on B; "
-                     "last-write-wins keeps B's (the later commit) on both\n";
-        conflict_done = true;
-      }
-      if (Clock::now() - last_print >= std::chrono::seconds(2)) {
-        std::cout << fmt::format("A: {} orders | B: {} orders | lag A->B {} | lag B->A {} | conflicts on B {}, on A {}\n",
-                                 *conn_a.Scalar("SELECT count(*) FROM public.orders"),
-                                 *conn_b.Scalar("SELECT count(*) FROM public.orders"), LagText(conn_b, "forward"),
-                                 LagText(conn_a, "reverse"),
-                                 *conn_b.Scalar("SELECT count(*) FROM pgduplex.conflicts"),
-                                 *conn_a.Scalar("SELECT count(*) FROM pgduplex.conflicts"))
-                  << std::flush;
-        last_print = Clock::now();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    g_interrupted = false;  // a Ctrl-C ends the writes; convergence and cleanup still run
-
-    Step("waiting for both sides to converge");
-    bool converged = WaitFor([&] { return Fingerprint(conn_a) == Fingerprint(conn_b); }, std::chrono::seconds(120));
-    std::cout << (converged ? "converged: A and B hold the same rows\n" : "did NOT converge within 120 s\n");
-
-    Step("pgduplex status");
-    CommandStatus({config_path, false});
-
-    Step("pgduplex verify");
-    int verify = CommandVerify({config_path, false, {}, 20});
-    result = converged && verify == kExitOk ? kExitOk : kExitFound;
+    CreateClusters(a, b);
+    result = RunDemo(options, workdir, a, b, up);
   } catch (const std::exception& e) {
     std::cerr << "pgduplex demo: " << e.what() << "\n";
     result = kExitFatal;

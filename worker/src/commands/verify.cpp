@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "commands/commands.h"
@@ -120,6 +121,74 @@ void PrintSequences(PgConnection& a, PgConnection& b, const std::vector<TableNam
   }
 }
 
+// The tables named by --table; nullopt (after a message) when one exists
+// on neither side.
+std::optional<std::vector<TableName>> NamedTables(PgConnection& a, PgConnection& b,
+                                                  const std::vector<std::string>& args) {
+  std::vector<TableName> tables;
+  for (const auto& arg : args) {
+    TableName t = ParseTableArg(arg);
+    if (!RelationExists(a, t) && !RelationExists(b, t)) {
+      std::cerr << fmt::format("pgduplex verify: table {} exists on neither A nor B\n", t.Display());
+      return std::nullopt;
+    }
+    tables.push_back(t);
+  }
+  return tables;
+}
+
+// The task's tables on A or B, partitioned tables left out.
+std::vector<TableName> ScopeTables(const TaskConfig& config, PgConnection& a, PgConnection& b) {
+  TableScope scope(config.sync.tables);
+  std::set<TableName> all;
+  for (auto& t : scope.Resolve(a)) all.insert(t);
+  for (auto& t : scope.Resolve(b)) all.insert(t);
+  std::vector<TableName> tables;
+  for (const auto& t : all) {
+    // A partitioned table holds no rows of its own: its partitions (in
+    // scope, or precheck FAILs) are compared one by one instead.
+    char kind = RelationKind(a, t);
+    if ((kind ? kind : RelationKind(b, t)) == 'p') {
+      std::cout << fmt::format("{}: partitioned, compared through its partitions\n", t.Display());
+      continue;
+    }
+    tables.push_back(t);
+  }
+  return tables;
+}
+
+struct Tally {
+  size_t identical = 0;
+  size_t different = 0;
+  size_t repaired = 0;
+};
+
+// Compares one table and prints it; with --repair, repairs what rows can.
+// `roles`: the owner switch on B for the repair writes, or null.
+void VerifyTable(TableComparer& comparer, const VerifyOptions& options, RoleSwitch* roles, Tally& tally) {
+  TableComparison c = comparer.Compare();
+  PrintComparison(c, options.max_keys_shown);
+  if (c.Identical()) {
+    ++tally.identical;
+    return;
+  }
+  ++tally.different;
+  bool rows_repairable = c.on_a && c.on_b && !c.key_source.empty();
+  bool columns_equal = c.columns_only_on_a.empty() && c.columns_only_on_b.empty();
+  if (options.repair && rows_repairable && !c.diff.empty()) {
+    RepairCounts n = comparer.Repair(c, roles);
+    std::cout << fmt::format("    repaired on B: {} inserted, {} updated, {} deleted\n", n.inserted, n.updated,
+                             n.deleted);
+    if (columns_equal) ++tally.repaired;
+  } else if (options.repair) {
+    std::cout << "    not repaired: "
+              << (!c.on_a || !c.on_b      ? "a missing table needs DDL"
+                  : c.key_source.empty()  ? "no key to address rows by"
+                                          : "column differences need DDL")
+              << "\n";
+  }
+}
+
 }  // namespace
 
 int CommandVerify(const VerifyOptions& options) {
@@ -132,29 +201,11 @@ int CommandVerify(const VerifyOptions& options) {
 
   std::vector<TableName> tables;
   if (!options.tables.empty()) {
-    for (const auto& arg : options.tables) {
-      TableName t = ParseTableArg(arg);
-      if (!RelationExists(a, t) && !RelationExists(b, t)) {
-        std::cerr << fmt::format("pgduplex verify: table {} exists on neither A nor B\n", t.Display());
-        return kExitUsage;
-      }
-      tables.push_back(t);
-    }
+    auto named = NamedTables(a, b, options.tables);
+    if (!named) return kExitUsage;
+    tables = std::move(*named);
   } else {
-    TableScope scope(config.sync.tables);
-    std::set<TableName> all;
-    for (auto& t : scope.Resolve(a)) all.insert(t);
-    for (auto& t : scope.Resolve(b)) all.insert(t);
-    for (const auto& t : all) {
-      // A partitioned table holds no rows of its own: its partitions (in
-      // scope, or precheck FAILs) are compared one by one instead.
-      char kind = RelationKind(a, t);
-      if ((kind ? kind : RelationKind(b, t)) == 'p') {
-        std::cout << fmt::format("{}: partitioned, compared through its partitions\n", t.Display());
-        continue;
-      }
-      tables.push_back(t);
-    }
+    tables = ScopeTables(config, a, b);
   }
 
   // While a worker streams, chunks may differ only for a moment: re-read.
@@ -177,40 +228,21 @@ int CommandVerify(const VerifyOptions& options) {
     }
   }
 
-  size_t identical = 0, different = 0, repaired = 0;
+  Tally tally;
   for (const auto& table : tables) {
     TableComparer comparer(a, b, table, settle);
-    TableComparison c = comparer.Compare();
-    PrintComparison(c, options.max_keys_shown);
-    if (c.Identical()) {
-      ++identical;
-      continue;
-    }
-    ++different;
-    bool rows_repairable = c.on_a && c.on_b && !c.key_source.empty();
-    bool columns_equal = c.columns_only_on_a.empty() && c.columns_only_on_b.empty();
-    if (options.repair && rows_repairable && !c.diff.empty()) {
-      RepairCounts n = comparer.Repair(c, repair_as_owner ? &roles : nullptr);
-      std::cout << fmt::format("    repaired on B: {} inserted, {} updated, {} deleted\n", n.inserted, n.updated,
-                               n.deleted);
-      if (columns_equal) ++repaired;
-    } else if (options.repair) {
-      std::cout << "    not repaired: "
-                << (!c.on_a || !c.on_b      ? "a missing table needs DDL"
-                    : c.key_source.empty()  ? "no key to address rows by"
-                                            : "column differences need DDL")
-                << "\n";
-    }
+    VerifyTable(comparer, options, repair_as_owner ? &roles : nullptr, tally);
   }
   std::vector<TableName> on_a;
   for (const auto& t : tables) {
     if (RelationExists(a, t)) on_a.push_back(t);
   }
   PrintSequences(a, b, on_a);
-  std::cout << fmt::format("summary: {}, {} identical, {} different{}\n", Plural(tables.size(), "table"), identical,
-                           different, options.repair ? fmt::format(", {} repaired", repaired) : "");
-  if (different == 0) return kExitOk;
-  return options.repair && repaired == different ? kExitOk : kExitFound;
+  std::cout << fmt::format("summary: {}, {} identical, {} different{}\n", Plural(tables.size(), "table"),
+                           tally.identical, tally.different,
+                           options.repair ? fmt::format(", {} repaired", tally.repaired) : "");
+  if (tally.different == 0) return kExitOk;
+  return options.repair && tally.repaired == tally.different ? kExitOk : kExitFound;
 }
 
 }  // namespace pgduplex

@@ -37,6 +37,8 @@
 //      consistent point and the copy marked done.
 // The stream then starts at the consistent point: every change committed
 // after the snapshot arrives once; nothing before it arrives at all.
+// Steps 1-2 are planned_tables.h, 3 and 5 schema_copy.h, 4 copy_pool.h;
+// initial_sync.cpp runs them in order.
 //
 // Errors: InitialSyncError for problems an operator must fix (named
 // tables); PgError / ConnectionError from the clusters. Either way the copy

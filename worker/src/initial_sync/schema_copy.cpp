@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "initial_sync/client_program.h"
+#include "initial_sync/dump_script.h"
 #include "ops/catalog.h"
 #include "common/oid_array.h"
 #include "common/sql_lexer.h"
@@ -20,11 +21,6 @@
 namespace pgduplex {
 
 namespace {
-
-std::string RemoveMetaCommands(const std::string& script) {
-  static const std::regex kMeta(R"(^\\(restrict|unrestrict|connect)\b[^\n]*$)", std::regex::multiline);
-  return std::regex_replace(script, kMeta, "");
-}
 
 // pg_dump -t / -n pattern matching exactly one name (inside double quotes
 // pattern characters are literal).
@@ -134,6 +130,93 @@ bool TargetHasRelation(PgConnection& target, const TableName& name) {
       .has_value();
 }
 
+// User-defined types the tables use that the target lacks: those of
+// extensions become CREATE EXTENSION, the others are dumped.
+struct MissingTypes {
+  std::set<std::string> extensions;  // extensions the target lacks
+  std::set<uint32_t> oids;           // types to dump
+  std::set<std::string> schemas;     // their schemas
+};
+
+MissingTypes FindMissingTypes(PgConnection& source, PgConnection& target, const std::vector<uint32_t>& table_oids) {
+  std::vector<TypeFact> types = UsedTypes(source, table_oids);
+  auto existing_types = ExistingTypes(target);
+  auto existing_extensions = ExistingExtensions(target);
+  MissingTypes out;
+  for (const auto& t : types) {
+    if (!t.extension.empty()) {
+      if (!existing_extensions.count(t.extension)) out.extensions.insert(t.extension);
+      continue;
+    }
+    if (existing_types.count({t.schema, t.name})) continue;
+    out.oids.insert(t.oid);
+    out.schemas.insert(t.schema);
+  }
+  return out;
+}
+
+// Sequences the defaults use that the target lacks (pg_dump -t copies
+// owned sequences with their table, but not shared ones).
+std::vector<TableName> MissingDefaultSequences(PgConnection& source, PgConnection& target,
+                                               const std::vector<uint32_t>& table_oids) {
+  std::vector<TableName> sequences;
+  for (const auto& s : DefaultSequences(source, table_oids)) {
+    if (!TargetHasRelation(target, s)) sequences.push_back(s);
+  }
+  return sequences;
+}
+
+// The schemas and extensions the script needs first. Only schemas B lacks:
+// CREATE SCHEMA checks CREATE on the database even when the schema exists
+// (IF NOT EXISTS), a right the common case (B has the schema) then does not
+// need.
+std::string SchemaHead(PgConnection& target, const std::set<std::string>& schemas,
+                       const std::set<std::string>& extensions, const std::function<void(const std::string&)>& note) {
+  std::set<std::string> existing_schemas;
+  PgResult namespaces = target.Exec("SELECT nspname FROM pg_catalog.pg_namespace");
+  for (int i = 0; i < namespaces.rows(); ++i) existing_schemas.insert(namespaces.Get(i, 0));
+  std::string head;
+  for (const auto& s : schemas) {
+    if (!existing_schemas.count(s)) head += "CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(s) + ";\n";
+  }
+  for (const auto& e : extensions) {
+    head += "CREATE EXTENSION IF NOT EXISTS " + QuoteIdent(e) + " CASCADE;\n";
+    note(fmt::format("schema: extension {} is used by the tables and will be created on the target", e));
+  }
+  return head;
+}
+
+// The missing types' definitions: their schemas dumped as an archive, then
+// exactly their entries restored as SQL (pg_dump has no option for a type).
+std::string DumpTypes(PgConnection& source, const std::vector<std::string>& common, const MissingTypes& types) {
+  TempDir dir;
+  std::string archive = dir.File("types.dump");
+  std::vector<std::string> args = common;
+  args.insert(args.end(), {"-Fc", "-f", archive});
+  for (const auto& s : types.schemas) args.insert(args.end(), {"-n", QuoteIdent(s)});
+  RunClientProgram(source, "pg_dump", args);
+  std::string pg_restore = FindClientProgram("pg_restore", source.server_version());
+  std::string listing = RunProgram(pg_restore, {"-l", archive});
+  std::string selected;
+  std::istringstream lines(listing);
+  std::string line;
+  static const std::regex kEntry(R"(^\d+; 1247 (\d+) )");
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kEntry) && types.oids.count(static_cast<uint32_t>(std::stoul(m[1].str())))) {
+      selected += line + "\n";
+    }
+  }
+  std::string list_file = dir.File("types.list");
+  {
+    FILE* f = fopen(list_file.c_str(), "w");
+    if (!f) throw ClientProgramError("cannot write the pg_restore list file");
+    fputs(selected.c_str(), f);
+    fclose(f);
+  }
+  return RemoveMetaCommands(RunProgram(pg_restore, {"-L", list_file, "-f", "-", archive}));
+}
+
 // Source owners of the created tables and of the sequences their defaults
 // use; owned sequences follow their table (ALTER TABLE ... OWNER TO).
 void PlanOwners(PgConnection& source, PgConnection& target, const std::vector<uint32_t>& table_oids,
@@ -199,50 +282,7 @@ void PlanPrivileges(PgConnection& source, PgConnection& target, const std::vecto
   dump->grant_warnings = std::move(plan.warnings);
 }
 
-std::string SessionPrefix(const std::vector<ScriptStatement>& statements, size_t upto) {
-  std::string prefix;
-  for (size_t i = 0; i < upto; ++i) {
-    if (statements[i].session) prefix += statements[i].text + "\n";
-  }
-  return prefix;
-}
-
 }  // namespace
-
-std::vector<ScriptStatement> ParseDumpScript(const std::string& script) {
-  std::vector<ScriptStatement> out;
-  for (auto& statement : SplitStatements(RemoveMetaCommands(script))) {
-    ScriptStatement s;
-    const auto& t = statement.tokens;
-    s.session = (!t.empty() && t[0].IsWord("set")) ||
-                (t.size() > 3 && t[0].IsWord("select") && t[1].IsWord("pg_catalog") && t[3].IsWord("set_config"));
-    s.text = std::move(statement.text);
-    if (s.text.back() != ';') s.text += ';';
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-bool IsParallelPostDataStatement(const std::string& statement) {
-  auto t = TokenizeSql(statement);
-  size_t i = 0;
-  auto at = [&](size_t k, std::string_view w) { return k < t.size() && t[k].IsWord(w); };
-  if (at(0, "create")) {
-    i = 1;
-    if (at(i, "unique")) ++i;
-    return at(i, "index");
-  }
-  if (at(0, "alter") && at(1, "table")) {
-    // ALTER TABLE [ONLY] name ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE|CHECK
-    for (i = 2; i + 3 < t.size(); ++i) {
-      if (t[i].IsWord("add") && t[i + 1].IsWord("constraint")) {
-        const SqlToken& kind = t[i + 3];
-        return kind.IsWord("primary") || kind.IsWord("unique") || kind.IsWord("exclude") || kind.IsWord("check");
-      }
-    }
-  }
-  return false;
-}
 
 SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRequest& request,
                       const std::function<void(const std::string&)>& note) {
@@ -255,79 +295,13 @@ SchemaDump DumpSchema(PgConnection& source, PgConnection& target, const SchemaRe
 
   std::set<std::string> schemas;
   for (const auto& t : request.tables) schemas.insert(t.schema);
+  MissingTypes types = FindMissingTypes(source, target, request.table_oids);
+  schemas.insert(types.schemas.begin(), types.schemas.end());
+  std::vector<TableName> sequences = MissingDefaultSequences(source, target, request.table_oids);
+  for (const auto& s : sequences) schemas.insert(s.schema);
 
-  // Types the tables use that the target lacks.
-  std::vector<TypeFact> types = UsedTypes(source, request.table_oids);
-  auto existing_types = ExistingTypes(target);
-  auto existing_extensions = ExistingExtensions(target);
-  std::set<std::string> extensions;
-  std::set<uint32_t> type_oids;
-  std::set<std::string> type_schemas;
-  for (const auto& t : types) {
-    if (!t.extension.empty()) {
-      if (!existing_extensions.count(t.extension)) extensions.insert(t.extension);
-      continue;
-    }
-    if (existing_types.count({t.schema, t.name})) continue;
-    type_oids.insert(t.oid);
-    type_schemas.insert(t.schema);
-    schemas.insert(t.schema);
-  }
-
-  // Sequences the defaults use that the target lacks (pg_dump -t copies
-  // owned sequences with their table, but not shared ones).
-  std::vector<TableName> sequences;
-  for (const auto& s : DefaultSequences(source, request.table_oids)) {
-    if (!TargetHasRelation(target, s)) {
-      sequences.push_back(s);
-      schemas.insert(s.schema);
-    }
-  }
-
-  // Only schemas B lacks: CREATE SCHEMA checks CREATE on the database even
-  // when the schema exists (IF NOT EXISTS), a right the common case (B has
-  // the schema) then does not need.
-  std::set<std::string> existing_schemas;
-  PgResult namespaces = target.Exec("SELECT nspname FROM pg_catalog.pg_namespace");
-  for (int i = 0; i < namespaces.rows(); ++i) existing_schemas.insert(namespaces.Get(i, 0));
-  std::string head;
-  for (const auto& s : schemas) {
-    if (!existing_schemas.count(s)) head += "CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(s) + ";\n";
-  }
-  for (const auto& e : extensions) {
-    head += "CREATE EXTENSION IF NOT EXISTS " + QuoteIdent(e) + " CASCADE;\n";
-    note(fmt::format("schema: extension {} is used by the tables and will be created on the target", e));
-  }
-
-  std::string types_sql;
-  if (!type_oids.empty()) {
-    TempDir dir;
-    std::string archive = dir.File("types.dump");
-    std::vector<std::string> args = common;
-    args.insert(args.end(), {"-Fc", "-f", archive});
-    for (const auto& s : type_schemas) args.insert(args.end(), {"-n", QuoteIdent(s)});
-    RunClientProgram(source, "pg_dump", args);
-    std::string pg_restore = FindClientProgram("pg_restore", source.server_version());
-    std::string listing = RunProgram(pg_restore, {"-l", archive});
-    std::string selected;
-    std::istringstream lines(listing);
-    std::string line;
-    static const std::regex kEntry(R"(^\d+; 1247 (\d+) )");
-    while (std::getline(lines, line)) {
-      std::smatch m;
-      if (std::regex_search(line, m, kEntry) && type_oids.count(static_cast<uint32_t>(std::stoul(m[1].str())))) {
-        selected += line + "\n";
-      }
-    }
-    std::string list_file = dir.File("types.list");
-    {
-      FILE* f = fopen(list_file.c_str(), "w");
-      if (!f) throw ClientProgramError("cannot write the pg_restore list file");
-      fputs(selected.c_str(), f);
-      fclose(f);
-    }
-    types_sql = RemoveMetaCommands(RunProgram(pg_restore, {"-L", list_file, "-f", "-", archive}));
-  }
+  std::string head = SchemaHead(target, schemas, types.extensions, note);
+  std::string types_sql = types.oids.empty() ? "" : DumpTypes(source, common, types);
 
   std::vector<std::string> pre = common;
   pre.push_back("--section=pre-data");

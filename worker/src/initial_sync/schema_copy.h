@@ -39,26 +39,12 @@
 #include <string>
 #include <vector>
 
+#include "initial_sync/dump_script.h"
 #include "initial_sync/grant_plan.h"
 #include "common/pg_connection.h"
 #include "common/table_scope.h"
 
 namespace pgduplex {
-
-// One statement of a pg_dump script; `session` statements (SET ...,
-// SELECT pg_catalog.set_config(...)) set up the session for what follows.
-struct ScriptStatement {
-  std::string text;
-  bool session = false;
-};
-
-// Splits pg_dump output into statements, dropping psql meta-commands
-// (\connect, \restrict, \unrestrict) and comments.
-std::vector<ScriptStatement> ParseDumpScript(const std::string& script);
-
-// Post-data statements that may run in parallel (index and key builds)
-// versus the rest.
-bool IsParallelPostDataStatement(const std::string& statement);
 
 // ALTER TABLE|SEQUENCE <object> OWNER TO <role>, to run after pre-data.
 struct OwnerChange {

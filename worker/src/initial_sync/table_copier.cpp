@@ -44,6 +44,78 @@ void DrainIgnoringErrors(PgConnection& conn) {
   while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
 }
 
+// Starts COPY FROM STDIN into `into` on the target, then COPY TO STDOUT on
+// the source.
+void StartCopies(PgConnection& source, PgConnection& target, const CopyJob& job, const std::string& into,
+                 const std::string& what) {
+  PgResult in(PQexec(target.get(), TargetCopySql(job, into).c_str()));
+  if (PQresultStatus(in.raw()) != PGRES_COPY_IN) target.ThrowError(in.raw(), what);
+  PgResult out(PQexec(source.get(), SourceCopySql(job).c_str()));
+  if (PQresultStatus(out.raw()) != PGRES_COPY_OUT) {
+    PQputCopyEnd(target.get(), "source failed");
+    DrainIgnoringErrors(target);
+    source.ThrowError(out.raw(), what);
+  }
+}
+
+// Passes the source's COPY messages to the target, counting and throttling
+// per batch; returns why it stopped early, or "" when the source is done.
+std::string PipeRows(PgConnection& source, PgConnection& target, CopyCounters counters, SharedThrottle* throttle,
+                     const std::atomic<bool>& stop, CopyResult& result) {
+  uint64_t batch_rows = 0, batch_bytes = 0;
+  auto flush_batch = [&] {
+    if (counters.rows) counters.rows->fetch_add(batch_rows, std::memory_order_relaxed);
+    if (counters.bytes) counters.bytes->fetch_add(batch_bytes, std::memory_order_relaxed);
+    if (throttle) throttle->Admit(batch_rows, batch_bytes);
+    batch_rows = batch_bytes = 0;
+  };
+  std::string abort_reason;
+  while (true) {
+    char* buffer = nullptr;
+    int n = PQgetCopyData(source.get(), &buffer, 0);
+    if (n > 0) {
+      int put = PQputCopyData(target.get(), buffer, n);
+      PQfreemem(buffer);
+      if (put != 1) {
+        abort_reason = "target connection failed";
+        break;
+      }
+      ++result.rows;
+      result.bytes += static_cast<uint64_t>(n);
+      ++batch_rows;
+      batch_bytes += static_cast<uint64_t>(n);
+      if (batch_rows >= kBatchRows || batch_bytes >= kBatchBytes) {
+        flush_batch();
+        if (stop.load(std::memory_order_relaxed)) {
+          abort_reason = "stopped";
+          break;
+        }
+      }
+      continue;
+    }
+    if (n == -1) break;  // source COPY done
+    abort_reason = "source failed";
+    break;
+  }
+  flush_batch();
+  return abort_reason;
+}
+
+// Ends the target's COPY after PipeRows stopped early and throws the cause.
+[[noreturn]] void AbortCopy(PgConnection& source, PgConnection& target, const std::string& abort_reason,
+                            const std::string& what) {
+  PQputCopyEnd(target.get(), abort_reason.c_str());
+  if (abort_reason == "source failed") {
+    // Report the source's error: it is the cause.
+    DrainIgnoringErrors(target);
+    PgResult failed(PQgetResult(source.get()));
+    source.ThrowError(failed.raw(), what);
+  }
+  if (abort_reason == "target connection failed") Finish(target, what);
+  DrainIgnoringErrors(target);
+  throw PgError(fmt::format("{}: {}", what, abort_reason), sqlstate::kQueryCanceled);
+}
+
 }  // namespace
 
 void SharedThrottle::Admit(uint64_t rows, uint64_t bytes) {
@@ -87,64 +159,9 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
   } else if (as_owner) {
     job.switch_role(job.owner_role);
   }
-  PgResult in(PQexec(target.get(), TargetCopySql(job, into).c_str()));
-  if (PQresultStatus(in.raw()) != PGRES_COPY_IN) target.ThrowError(in.raw(), what);
-  PgResult out(PQexec(source.get(), SourceCopySql(job).c_str()));
-  if (PQresultStatus(out.raw()) != PGRES_COPY_OUT) {
-    PQputCopyEnd(target.get(), "source failed");
-    DrainIgnoringErrors(target);
-    source.ThrowError(out.raw(), what);
-  }
-
-  uint64_t batch_rows = 0, batch_bytes = 0;
-  auto flush_batch = [&] {
-    if (counters.rows) counters.rows->fetch_add(batch_rows, std::memory_order_relaxed);
-    if (counters.bytes) counters.bytes->fetch_add(batch_bytes, std::memory_order_relaxed);
-    if (throttle) throttle->Admit(batch_rows, batch_bytes);
-    batch_rows = batch_bytes = 0;
-  };
-  std::string abort_reason;
-  while (true) {
-    char* buffer = nullptr;
-    int n = PQgetCopyData(source.get(), &buffer, 0);
-    if (n > 0) {
-      int put = PQputCopyData(target.get(), buffer, n);
-      PQfreemem(buffer);
-      if (put != 1) {
-        abort_reason = "target connection failed";
-        break;
-      }
-      ++result.rows;
-      result.bytes += static_cast<uint64_t>(n);
-      ++batch_rows;
-      batch_bytes += static_cast<uint64_t>(n);
-      if (batch_rows >= kBatchRows || batch_bytes >= kBatchBytes) {
-        flush_batch();
-        if (stop.load(std::memory_order_relaxed)) {
-          abort_reason = "stopped";
-          break;
-        }
-      }
-      continue;
-    }
-    if (n == -1) break;  // source COPY done
-    abort_reason = "source failed";
-    break;
-  }
-  flush_batch();
-
-  if (!abort_reason.empty()) {
-    PQputCopyEnd(target.get(), abort_reason.c_str());
-    if (abort_reason == "source failed") {
-      // Report the source's error: it is the cause.
-      DrainIgnoringErrors(target);
-      PgResult failed(PQgetResult(source.get()));
-      source.ThrowError(failed.raw(), what);
-    }
-    if (abort_reason == "target connection failed") Finish(target, what);
-    DrainIgnoringErrors(target);
-    throw PgError(fmt::format("{}: {}", what, abort_reason), sqlstate::kQueryCanceled);
-  }
+  StartCopies(source, target, job, into, what);
+  std::string abort_reason = PipeRows(source, target, counters, throttle, stop, result);
+  if (!abort_reason.empty()) AbortCopy(source, target, abort_reason, what);
   Finish(source, what);
   if (PQputCopyEnd(target.get(), nullptr) != 1) target.ThrowError(nullptr, what);
   Finish(target, what);

@@ -161,70 +161,63 @@ SELECT DISTINCT n.nspname, c.relname, pg_catalog.pg_get_userbyid(x.grantee)
   }
 }
 
-}  // namespace
-
-ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options) {
-  ClusterFacts f;
-  f.label = conn.label();
-  f.connected = true;
-  ReadSettings(conn, f, options);
-
-  if (options.fix_extension && !f.extension_version && f.extension_available) {
-    try {
-      conn.Exec("CREATE EXTENSION IF NOT EXISTS pgduplex");
-      f.extension_version = f.extension_available;
-      f.fixed.push_back("CREATE EXTENSION pgduplex");
-    } catch (const ConnectionError&) {
-      throw;
-    } catch (const PgError& e) {
-      if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
-      f.not_fixed.push_back("only a superuser can run: CREATE EXTENSION pgduplex;");
-    }
+// --fix: CREATE EXTENSION where it is available and missing.
+void FixExtension(PgConnection& conn, ClusterFacts& f) {
+  try {
+    conn.Exec("CREATE EXTENSION IF NOT EXISTS pgduplex");
+    f.extension_version = f.extension_available;
+    f.fixed.push_back("CREATE EXTENSION pgduplex");
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError& e) {
+    if (e.sqlstate() != sqlstate::kInsufficientPrivilege) throw;
+    f.not_fixed.push_back("only a superuser can run: CREATE EXTENSION pgduplex;");
   }
+}
 
-  ReadTables(conn, scope, f);
-  ReadOwners(conn, f);
-  ReadGrantees(conn, f);
-
-  if (options.fix_replica_identity) {
-    // Under replica the DDL capture trigger stays quiet: the fix is made on
-    // both clusters directly and must not travel as DDL. Without the right
-    // to set it, the ALTERs still work (and a running worker skips them).
-    bool replica = true;
-    try {
-      conn.Exec("SET session_replication_role = replica");
-    } catch (const ConnectionError&) {
-      throw;
-    } catch (const PgError&) {
-      replica = false;
-    }
-    for (auto& t : f.tables) {
-      if (t.relkind != 'r' || t.replica_identity == 'f') continue;
-      // Only the owner may: as the owner when the role is a member of it.
-      std::string sql = fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", QualifiedName(conn, t.name));
-      if (auto refused = RunAsOwner(conn, t.name, sql)) {
-        f.not_fixed.push_back(refused->Describe());
-        continue;
-      }
-      t.replica_identity = 'f';
-      f.fixed.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", t.name.Display()));
-    }
-    if (replica) conn.Exec("RESET session_replication_role");
+// --fix: REPLICA IDENTITY FULL on every ordinary table without it.
+void FixReplicaIdentity(PgConnection& conn, ClusterFacts& f) {
+  // Under replica the DDL capture trigger stays quiet: the fix is made on
+  // both clusters directly and must not travel as DDL. Without the right
+  // to set it, the ALTERs still work (and a running worker skips them).
+  bool replica = true;
+  try {
+    conn.Exec("SET session_replication_role = replica");
+  } catch (const ConnectionError&) {
+    throw;
+  } catch (const PgError&) {
+    replica = false;
   }
-
   for (auto& t : f.tables) {
-    if (std::find(options.probe_rows.begin(), options.probe_rows.end(), t.name) == options.probe_rows.end()) {
+    if (t.relkind != 'r' || t.replica_identity == 'f') continue;
+    // Only the owner may: as the owner when the role is a member of it.
+    std::string sql = fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", QualifiedName(conn, t.name));
+    if (auto refused = RunAsOwner(conn, t.name, sql)) {
+      f.not_fixed.push_back(refused->Describe());
       continue;
     }
+    t.replica_identity = 'f';
+    f.fixed.push_back(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", t.name.Display()));
+  }
+  if (replica) conn.Exec("RESET session_replication_role");
+}
+
+// has_rows of the tables in `probe_rows` the role may read.
+void ProbeRows(PgConnection& conn, const std::vector<TableName>& probe_rows, ClusterFacts& f) {
+  for (auto& t : f.tables) {
+    if (std::find(probe_rows.begin(), probe_rows.end(), t.name) == probe_rows.end()) continue;
     // Without SELECT the privileges check already FAILs for this table.
     if (conn.Scalar("SELECT has_table_privilege(to_regclass($1), 'SELECT')", {QualifiedName(conn, t.name)}) != "t") {
       continue;
     }
     t.has_rows = conn.Scalar(fmt::format("SELECT EXISTS (SELECT 1 FROM {})", QualifiedName(conn, t.name))) == "t";
   }
+}
 
+void ProbeCreate(PgConnection& conn, const std::vector<std::pair<std::string, std::string>>& probe_create,
+                 ClusterFacts& f) {
   std::set<std::pair<std::string, std::string>> probed;
-  for (const auto& [role, schema] : options.probe_create) {
+  for (const auto& [role, schema] : probe_create) {
     if (!probed.insert({role, schema}).second) continue;
     if (conn.Scalar("SELECT pg_catalog.has_schema_privilege(r.oid, n.oid, 'CREATE') "
                     "FROM pg_catalog.pg_roles r, pg_catalog.pg_namespace n "
@@ -233,6 +226,22 @@ ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, con
       f.role_creates_in.insert({role, schema});
     }
   }
+}
+
+}  // namespace
+
+ClusterFacts GatherClusterFacts(PgConnection& conn, const TableScope& scope, const GatherOptions& options) {
+  ClusterFacts f;
+  f.label = conn.label();
+  f.connected = true;
+  ReadSettings(conn, f, options);
+  if (options.fix_extension && !f.extension_version && f.extension_available) FixExtension(conn, f);
+  ReadTables(conn, scope, f);
+  ReadOwners(conn, f);
+  ReadGrantees(conn, f);
+  if (options.fix_replica_identity) FixReplicaIdentity(conn, f);
+  ProbeRows(conn, options.probe_rows, f);
+  ProbeCreate(conn, options.probe_create, f);
   return f;
 }
 

@@ -198,67 +198,69 @@ TableComparison TableComparer::Compare() {
   return out;
 }
 
-RepairCounts TableComparer::Repair(const TableComparison& comparison, RoleSwitch* roles) {
-  RepairCounts counts;
-  const RowDiff& diff = comparison.diff;
-  if (diff.empty()) return counts;
+size_t TableComparer::RepairBatchSize() const {
+  // Statements carry many keys / rows each; stay far below libpq's 65535
+  // parameters.
+  return std::max<size_t>(1, 20000 / std::max(write_columns_.size(), a_.key_columns.size()));
+}
+
+size_t TableComparer::DeleteOnB(const std::vector<KeyTuple>& keys) {
+  const size_t per_batch = RepairBatchSize();
+  size_t n = 0;
+  for (size_t i = 0; i < keys.size(); i += per_batch) {
+    std::vector<KeyTuple> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
+    SqlCondition cond = KeyIn(b_.key_columns, b_.key_types, batch);
+    PgResult r = b_conn_.ExecParams(fmt::format("DELETE FROM {} WHERE {}", b_.relation, cond.sql),
+                                    Params(cond.params));
+    n += static_cast<size_t>(std::stoll(PQcmdTuples(r.raw())));
+  }
+  return n;
+}
+
+size_t TableComparer::CopyToB(const std::vector<KeyTuple>& keys) {
   std::vector<std::string> a_cols, b_cols;
   for (const auto& column : write_columns_) {
     a_cols.push_back(a_conn_.QuoteIdent(column) + "::text");
     b_cols.push_back(b_conn_.QuoteIdent(column));
   }
-  // Statements carry many keys / rows each; stay far below libpq's 65535
-  // parameters.
-  const size_t per_batch = std::max<size_t>(1, 20000 / std::max(write_columns_.size(), a_.key_columns.size()));
-
-  // Deletes B's rows for the keys; returns how many existed.
-  auto remove = [&](const std::vector<KeyTuple>& keys) {
-    size_t n = 0;
-    for (size_t i = 0; i < keys.size(); i += per_batch) {
-      std::vector<KeyTuple> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
-      SqlCondition cond = KeyIn(b_.key_columns, b_.key_types, batch);
-      PgResult r = b_conn_.ExecParams(fmt::format("DELETE FROM {} WHERE {}", b_.relation, cond.sql),
-                                      Params(cond.params));
-      n += static_cast<size_t>(std::stoll(PQcmdTuples(r.raw())));
-    }
-    return n;
-  };
-  // Copies A's current rows for the keys to B (a key A deleted since the
-  // comparison copies nothing); returns how many rows were written.
-  auto copy = [&](const std::vector<KeyTuple>& keys) {
-    size_t n = 0;
-    for (size_t i = 0; i < keys.size(); i += per_batch) {
-      std::vector<KeyTuple> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
-      SqlCondition cond = KeyIn(a_.key_columns, a_.key_types, batch);
-      PgResult rows = a_conn_.ExecParams(
-          fmt::format("SELECT {} FROM {} WHERE {}", Join(a_cols, ", "), a_.relation, cond.sql), Params(cond.params));
-      if (rows.rows() == 0) continue;
-      std::vector<SqlParam> values;
-      std::string tuples;
-      for (int r = 0; r < rows.rows(); ++r) {
-        tuples += r ? ", (" : "(";
-        for (int c = 0; c < rows.columns(); ++c) {
-          values.push_back(rows.GetOptional(r, c));
-          tuples += fmt::format("{}${}", c ? ", " : "", values.size());
-        }
-        tuples += ")";
+  const size_t per_batch = RepairBatchSize();
+  size_t n = 0;
+  for (size_t i = 0; i < keys.size(); i += per_batch) {
+    std::vector<KeyTuple> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + per_batch));
+    SqlCondition cond = KeyIn(a_.key_columns, a_.key_types, batch);
+    PgResult rows = a_conn_.ExecParams(
+        fmt::format("SELECT {} FROM {} WHERE {}", Join(a_cols, ", "), a_.relation, cond.sql), Params(cond.params));
+    if (rows.rows() == 0) continue;
+    std::vector<SqlParam> values;
+    std::string tuples;
+    for (int r = 0; r < rows.rows(); ++r) {
+      tuples += r ? ", (" : "(";
+      for (int c = 0; c < rows.columns(); ++c) {
+        values.push_back(rows.GetOptional(r, c));
+        tuples += fmt::format("{}${}", c ? ", " : "", values.size());
       }
-      // Untyped parameters take the type of their target column on B.
-      b_conn_.ExecParams(fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES {}", b_.relation,
-                                     Join(b_cols, ", "), tuples),
-                         values);
-      n += static_cast<size_t>(rows.rows());
+      tuples += ")";
     }
-    return n;
-  };
+    // Untyped parameters take the type of their target column on B.
+    b_conn_.ExecParams(fmt::format("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES {}", b_.relation,
+                                   Join(b_cols, ", "), tuples),
+                       values);
+    n += static_cast<size_t>(rows.rows());
+  }
+  return n;
+}
 
+RepairCounts TableComparer::Repair(const TableComparison& comparison, RoleSwitch* roles) {
+  RepairCounts counts;
+  const RowDiff& diff = comparison.diff;
+  if (diff.empty()) return counts;
   Transaction tx(b_conn_, "BEGIN; SET LOCAL session_replication_role = replica");
   try {
     if (roles) roles->Switch(b_conn_, roles->RoleForTable(b_conn_, b_.relation));
-    counts.deleted = remove(diff.extra_on_b);
-    remove(diff.changed);
-    counts.updated = copy(diff.changed);
-    counts.inserted = copy(diff.missing_on_b);
+    counts.deleted = DeleteOnB(diff.extra_on_b);
+    DeleteOnB(diff.changed);
+    counts.updated = CopyToB(diff.changed);
+    counts.inserted = CopyToB(diff.missing_on_b);
     if (roles) roles->Switch(b_conn_, 0);
     tx.Commit();
   } catch (...) {

@@ -103,6 +103,13 @@ class TableComparer {
   std::vector<KeyRange> DifferingChunks(const std::vector<KeyRange>& chunks, TableComparison& out, bool count_rows);
   void DiffChunk(const KeyRange& range, int depth, RowDiff& diff);
   RowDiff DiffListed(const KeyRange& range);
+  // Repair's writes on B, in batches of RepairBatchSize() keys: deletes
+  // B's rows for the keys (returns how many existed); copies A's current
+  // rows for the keys (a key A deleted since the comparison copies
+  // nothing; returns how many rows were written).
+  size_t RepairBatchSize() const;
+  size_t DeleteOnB(const std::vector<KeyTuple>& keys);
+  size_t CopyToB(const std::vector<KeyTuple>& keys);
 
   PgConnection& a_conn_;
   PgConnection& b_conn_;
