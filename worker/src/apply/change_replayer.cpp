@@ -43,6 +43,7 @@ void ChangeReplayer::Apply(const v1::Record& record, TargetRelation* relation, c
 
 void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   InsertParams(*relation, record.insert(), &row_);
+  if (relation->shape.last_write && DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row_)) return;
   PreparedStatement* statement = relation->Insert(/*skip_conflicts=*/true);
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, statement, row_);
@@ -55,6 +56,10 @@ void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* rela
 void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   std::string error;
   if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
+  if (relation->shape.last_write && relation->shape.unique_key &&
+      LocalRowIsNewer(record, relation, txn, ConflictType::kUpdateOriginDiffers)) {
+    return;
+  }
   PreparedStatement* statement = relation->Update(mask_);
   AsWorker();  // savepoints only at the worker identity
   conn_.Exec(kChangeSavepoint);
@@ -80,6 +85,10 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
 void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   std::string error;
   if (!DeleteParams(*relation, record.delete_(), &values_, &error)) throw ApplyError(error);
+  if (relation->shape.last_write && relation->shape.unique_key &&
+      LocalRowIsNewer(record, relation, txn, ConflictType::kDeleteOriginDiffers)) {
+    return;
+  }
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Delete(), values_);
   conn_.Check(result.raw(), "DELETE from " + relation->display);
@@ -100,9 +109,12 @@ void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* rela
 void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   std::vector<const char*> row;
   bool whole = WholeNewRow(*relation, record.update(), &row);
-  ConflictDecision decision = resolver_.Decide({ConflictType::kUpdateMissing, whole, txn.commit_time, {}});
-  ConflictRecord conflict =
-      MakeRecord(record, relation, txn, ConflictType::kUpdateMissing, decision.resolution, {}, row);
+  ConflictFacts facts{ConflictType::kUpdateMissing, whole, txn.commit_time, {}};
+  if (relation->shape.last_write) {
+    if (auto deleted = TombstoneTime(record, relation)) facts = {ConflictType::kUpdateDeleted, whole, txn.commit_time, deleted};
+  }
+  ConflictDecision decision = resolver_.Decide(facts);
+  ConflictRecord conflict = MakeRecord(record, relation, txn, facts.type, decision.resolution, {}, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
   WriteConflict(conflict);
   if (decision.action != ConflictAction::kConvertToInsert) return;
@@ -116,11 +128,12 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
 void ChangeReplayer::InsertExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
                                   const std::vector<const char*>& row) {
   std::vector<LocalRow> locals = ConflictingRows(*relation, row, "");
-  ConflictFacts facts{ConflictType::kInsertExists, true, txn.commit_time, NewestLocal(locals)};
+  ConflictType type = locals.size() > 1 ? ConflictType::kMultipleUniqueConflicts : ConflictType::kInsertExists;
+  ConflictFacts facts{type, true, txn.commit_time, NewestLocal(locals)};
   ConflictDecision decision = resolver_.Decide(facts);
-  ConflictRecord conflict =
-      MakeRecord(record, relation, txn, ConflictType::kInsertExists, decision.resolution, locals, row);
+  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  if (decision.action == ConflictAction::kKeepLocal) RemoveOlder(*relation, txn, locals);
   if (decision.action == ConflictAction::kApplyRemote) {
     if (locals.empty()) {
       throw ApplyError(fmt::format("a row inserted into {} conflicts with a local row that cannot be located "
@@ -140,11 +153,12 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
   TupleValues(record.update().new_tuple(), &row);
   std::string own = TargetRowId(*relation, record);
   std::vector<LocalRow> locals = ConflictingRows(*relation, row, own);
-  ConflictFacts facts{ConflictType::kUpdateExists, true, txn.commit_time, NewestLocal(locals)};
+  ConflictType type = locals.size() > 1 ? ConflictType::kMultipleUniqueConflicts : ConflictType::kUpdateExists;
+  ConflictFacts facts{type, true, txn.commit_time, NewestLocal(locals)};
   ConflictDecision decision = resolver_.Decide(facts);
-  ConflictRecord conflict =
-      MakeRecord(record, relation, txn, ConflictType::kUpdateExists, decision.resolution, locals, row);
+  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  if (decision.action == ConflictAction::kKeepLocal) RemoveOlder(*relation, txn, locals);
   if (decision.action == ConflictAction::kApplyRemote) {
     if (locals.empty()) {
       throw ApplyError(fmt::format("an UPDATE of {} conflicts with a local row that cannot be located through a "
@@ -221,6 +235,87 @@ void ChangeReplayer::DeleteRows(const TargetRelation& relation, const std::vecto
   row_ids += "}";
   AsOwner(relation);
   conn_.ExecParams(BuildDeleteByRowIdSql(relation.shape), {ctids, row_ids});
+}
+
+// ---------------------------------------------------------------------------
+// last-write-wins (relation->shape.last_write): the checks the fast path's
+// guard made, made again one change at a time, now with a conflict row.
+// A keyless table has no row identity to compare versions of: its UPDATEs
+// and DELETEs are not judged by time (only its INSERTs, against a later
+// local TRUNCATE).
+
+std::optional<ChangeReplayer::LocalRow> ChangeReplayer::LocalRowByKey(const TargetRelation& relation,
+                                                                      const v1::Record& record) {
+  std::vector<const char*> key;
+  std::string error;
+  if (!ChangeKey(relation, record, &key, &error)) throw ApplyError(error);
+  std::vector<int> columns;
+  for (size_t i = 0; i < relation.shape.columns.size(); ++i) {
+    if (relation.shape.columns[i].key) columns.push_back(static_cast<int>(i));
+  }
+  std::vector<SqlParam> params;
+  for (const char* value : key) params.push_back(value ? SqlParam(value) : SqlParam());
+  AsWorker();
+  PgResult result = conn_.ExecParams(
+      BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, /*with_commit_time=*/true) + " LIMIT 1",
+      params);
+  if (result.rows() == 0) return std::nullopt;
+  LocalRow local{result.Get(0, 0), result.Get(0, 1), std::nullopt};
+  if (!result.IsNull(0, 2)) local.commit_time = std::stoll(result.Get(0, 2));
+  return local;
+}
+
+bool ChangeReplayer::LocalRowIsNewer(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
+                                     ConflictType type) {
+  std::optional<LocalRow> local = LocalRowByKey(*relation, record);
+  if (!local || resolver_.RemoteWins(txn.commit_time, local->commit_time)) return false;
+  ConflictDecision decision = resolver_.Decide({type, true, txn.commit_time, local->commit_time});
+  std::vector<const char*> remote;
+  if (record.has_update()) {
+    TupleValues(record.update().new_tuple(), &remote);
+  } else {
+    TupleValues(record.delete_().old_tuple(), &remote);
+  }
+  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, {*local}, remote);
+  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  WriteConflict(conflict);
+  return decision.action != ConflictAction::kApplyRemote;
+}
+
+std::optional<PgTimestamp> ChangeReplayer::TombstoneTime(const v1::Record& record, const TargetRelation* relation) {
+  std::vector<const char*> key;
+  std::string error;
+  if (!ChangeKey(*relation, record, &key, &error)) throw ApplyError(error);
+  std::vector<SqlParam> params;
+  for (const char* value : key) {
+    if (value == kUnknownValue) return std::nullopt;
+    params.push_back(value ? SqlParam(value) : SqlParam());
+  }
+  AsWorker();
+  PgResult result = conn_.ExecParams(BuildTombstoneTimeSql(relation->shape), params);
+  if (result.rows() == 0 || result.IsNull(0, 0)) return std::nullopt;
+  return std::stoll(result.Get(0, 0));
+}
+
+bool ChangeReplayer::DeletedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
+                                  ConflictType type, const std::vector<const char*>& row) {
+  std::optional<PgTimestamp> deleted = TombstoneTime(record, relation);
+  if (!deleted) return false;
+  ConflictDecision decision = resolver_.Decide({type, true, txn.commit_time, deleted});
+  if (decision.action == ConflictAction::kApplyRemote) return false;  // the change is later: no conflict
+  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, {}, row);
+  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  WriteConflict(conflict);
+  return true;
+}
+
+void ChangeReplayer::RemoveOlder(const TargetRelation& relation, const SourceTxn& txn,
+                                 const std::vector<LocalRow>& locals) {
+  std::vector<LocalRow> older;
+  for (const auto& local : locals) {
+    if (resolver_.RemoteWins(txn.commit_time, local.commit_time)) older.push_back(local);
+  }
+  if (!older.empty()) DeleteRows(relation, older);
 }
 
 std::optional<PgTimestamp> ChangeReplayer::NewestLocal(const std::vector<LocalRow>& rows) const {

@@ -80,6 +80,22 @@ class ChangeReplayer {
   std::string TargetRowId(const TargetRelation& relation, const v1::Record& record);
   void DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows);
   std::optional<PgTimestamp> NewestLocal(const std::vector<LocalRow>& rows) const;
+
+  // last-write-wins. The local row with the change's key (commit time NULL
+  // when unknown or written by this direction).
+  std::optional<LocalRow> LocalRowByKey(const TargetRelation& relation, const v1::Record& record);
+  // update/delete_origin_differs: the local row is newer; logs it and says
+  // whether to leave the change out.
+  bool LocalRowIsNewer(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn, ConflictType type);
+  // The commit time of the latest local delete of the change's key.
+  std::optional<PgTimestamp> TombstoneTime(const v1::Record& record, const TargetRelation* relation);
+  // insert_deleted: a later local delete of the key; logs it and says
+  // whether to leave the change out.
+  bool DeletedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn, ConflictType type,
+                    const std::vector<const char*>& row);
+  // The colliding local rows older than the change (multiple unique
+  // conflicts: the older rows go even when a newer one keeps the change out).
+  void RemoveOlder(const TargetRelation& relation, const SourceTxn& txn, const std::vector<LocalRow>& locals);
   ConflictRecord MakeRecord(const v1::Record& record, const TargetRelation* relation, const SourceTxn& txn,
                             ConflictType type, Resolution resolution, const std::vector<LocalRow>& locals,
                             const std::vector<const char*>& remote) const;

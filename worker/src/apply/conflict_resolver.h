@@ -72,6 +72,9 @@ class ConflictResolver {
   ConflictDecision Decide(const ConflictFacts& facts) const;
   // last-write-wins: does the remote change beat the local row?
   static bool RemoteWins(PgTimestamp remote, std::optional<PgTimestamp> local, Direction direction);
+  bool RemoteWins(PgTimestamp remote, std::optional<PgTimestamp> local) const {
+    return RemoteWins(remote, local, direction_);
+  }
 
   ConflictPolicy policy() const { return policy_; }
   bool NeedsLocalCommitTime() const { return policy_ == ConflictPolicy::kLastWriteWins; }

@@ -62,6 +62,7 @@ const ClusterConfig& TaskConfig::Target(Direction direction) const {
 }
 
 namespace {
+constexpr int kMaxTombstoneRetentionHours = 24 * 366;
 
 // Upper bounds of the numeric keys (README's configuration table).
 constexpr int kMaxCopyWorkers = 64;
@@ -231,7 +232,8 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     sync.RejectUnknown({"tables", "conflict_policy", "ddl", "initial", "conflicting_tables",
                         "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec", "copy_split_rows", "copy_index_memory_mb",
                         "apply_max_rows_per_sec", "apply_max_mb_per_sec", "batch_max_transactions",
-                        "batch_max_changes", "heartbeat_interval_sec", "apply_as_table_owner"});
+                        "batch_max_changes", "heartbeat_interval_sec", "apply_as_table_owner",
+                        "tombstone_retention_hours"});
     SyncConfig& s = config.sync;
     s.tables = sync.StringList("tables", s.tables);
     if (s.tables.empty()) throw sync.Error("sync.tables", "must name at least one table pattern");
@@ -262,6 +264,8 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.heartbeat_interval_sec =
         sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1, kMaxHeartbeatSec);
     s.apply_as_table_owner = sync.Bool("apply_as_table_owner", s.apply_as_table_owner);
+    s.tombstone_retention_hours =
+        sync.Integer("tombstone_retention_hours", s.tombstone_retention_hours, 1, kMaxTombstoneRetentionHours);
   }
 
   if (const toml::table* retry_table = root.Subtable("retry", false)) {

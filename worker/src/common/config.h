@@ -57,6 +57,9 @@ struct SyncConfig {
   // 1.1), so triggers, checks and index expressions run with the owner's
   // rights, not the worker's; false trusts every table owner.
   bool apply_as_table_owner = true;
+  // last-write-wins: how long a local delete is remembered
+  // (pgduplex.tombstones) to judge a change of that row arriving later.
+  int tombstone_retention_hours = 168;
 };
 
 struct RetryConfig {

@@ -1,0 +1,118 @@
+#include "apply/tombstone_triggers.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "apply/transaction.h"
+#include "common/errors.h"
+
+namespace pgduplex {
+
+namespace {
+struct TableNeeds {
+  uint32_t oid = 0;
+  std::string schema, name, quoted;
+  uint32_t owner = 0;
+  bool row = false;       // pgduplex_tombstone missing
+  bool truncate = false;  // pgduplex_truncate missing
+};
+
+// Plain tables and partition roots (with the triggers each lacks), in
+// conn's database; `where` narrows them down (pg_class c).
+std::vector<TableNeeds> ListTables(PgConnection& conn, const std::string& where,
+                                   const std::vector<SqlParam>& params) {
+  PgResult r = conn.ExecParams(
+      fmt::format("SELECT c.oid, n.nspname, c.relname, pg_catalog.quote_ident(n.nspname) || '.' || "
+                  "pg_catalog.quote_ident(c.relname), c.relowner, "
+                  "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
+                  "AND g.tgname = 'pgduplex_tombstone'), "
+                  "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
+                  "AND g.tgname = 'pgduplex_truncate') "
+                  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE {} AND NOT c.relispartition AND {} ORDER BY 2, 3",
+                  kUserTablesCondition, where),
+      params);
+  std::vector<TableNeeds> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({static_cast<uint32_t>(std::stoul(r.Get(i, 0))), r.Get(i, 1), r.Get(i, 2), r.Get(i, 3),
+                   static_cast<uint32_t>(std::stoul(r.Get(i, 4))), r.Get(i, 5) == "t", r.Get(i, 6) == "t"});
+  }
+  return out;
+}
+
+// CREATE TRIGGER for what `table` lacks, as its owner; the caller holds the transaction.
+void CreateTriggers(PgConnection& conn, RoleSwitch& roles, const TableNeeds& table) {
+  if (!table.row && !table.truncate) return;
+  std::string error;
+  if (!roles.TrySwitch(conn, roles.RoleFor(table.owner), &error)) {
+    throw SetupRefused(fmt::format("last-write-wins needs tombstone triggers on {}.{}, and the worker cannot act "
+                                   "as its owner: {}",
+                                   table.schema, table.name, error));
+  }
+  if (table.row) {
+    conn.Exec(fmt::format("CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON {} FOR EACH ROW "
+                          "EXECUTE FUNCTION pgduplex.record_tombstone()",
+                          table.quoted));
+  }
+  if (table.truncate) {
+    conn.Exec(fmt::format("CREATE TRIGGER pgduplex_truncate AFTER TRUNCATE ON {} FOR EACH STATEMENT "
+                          "EXECUTE FUNCTION pgduplex.record_tombstone()",
+                          table.quoted));
+  }
+  roles.Switch(conn, 0);
+}
+}  // namespace
+
+void RequireLastWriteWinsSupport(PgConnection& conn) {
+  if (!conn.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.tombstone_time(oid, text[], text[])')::text")) {
+    throw SetupRefused(fmt::format(
+        "cluster {}: conflict_policy \"last-write-wins\" needs the pgduplex extension 1.2 (tombstones); run "
+        "ALTER EXTENSION pgduplex UPDATE there",
+        conn.label()));
+  }
+  if (conn.Scalar("SELECT pg_catalog.current_setting('track_commit_timestamp')").value_or("") != "on") {
+    throw SetupRefused(fmt::format(
+        "cluster {}: conflict_policy \"last-write-wins\" compares commit times and needs "
+        "track_commit_timestamp = on there (a restart is needed to change it)",
+        conn.label()));
+  }
+}
+
+int EnsureTombstoneTriggers(PgConnection& conn, RoleSwitch& roles, const TableScope& scope) {
+  int created = 0;
+  for (const TableNeeds& table : ListTables(conn, "true", {})) {
+    if (!scope.Matches(table.schema, table.name) || (!table.row && !table.truncate)) continue;
+    Transaction tx(conn);
+    CreateTriggers(conn, roles, table);
+    tx.Commit();
+    ++created;
+  }
+  return created;
+}
+
+void EnsureTombstoneTriggersOn(PgConnection& conn, RoleSwitch& roles, uint32_t table_oid) {
+  for (const TableNeeds& table : ListTables(conn, "c.oid = $1::pg_catalog.oid", {std::to_string(table_oid)})) {
+    CreateTriggers(conn, roles, table);
+  }
+}
+
+int DropTombstoneTriggers(PgConnection& conn, const TableScope& scope) {
+  int dropped = 0;
+  for (const TableNeeds& table : ListTables(conn, "true", {})) {
+    if (!scope.Matches(table.schema, table.name) || (table.row && table.truncate)) continue;
+    conn.Exec(fmt::format("DROP TRIGGER IF EXISTS pgduplex_tombstone ON {0}; "
+                          "DROP TRIGGER IF EXISTS pgduplex_truncate ON {0}",
+                          table.quoted));
+    ++dropped;
+  }
+  return dropped;
+}
+
+int64_t PurgeTombstones(PgConnection& conn, int hours) {
+  auto purged = conn.Scalar("SELECT pgduplex.purge_tombstones(pg_catalog.make_interval(hours => $1::int))::text",
+                            {std::to_string(hours)});
+  return purged ? std::stoll(*purged) : 0;
+}
+
+}  // namespace pgduplex

@@ -1,0 +1,49 @@
+// Tombstone triggers: what last-write-wins needs on every target table.
+//
+// A change that finds its row gone must know whether (and when) the row was
+// deleted here, to let the later of the delete and the change win. Under
+// last-write-wins each table of the task on the target carries two
+// triggers calling pgduplex.record_tombstone() (extension 1.2, see
+// plugin/src/pg/tombstones.cpp):
+//
+//   pgduplex_tombstone  AFTER DELETE ... FOR EACH ROW     (partitions inherit it)
+//   pgduplex_truncate   AFTER TRUNCATE ... FOR EACH STATEMENT
+//
+// They fire for local writes only: the apply sessions run with
+// session_replication_role = replica. The worker creates the missing ones
+// when it starts and for every table it meets later (a table created by a
+// forward DDL), as the table's owner; `pgduplex drop` removes them. Old
+// tombstones are forgotten after sync.tombstone_retention_hours
+// (pgduplex.purge_tombstones).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "apply/role_switch.h"
+#include "common/pg_connection.h"
+#include "common/table_scope.h"
+
+namespace pgduplex {
+
+// Whether conn's pgduplex extension keeps tombstones (1.2+). Throws
+// SetupRefused naming the fix when it does not, or when commit timestamps
+// are off (last-write-wins compares them).
+void RequireLastWriteWinsSupport(PgConnection& conn);
+
+// Creates the missing triggers on the tables of `scope` in conn's database
+// (partition roots and plain tables), each in a transaction of its own, as
+// the table's owner. Returns how many tables got them.
+int EnsureTombstoneTriggers(PgConnection& conn, RoleSwitch& roles, const TableScope& scope);
+
+// The same for one table (by OID), inside the caller's transaction; no-op
+// when present.
+void EnsureTombstoneTriggersOn(PgConnection& conn, RoleSwitch& roles, uint32_t table_oid);
+
+// Drops the triggers from the tables of `scope`; returns how many tables had them.
+int DropTombstoneTriggers(PgConnection& conn, const TableScope& scope);
+
+// Forgets tombstones older than `hours`; returns how many.
+int64_t PurgeTombstones(PgConnection& conn, int hours);
+
+}  // namespace pgduplex
