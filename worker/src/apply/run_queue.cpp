@@ -1,41 +1,20 @@
-// Applier, fast path: runs of same-kind changes per table, sent as
-// multi-row statements.
-//
-// Why this is safe. Under session_replication_role = replica no ordinary
-// trigger and no foreign key check fires, so changes to different tables
-// do not observe each other inside the (atomic) batch transaction; only
-// the order within one table matters, and it is kept: a table's run is
-// flushed before a change of another kind to it, before TRUNCATE/DDL and
-// before every sync point. Inside a run:
-//   * INSERTs go out in order as multi-row INSERTs; a key that already
-//     exists fails the statement (unique violation), as it would alone.
-//   * DELETEs go out as DELETE ... USING (VALUES ...); a missing row shows
-//     as a row count below the number of keys.
-//   * UPDATEs of a table whose only unique constraint is its key, that do
-//     not change the key, are merged per row (later values win, columns
-//     left out as unchanged TOAST keep the earlier value) and go out as
-//     UPDATE ... FROM (VALUES ...) per SET column set. Any other UPDATE is
-//     sent alone, in order.
-// With sync.apply_as_table_owner each statement runs as its table's owner:
-// FlushRuns sends the runs grouped per owner, one run_as per group.
-// Any surprise (error or missing row) rolls the segment back and replays
-// it one change at a time (precise mode), where every conflict is detected
-// and resolved exactly as if nothing had been merged.
+#include "apply/run_queue.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 #include <utility>
 
-#include "apply/applier.h"
 #include "apply/change_params.h"
+#include "common/errors.h"
 
 namespace pgduplex {
 
 namespace {
 constexpr size_t kMaxRun = 256;
 constexpr int kMaxParams = 65535;
-enum RunKind { kNoRun = 0, kInsertRun, kUpdateRun, kDeleteRun };
 
 // Largest power of two <= n, bounded by the parameter limit.
 int ChunkRows(size_t remaining, int params_per_row) {
@@ -52,57 +31,63 @@ bool SameValue(const char* a, const char* b) {
 }
 }  // namespace
 
-void Applier::QueueChange(uint64_t index) {
-  Change& change = At(index);
-  TargetRelation* relation = change.relation;
-  const v1::Record& record = *change.record;
+void RunQueue::Queue(uint64_t index) {
+  TargetRelation* relation = batch_.At(index).relation;
   if (precise_ || relation->ordered) {
     if (relation->ordered) {
-      FlushRuns();
+      FlushAll();
     } else {
-      FlushRun(relation);
+      Flush(relation);
     }
     SendSingle(index);
     return;
   }
+  int kind = RunKindOf(index, *relation);
+  if (kind == kNoRun) {
+    Flush(relation);
+    SendSingle(index);
+    return;
+  }
+  TableRun& run = relation->run;
+  if (run.kind != kind) Flush(relation);
+  if (!run.listed) {
+    run.listed = true;
+    runs_.push_back(relation);
+  }
+  run.kind = kind;
+  run.changes.push_back(index);
+  if (run.changes.size() >= kMaxRun) Flush(relation);
+}
+
+// The run change `index` may join; kNoRun when it must go alone.
+int RunQueue::RunKindOf(uint64_t index, const TargetRelation& relation) {
+  const v1::Record& record = *batch_.At(index).record;
   int kind = record.has_insert() ? kInsertRun : record.has_update() ? kUpdateRun : kDeleteRun;
-  if (kind != kInsertRun && !relation->shape.unique_key) kind = kNoRun;
+  if (kind != kInsertRun && !relation.shape.unique_key) kind = kNoRun;
   if (kind == kUpdateRun) {
     const v1::Update& update = record.update();
     bool key_may_change = update.old_kind() != v1::OLD_TUPLE_NONE;
-    if (key_may_change && relation->compactable_updates) {
+    if (key_may_change && relation.compactable_updates) {
       // An old image does not mean the key changed (REPLICA IDENTITY FULL).
-      if (!ChangeKey(*relation, record, &key_, &error_)) throw ApplyError(Where(index) + ": " + error_);
+      if (!ChangeKey(relation, record, &key_, &error_)) throw ApplyError(batch_.Where(index) + ": " + error_);
       key_may_change = false;
       size_t k = 0;
-      for (size_t i = 0; i < relation->shape.columns.size(); ++i) {
-        if (!relation->shape.columns[i].key) continue;
+      for (size_t i = 0; i < relation.shape.columns.size(); ++i) {
+        if (!relation.shape.columns[i].key) continue;
         if (static_cast<int>(i) >= update.new_tuple().values_size() ||
             !SameValue(key_[k++], ValueText(update.new_tuple().values(static_cast<int>(i))))) {
           key_may_change = true;
         }
       }
     }
-    if (!relation->compactable_updates || key_may_change) kind = kNoRun;
+    if (!relation.compactable_updates || key_may_change) kind = kNoRun;
   }
-  if (kind == kNoRun) {
-    FlushRun(relation);
-    SendSingle(index);
-    return;
-  }
-  if (relation->run_kind != kind) FlushRun(relation);
-  if (!relation->listed) {
-    relation->listed = true;
-    runs_.push_back(relation);
-  }
-  relation->run_kind = kind;
-  relation->run.push_back(index);
-  if (relation->run.size() >= kMaxRun) FlushRun(relation);
+  return kind;
 }
 
-void Applier::FlushRuns() {
-  // Tables are independent here (see above), so their runs may go out in
-  // any order: the current role's tables first, then grouped per owner,
+void RunQueue::FlushAll() {
+  // Tables are independent here (see run_queue.h), so their runs may go out
+  // in any order: the current role's tables first, then grouped per owner,
   // which keeps role switches (run_as) to one per owner.
   if (runs_.size() > 1) {
     const uint32_t current = roles_.current();
@@ -112,105 +97,82 @@ void Applier::FlushRuns() {
     });
   }
   for (TargetRelation* relation : runs_) {
-    FlushRun(relation);
-    relation->listed = false;
+    Flush(relation);
+    relation->run.listed = false;
   }
   runs_.clear();
 }
 
-void Applier::SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows) {
-  AsOwnerOf(At(first_change).relation);
+void RunQueue::Clear() {
+  for (TargetRelation* relation : runs_) relation->run.Clear();
+  runs_.clear();
+  precise_ = false;
+}
+
+void RunQueue::SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows) {
+  AsOwnerOf(batch_.At(first_change).relation);
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
   pipeline_.SendPrepared(*statement, params_.data(),
                          PipelineTag{PipelineTag::Kind::kChange, first_change, nullptr, rows});
 }
 
-void Applier::FlushRun(TargetRelation* relation) {
-  std::vector<uint64_t>& run = relation->run;
-  if (run.empty()) return;
-  const size_t width = relation->shape.columns.size();
-  if (relation->run_kind == kInsertRun) {
-    for (size_t done = 0; done < run.size();) {
-      int rows = ChunkRows(run.size() - done, static_cast<int>(width));
-      params_.clear();
-      for (int r = 0; r < rows; ++r) {
-        const v1::Record& record = *At(run[done + r]).record;
-        TupleValues(record.insert().new_tuple(), &row_);
-        if (row_.size() != width || std::find(row_.begin(), row_.end(), kUnknownValue) != row_.end()) {
-          throw ApplyError(fmt::format("{}: the INSERT does not carry one value per column", Where(run[done + r])));
-        }
-        params_.insert(params_.end(), row_.begin(), row_.end());
-      }
-      SendRows(relation->MultiInsert(rows), run[done], static_cast<uint32_t>(rows));
-      done += rows;
-    }
-  } else if (relation->run_kind == kDeleteRun) {
-    size_t keys = 0;
-    for (const auto& column : relation->shape.columns) keys += column.key ? 1 : 0;
-    for (size_t done = 0; done < run.size();) {
-      int rows = ChunkRows(run.size() - done, static_cast<int>(keys));
-      params_.clear();
-      for (int r = 0; r < rows; ++r) {
-        uint64_t index = run[done + r];
-        if (!DeleteParams(*relation, At(index).record->delete_(), &key_, &error_)) {
-          throw ApplyError(Where(index) + ": " + error_);
-        }
-        params_.insert(params_.end(), key_.begin(), key_.end());
-      }
-      SendRows(relation->MultiDelete(rows), run[done], static_cast<uint32_t>(rows));
-      done += rows;
-    }
-  } else if (relation->run_kind == kUpdateRun) {
-    FlushUpdateRun(relation);
+void RunQueue::Flush(TargetRelation* relation) {
+  TableRun& run = relation->run;
+  if (run.changes.empty()) return;
+  if (run.kind == kInsertRun) {
+    FlushInserts(relation);
+  } else if (run.kind == kDeleteRun) {
+    FlushDeletes(relation);
+  } else if (run.kind == kUpdateRun) {
+    FlushUpdates(relation);
   }
-  run.clear();
-  relation->run_kind = kNoRun;
+  run.changes.clear();
+  run.kind = kNoRun;
 }
 
-void Applier::FlushUpdateRun(TargetRelation* relation) {
-  const std::vector<uint64_t>& run = relation->run;
+void RunQueue::FlushInserts(TargetRelation* relation) {
+  const std::vector<uint64_t>& run = relation->run.changes;
+  const size_t width = relation->shape.columns.size();
+  for (size_t done = 0; done < run.size();) {
+    int rows = ChunkRows(run.size() - done, static_cast<int>(width));
+    params_.clear();
+    for (int r = 0; r < rows; ++r) {
+      const v1::Record& record = *batch_.At(run[done + r]).record;
+      TupleValues(record.insert().new_tuple(), &row_);
+      if (row_.size() != width || std::find(row_.begin(), row_.end(), kUnknownValue) != row_.end()) {
+        throw ApplyError(
+            fmt::format("{}: the INSERT does not carry one value per column", batch_.Where(run[done + r])));
+      }
+      params_.insert(params_.end(), row_.begin(), row_.end());
+    }
+    SendRows(relation->MultiInsert(rows), run[done], static_cast<uint32_t>(rows));
+    done += rows;
+  }
+}
+
+void RunQueue::FlushDeletes(TargetRelation* relation) {
+  const std::vector<uint64_t>& run = relation->run.changes;
+  size_t keys = 0;
+  for (const auto& column : relation->shape.columns) keys += column.key ? 1 : 0;
+  for (size_t done = 0; done < run.size();) {
+    int rows = ChunkRows(run.size() - done, static_cast<int>(keys));
+    params_.clear();
+    for (int r = 0; r < rows; ++r) {
+      uint64_t index = run[done + r];
+      if (!DeleteParams(*relation, batch_.At(index).record->delete_(), &key_, &error_)) {
+        throw ApplyError(batch_.Where(index) + ": " + error_);
+      }
+      params_.insert(params_.end(), key_.begin(), key_.end());
+    }
+    SendRows(relation->MultiDelete(rows), run[done], static_cast<uint32_t>(rows));
+    done += rows;
+  }
+}
+
+void RunQueue::FlushUpdates(TargetRelation* relation) {
+  std::vector<MergedUpdate> merged = MergeUpdates(*relation);
   const auto& columns = relation->shape.columns;
   const size_t width = columns.size();
-  // One merged row per key, in order of first appearance.
-  struct Merged {
-    uint64_t first;
-    std::vector<const char*> key;
-    std::vector<const char*> values;  // per column; kUnknownValue = not set
-  };
-  std::vector<Merged> merged;
-  std::unordered_map<std::string, size_t> by_key;
-  for (uint64_t index : run) {
-    const v1::Record& record = *At(index).record;
-    if (!ChangeKey(*relation, record, &key_, &error_)) throw ApplyError(Where(index) + ": " + error_);
-    const v1::Tuple& tuple = record.update().new_tuple();
-    if (static_cast<size_t>(tuple.values_size()) != width) {
-      throw ApplyError(fmt::format("{}: the UPDATE does not carry one value per column", Where(index)));
-    }
-    key_text_.clear();
-    for (const char* value : key_) {
-      if (value) {
-        key_text_ += std::to_string(std::strlen(value));
-        key_text_ += ':';
-        key_text_ += value;
-      } else {
-        key_text_ += 'N';
-      }
-    }
-    auto found = by_key.find(key_text_);
-    Merged* row;
-    if (found == by_key.end()) {
-      by_key.emplace(key_text_, merged.size());
-      merged.push_back(Merged{index, key_, std::vector<const char*>(width, kUnknownValue)});
-      row = &merged.back();
-    } else {
-      row = &merged[found->second];
-    }
-    for (size_t i = 0; i < width; ++i) {
-      if (columns[i].key) continue;
-      const char* value = ValueText(tuple.values(static_cast<int>(i)));
-      if (value != kUnknownValue) row->values[i] = value;
-    }
-  }
   // Group by the columns set; rows of one group go out together.
   std::vector<std::pair<std::string, std::vector<size_t>>> groups;
   std::unordered_map<std::string, size_t> group_of;
@@ -227,24 +189,107 @@ void Applier::FlushUpdateRun(TargetRelation* relation) {
       groups[found->second].second.push_back(m);
     }
   }
-  for (const auto& [mask, members] : groups) {
-    int per_row = 0;
-    for (size_t i = 0; i < width; ++i) per_row += (mask[i] == '1' || columns[i].key) ? 1 : 0;
-    for (size_t done = 0; done < members.size();) {
-      int rows = ChunkRows(members.size() - done, per_row);
-      params_.clear();
-      uint64_t first = UINT64_MAX;
-      for (int r = 0; r < rows; ++r) {
-        const Merged& row = merged[members[done + r]];
-        first = std::min(first, row.first);
-        for (size_t i = 0; i < width; ++i) {
-          if (mask[i] == '1') params_.push_back(row.values[i]);
-        }
-        params_.insert(params_.end(), row.key.begin(), row.key.end());
-      }
-      SendRows(relation->MultiUpdate(mask, rows), first, static_cast<uint32_t>(rows));
-      done += rows;
+  for (const auto& [mask, members] : groups) SendUpdateGroup(relation, merged, mask, members);
+}
+
+// One merged row per key, in order of first appearance.
+std::vector<RunQueue::MergedUpdate> RunQueue::MergeUpdates(const TargetRelation& relation) {
+  const auto& columns = relation.shape.columns;
+  const size_t width = columns.size();
+  std::vector<MergedUpdate> merged;
+  std::unordered_map<std::string, size_t> by_key;
+  for (uint64_t index : relation.run.changes) {
+    const v1::Record& record = *batch_.At(index).record;
+    if (!ChangeKey(relation, record, &key_, &error_)) throw ApplyError(batch_.Where(index) + ": " + error_);
+    const v1::Tuple& tuple = record.update().new_tuple();
+    if (static_cast<size_t>(tuple.values_size()) != width) {
+      throw ApplyError(fmt::format("{}: the UPDATE does not carry one value per column", batch_.Where(index)));
     }
+    key_text_.clear();
+    for (const char* value : key_) {
+      if (value) {
+        key_text_ += std::to_string(std::strlen(value));
+        key_text_ += ':';
+        key_text_ += value;
+      } else {
+        key_text_ += 'N';
+      }
+    }
+    auto found = by_key.find(key_text_);
+    MergedUpdate* row;
+    if (found == by_key.end()) {
+      by_key.emplace(key_text_, merged.size());
+      merged.push_back(MergedUpdate{index, key_, std::vector<const char*>(width, kUnknownValue)});
+      row = &merged.back();
+    } else {
+      row = &merged[found->second];
+    }
+    for (size_t i = 0; i < width; ++i) {
+      if (columns[i].key) continue;
+      const char* value = ValueText(tuple.values(static_cast<int>(i)));
+      if (value != kUnknownValue) row->values[i] = value;
+    }
+  }
+  return merged;
+}
+
+// The merged rows `members` (all with SET columns `mask`), in multi-row
+// UPDATEs.
+void RunQueue::SendUpdateGroup(TargetRelation* relation, const std::vector<MergedUpdate>& merged,
+                               const std::string& mask, const std::vector<size_t>& members) {
+  const auto& columns = relation->shape.columns;
+  const size_t width = columns.size();
+  int per_row = 0;
+  for (size_t i = 0; i < width; ++i) per_row += (mask[i] == '1' || columns[i].key) ? 1 : 0;
+  for (size_t done = 0; done < members.size();) {
+    int rows = ChunkRows(members.size() - done, per_row);
+    params_.clear();
+    uint64_t first = UINT64_MAX;
+    for (int r = 0; r < rows; ++r) {
+      const MergedUpdate& row = merged[members[done + r]];
+      first = std::min(first, row.first);
+      for (size_t i = 0; i < width; ++i) {
+        if (mask[i] == '1') params_.push_back(row.values[i]);
+      }
+      params_.insert(params_.end(), row.key.begin(), row.key.end());
+    }
+    SendRows(relation->MultiUpdate(mask, rows), first, static_cast<uint32_t>(rows));
+    done += rows;
+  }
+}
+
+void RunQueue::SendChange(PreparedStatement* statement, uint64_t index) {
+  AsOwnerOf(batch_.At(index).relation);
+  if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
+  pipeline_.SendPrepared(*statement, params_.data(), PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+}
+
+void RunQueue::SendSingle(uint64_t index) {
+  const BatchChange& change = batch_.At(index);
+  const v1::Record& record = *change.record;
+  switch (record.kind_case()) {
+    case v1::Record::kInsert:
+      InsertParams(*change.relation, record.insert(), &params_);
+      if (params_.size() != change.relation->shape.columns.size() ||
+          std::find(params_.begin(), params_.end(), kUnknownValue) != params_.end()) {
+        throw ApplyError(fmt::format("{}: the INSERT does not carry one value per column", batch_.Where(index)));
+      }
+      SendChange(change.relation->Insert(false), index);
+      return;
+    case v1::Record::kUpdate:
+      if (!UpdateParams(*change.relation, record.update(), &mask_, &params_, &error_)) {
+        throw ApplyError(batch_.Where(index) + ": " + error_);
+      }
+      SendChange(change.relation->Update(mask_), index);
+      return;
+    case v1::Record::kDelete:
+      if (!DeleteParams(*change.relation, record.delete_(), &params_, &error_)) {
+        throw ApplyError(batch_.Where(index) + ": " + error_);
+      }
+      SendChange(change.relation->Delete(), index);
+      return;
+    default:
+      throw std::logic_error("RunQueue::SendSingle: not a row change");
   }
 }
 
