@@ -208,7 +208,8 @@ Applier::Step Applier::ExecFast(uint64_t index) {
       runs_.FlushAll();
       for (const TruncateStatement& statement : batch_.TruncatePlan(change)) {
         AsRole(statement.role);
-        pipeline_.SendQuery(statement.sql.c_str(), 0, nullptr, PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+        pipeline_.SendQuery(statement.sql.c_str(), 0, nullptr,
+                            PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
       }
       return Step::kDone;
     case v1::Record::kDdl:

@@ -42,8 +42,8 @@ void RunQueue::Queue(uint64_t index) {
     SendSingle(index);
     return;
   }
-  int kind = RunKindOf(index, *relation);
-  if (kind == kNoRun) {
+  RunKind kind = RunKindOf(index, *relation);
+  if (kind == RunKind::kNone) {
     Flush(relation);
     SendSingle(index);
     return;
@@ -59,12 +59,14 @@ void RunQueue::Queue(uint64_t index) {
   if (run.changes.size() >= kMaxRun) Flush(relation);
 }
 
-// The run change `index` may join; kNoRun when it must go alone.
-int RunQueue::RunKindOf(uint64_t index, const TargetRelation& relation) {
+// The run change `index` may join; RunKind::kNone when it must go alone.
+RunKind RunQueue::RunKindOf(uint64_t index, const TargetRelation& relation) {
   const v1::Record& record = *batch_.At(index).record;
-  int kind = record.has_insert() ? kInsertRun : record.has_update() ? kUpdateRun : kDeleteRun;
-  if (kind != kInsertRun && !relation.shape.unique_key) kind = kNoRun;
-  if (kind == kUpdateRun) {
+  RunKind kind = record.has_insert()   ? RunKind::kInsert
+                 : record.has_update() ? RunKind::kUpdate
+                                       : RunKind::kDelete;
+  if (kind != RunKind::kInsert && !relation.shape.unique_key) kind = RunKind::kNone;
+  if (kind == RunKind::kUpdate) {
     const v1::Update& update = record.update();
     bool key_may_change = update.old_kind() != v1::OLD_TUPLE_NONE;
     if (key_may_change && relation.compactable_updates) {
@@ -80,7 +82,7 @@ int RunQueue::RunKindOf(uint64_t index, const TargetRelation& relation) {
         }
       }
     }
-    if (!relation.compactable_updates || key_may_change) kind = kNoRun;
+    if (!relation.compactable_updates || key_may_change) kind = RunKind::kNone;
   }
   return kind;
 }
@@ -119,15 +121,15 @@ void RunQueue::SendRows(PreparedStatement* statement, uint64_t first_change, uin
 void RunQueue::Flush(TargetRelation* relation) {
   TableRun& run = relation->run;
   if (run.changes.empty()) return;
-  if (run.kind == kInsertRun) {
+  if (run.kind == RunKind::kInsert) {
     FlushInserts(relation);
-  } else if (run.kind == kDeleteRun) {
+  } else if (run.kind == RunKind::kDelete) {
     FlushDeletes(relation);
-  } else if (run.kind == kUpdateRun) {
+  } else if (run.kind == RunKind::kUpdate) {
     FlushUpdates(relation);
   }
   run.changes.clear();
-  run.kind = kNoRun;
+  run.kind = RunKind::kNone;
 }
 
 void RunQueue::FlushInserts(TargetRelation* relation) {

@@ -72,7 +72,7 @@ class RunQueue {
     std::vector<const char*> values;  // per column; kUnknownValue = not set
   };
 
-  int RunKindOf(uint64_t index, const TargetRelation& relation);
+  RunKind RunKindOf(uint64_t index, const TargetRelation& relation);
   void Flush(TargetRelation* relation);
   void FlushInserts(TargetRelation* relation);
   void FlushDeletes(TargetRelation* relation);
@@ -83,7 +83,9 @@ class RunQueue {
   void SendSingle(uint64_t index);
   void SendChange(PreparedStatement* statement, uint64_t index);
   void SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows);
-  void AsOwnerOf(const TargetRelation* relation) { SwitchRole(roles_, pipeline_, conn_, roles_.RoleFor(relation->owner)); }
+  void AsOwnerOf(const TargetRelation* relation) {
+    SwitchRole(roles_, pipeline_, conn_, roles_.RoleFor(relation->owner));
+  }
 
   PgConnection& conn_;
   Pipeline& pipeline_;

@@ -10,16 +10,16 @@
 
 namespace pgduplex {
 
-enum RunKind : int { kNoRun = 0, kInsertRun, kUpdateRun, kDeleteRun };
+enum class RunKind : uint8_t { kNone, kInsert, kUpdate, kDelete };
 
 struct TableRun {
-  int kind = kNoRun;
+  RunKind kind = RunKind::kNone;
   std::vector<uint64_t> changes;  // change indices in the batch, in stream order
   bool listed = false;            // in the run queue's list of tables with a run
 
   void Clear() {
     changes.clear();
-    kind = kNoRun;
+    kind = RunKind::kNone;
     listed = false;
   }
 };
