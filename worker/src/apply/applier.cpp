@@ -185,13 +185,13 @@ void Applier::Open() {
 
 void Applier::SendControl(const char* sql) {
   AsWorker();
-  pipeline_.SendQuery(sql, 0, nullptr, ControlTag());
+  pipeline_.SendQuery(sql, 0, nullptr, PipelineTag::Control());
 }
 
 void Applier::SendRollbackToSavepoint() {
   // The savepoint was taken at the worker identity: the rollback returns
   // there (and a failed batch could not run run_as before it anyway).
-  pipeline_.SendQuery(apply_sql::kRollbackToSavepoint, 0, nullptr, ControlTag());
+  pipeline_.SendQuery(apply_sql::kRollbackToSavepoint, 0, nullptr, PipelineTag::Control());
   roles_.OnRollback();
 }
 
@@ -208,8 +208,7 @@ Applier::Step Applier::ExecFast(uint64_t index) {
       runs_.FlushAll();
       for (const TruncateStatement& statement : batch_.TruncatePlan(change)) {
         AsRole(statement.role);
-        pipeline_.SendQuery(statement.sql.c_str(), 0, nullptr,
-                            PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+        pipeline_.SendQuery(statement.sql.c_str(), 0, nullptr, PipelineTag::Change(index));
       }
       return Step::kDone;
     case v1::Record::kDdl:

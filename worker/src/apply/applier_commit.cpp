@@ -21,10 +21,10 @@ namespace {
 constexpr auto kDurableInterval = std::chrono::seconds(1);
 
 // The results of the commit pipeline that are read, told apart by their
-// tag's index (every other statement there is ControlTag(), index 0).
+// tag's index (every other statement there is PipelineTag::Control(), index 0).
 enum CommitStep : uint64_t { kCommitStatement = 1, kDurableProgress = 2 };
 
-PipelineTag CommitTag(CommitStep step) { return PipelineTag{PipelineTag::Kind::kControl, step, nullptr, 0}; }
+PipelineTag CommitTag(CommitStep step) { return PipelineTag::Control(step); }
 
 // What the commit pipeline answered.
 struct CommitOutcome {
@@ -66,7 +66,7 @@ void Applier::CommitBatch() {
   std::string lsn_text = LsnToString(last.end_lsn);
   std::string time_text = FormatPgTimestamp(last.commit_time);
   const char* setup_values[] = {lsn_text.c_str(), time_text.c_str()};
-  pipeline_.SendQuery(apply_sql::kXactSetup, 2, setup_values, ControlTag());
+  pipeline_.SendQuery(apply_sql::kXactSetup, 2, setup_values, PipelineTag::Control());
   // The status row about once a second, in the same transaction.
   bool status_sent = status_.QueueWithCommit(pipeline_, now, batch_, last, committed_lsn_, last_commit_time_);
   bool check_durable = now - last_durable_check_ >= kDurableInterval;

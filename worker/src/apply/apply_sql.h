@@ -3,10 +3,8 @@
 // and the replication origin calls that make progress commit with the
 // data (xact_setup on every commit that carries changes, xact_reset on one
 // that must not move progress, session_progress(true) to learn what is
-// durable). ControlTag marks their results in the pipeline.
+// durable).
 #pragma once
-
-#include "apply/pipeline.h"
 
 namespace pgduplex {
 namespace apply_sql {
@@ -20,7 +18,5 @@ constexpr const char* kXactReset = "SELECT pg_catalog.pg_replication_origin_xact
 constexpr const char* kSessionProgress = "SELECT pg_catalog.pg_replication_origin_session_progress(true)";
 
 }  // namespace apply_sql
-
-inline PipelineTag ControlTag() { return PipelineTag{PipelineTag::Kind::kControl, 0, nullptr, 0}; }
 
 }  // namespace pgduplex

@@ -114,8 +114,7 @@ void RunQueue::Clear() {
 void RunQueue::SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows) {
   AsOwnerOf(batch_.At(first_change).relation);
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
-  pipeline_.SendPrepared(*statement, params_.data(),
-                         PipelineTag{PipelineTag::Kind::kChange, first_change, nullptr, rows});
+  pipeline_.SendPrepared(*statement, params_.data(), PipelineTag::Change(first_change, rows));
 }
 
 void RunQueue::Flush(TargetRelation* relation) {
@@ -263,7 +262,7 @@ void RunQueue::SendUpdateGroup(TargetRelation* relation, const std::vector<Merge
 void RunQueue::SendChange(PreparedStatement* statement, uint64_t index) {
   AsOwnerOf(batch_.At(index).relation);
   if (statement->state == PreparedStatement::State::kUnprepared) pipeline_.SendPrepare(statement);
-  pipeline_.SendPrepared(*statement, params_.data(), PipelineTag{PipelineTag::Kind::kChange, index, nullptr, 0});
+  pipeline_.SendPrepared(*statement, params_.data(), PipelineTag::Change(index));
 }
 
 void RunQueue::SendSingle(uint64_t index) {

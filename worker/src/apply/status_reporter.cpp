@@ -41,7 +41,7 @@ bool StatusReporter::QueueWithCommit(Pipeline& pipeline, std::chrono::steady_clo
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   dirty_ = false;
-  pipeline.SendQuery(WorkerStatusUpsertSql(), static_cast<int>(values.size()), values.data(), ControlTag());
+  pipeline.SendQuery(WorkerStatusUpsertSql(), static_cast<int>(values.size()), values.data(), PipelineTag::Control());
   return true;
 }
 
