@@ -18,7 +18,7 @@
 // Fast path: libpq pipeline mode, one prepared statement per (table,
 // operation, column set), results judged as they arrive. Within a batch,
 // changes are queued per table in runs of one kind and go out as multi-row
-// statements (applier_runs.cpp): tables are independent of each other under
+// statements (run_queue.h): tables are independent of each other under
 // session_replication_role = replica, so only the order within a table is
 // kept; successive UPDATEs of one row are merged when the key is the
 // table's only unique constraint. Tables with triggers that fire for the
@@ -48,6 +48,14 @@
 // conflicting source transaction, the transactions before it commit with
 // their progress, the conflict row is written, and ConflictStop propagates.
 //
+// The parts, one file each: the session setup (apply_session.h), the batch
+// being applied (apply_batch.h), the per-table runs of the fast path
+// (run_queue.h), the judgement of pipelined results (pipeline_verdict.h),
+// the status row (status_reporter.h). The Applier drives them: stream
+// input and the fast path (applier.cpp), recovery and replay
+// (applier_recovery.cpp), commit and progress (applier_commit.cpp), forward
+// DDL (applier_ddl.cpp).
+//
 // Contract: not thread-safe; Record references passed in must stay valid
 // until the handler returns (they live on arena()). Any exception leaves
 // the Applier unusable: drop it and reconnect.
@@ -55,46 +63,37 @@
 
 #include <google/protobuf/arena.h>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "apply/applier_options.h"
+#include "apply/apply_batch.h"
 #include "apply/change_replayer.h"
 #include "apply/conflict_log.h"
 #include "apply/conflict_resolver.h"
+#include "apply/conflict_stop.h"
 #include "apply/pipeline.h"
+#include "apply/pipeline_verdict.h"
 #include "apply/relation_map.h"
 #include "apply/role_switch.h"
+#include "apply/run_queue.h"
+#include "apply/status_reporter.h"
 #include "apply/truncate_plan.h"
 #include "apply/worker_status_row.h"
 #include "common/config.h"
-#include "ddl/ddl_policy.h"
 #include "ddl/mixed_transaction_guard.h"
-#include "common/pg_connection.h"
-#include "pgduplex.pb.h"
 #include "common/lsn.h"
+#include "common/pg_connection.h"
 #include "common/pg_time.h"
 #include "common/throttle.h"
 #include "common/worker_metrics.h"
+#include "ddl/ddl_policy.h"
+#include "pgduplex.pb.h"
 
 namespace pgduplex {
-
-struct ApplierOptions {
-  std::string task;
-  Direction direction = Direction::kForward;
-  ConflictPolicy policy = ConflictPolicy::kOverwrite;
-  std::string origin;
-  int batch_max_transactions = 1000;
-  int batch_max_changes = 10000;
-  double max_rows_per_sec = 0;
-  double max_bytes_per_sec = 0;
-  std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
-  bool apply_as_table_owner = true;  // sync.apply_as_table_owner (needs extension 1.1)
-  const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target
-};
 
 class Applier {
  public:
@@ -107,7 +106,7 @@ class Applier {
   // LSN to start streaming from; 0 when nothing was applied yet).
   Lsn Setup(const std::string& source_encoding);
 
-  google::protobuf::Arena* arena() { return &arena_; }
+  google::protobuf::Arena* arena() { return batch_.arena(); }
 
   void OnBegin(const v1::Begin& begin);
   void OnRelation(const v1::Relation& relation);
@@ -137,7 +136,7 @@ class Applier {
 
   // The worker's row in pgduplex.worker_status; the run loop fills the
   // fixed fields (pid, started_at, state, last_error).
-  WorkerStatusRow& status() { return status_; }
+  WorkerStatusRow& status() { return status_.row(); }
   // Writes the status row now in its own transaction (between batches).
   void WriteStatusNow();
   // Batches committed since the last status write, which is a second old.
@@ -146,34 +145,26 @@ class Applier {
   PgConnection& connection() { return *conn_; }
 
  private:
-  struct Change {
-    const v1::Record* record;
-    TargetRelation* relation;  // row changes only
-    uint32_t txn;              // index into txns_
-    int32_t truncate;          // TRUNCATE: index into truncates_
-    Lsn lsn;
-  };
   enum class Step { kDone, kSurprise };
 
-  Change& At(uint64_t index) { return changes_[index - base_]; }
-  uint64_t End() const { return base_ + changes_.size(); }
-  uint64_t TxnEnd(uint32_t txn) const;
+  BatchChange& At(uint64_t index) { return batch_.At(index); }
+  uint64_t End() const { return batch_.End(); }
 
-  void Open();
+  // Stream input and the fast path (applier.cpp).
   TargetRelation* Relation(uint32_t oid);
-  // Runs (applier_runs.cpp).
-  void QueueChange(uint64_t index);
-  void FlushRun(TargetRelation* relation);
-  void FlushRuns();
-  void SendSingle(uint64_t index);
-  void FlushUpdateRun(TargetRelation* relation);
-  void SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows);
+  void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
+  std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
+  void Open();
   Step ExecFast(uint64_t index);
-  void SendChange(PreparedStatement* statement, uint64_t index);
-  Step ExecSyncChange(uint64_t index);
+  void SendControl(const char* sql);
+  void SendRollbackToSavepoint();
+  // Role switches (RoleSwitch): pipelined while the pipeline is active.
+  void AsRole(uint32_t role) { SwitchRole(roles_, pipeline_, *conn_, role); }
+  void AsWorker() { AsRole(0); }
+  void MaybeResetArena();
+
+  // Sync points, recovery and replay (applier_recovery.cpp).
   Step Verify();
-  void Judge(const PipelineTag& tag, const PGresult* result);
-  void ThrowIfFailed();
   void Recover();
   Step RunFast(uint64_t from, uint64_t to);
   void RunSlow(uint32_t txn, uint64_t from, uint64_t to, bool whole_txn);
@@ -182,29 +173,25 @@ class Applier {
   // extension is too old to hold ddl_not_applied).
   void WriteStopRecord(const ConflictRecord& record);
   void NewSegment(uint64_t start);
-  void SendControl(const char* sql);
-  // Role switches (RoleSwitch): pipelined while the pipeline is active.
-  void AsOwnerOf(const TargetRelation* relation);
-  void AsRole(uint32_t role);
-  void AsWorker() { AsRole(0); }
-  void ExecDdl(uint64_t index);
-  // Forward DDL (DdlPolicy): accepted statements are held until the next
-  // record of their transaction; a row change drops them (DDL sharing a
-  // transaction with DML is not carried), Commit applies them.
+  void MaybeSegment();
+
+  // Commit and progress (applier_commit.cpp).
+  void RecordCommitted(const SourceTxn& last);
+  void ResetBatch();
+
+  // Forward DDL (applier_ddl.cpp; DdlPolicy): accepted statements are held
+  // until the next record of their transaction; a row change drops them
+  // (DDL sharing a transaction with DML is not carried), Commit applies
+  // them.
   void OnDdl(const v1::Record& record, Lsn lsn, size_t bytes);
   void DropHeldDdl();
   void ApplyHeldDdl();
-  void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
   // The schema an unqualified table name resolves to under a search_path,
   // from the target's catalog (OnDdl, before DdlPolicy decides). Settles the
   // pipeline first, so it may replay the batch and throw what that throws.
   std::optional<std::string> ResolveTableSchema(const std::string& table, const std::vector<std::string>& path);
-  std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
-  void MaybeSegment();
-  void ResetBatch();
-  void MaybeResetArena();
-  void FillStatus();
-  std::string Where(uint64_t index);
+  Step ExecSyncChange(uint64_t index);
+  void ExecDdl(uint64_t index);
 
   std::unique_ptr<PgConnection> conn_;
   ApplierOptions options_;
@@ -216,34 +203,20 @@ class Applier {
   RoleSwitch roles_;
   ChangeReplayer replayer_;
   Throttle throttle_;
-  google::protobuf::Arena arena_;
   DdlPolicy ddl_policy_;
   MixedTransactionGuard ddl_guard_;
   bool hold_segment_ = false;  // while held DDL records are being enqueued
 
-  // Batch state.
-  std::vector<Change> changes_;
-  std::vector<SourceTxn> txns_;
-  std::vector<uint64_t> txn_first_change_;  // parallel to txns_
-  uint64_t base_ = 0;           // absolute index of changes_[0]
-  uint64_t segment_start_ = 0;  // first change after the current SAVEPOINT
-  uint64_t batch_changes_ = 0;
-  uint64_t batch_bytes_ = 0;
+  ApplyBatch batch_;
+  RunQueue runs_;
+  PipelineVerdict verdict_;
+  StatusReporter status_;
+
+  // Where the stream is.
   bool open_ = false;           // target transaction open (pipeline mode)
   bool in_txn_ = false;         // between a source Begin and Commit
   bool skipping_ = false;       // current source transaction is already applied
-  bool released_ = false;       // records of this batch were released
-  bool precise_ = false;        // one statement per change (replaying after a surprise)
-  std::vector<TargetRelation*> runs_;  // relations with a non-empty run
   int sends_since_collect_ = 0;
-
-  // Judgement of pipelined results since the last Verify.
-  std::optional<uint64_t> surprise_;
-  std::optional<uint64_t> error_index_;
-  std::string error_message_;
-  std::string error_state_;
-  bool control_failed_ = false;
-  std::vector<std::vector<TruncateStatement>> truncates_;
 
   // Progress.
   Lsn skip_before_ = kInvalidLsn;
@@ -251,21 +224,8 @@ class Applier {
   Lsn durable_lsn_ = kInvalidLsn;
   Lsn handled_lsn_ = kInvalidLsn;
   PgTimestamp last_commit_time_ = 0;
-  std::string session_search_path_;
-  bool has_status_table_ = true;
-  bool status_dirty_ = false;
-
-  WorkerStatusRow status_;
-  std::chrono::steady_clock::time_point last_status_{};
   std::chrono::steady_clock::time_point last_durable_check_{};
-
-  // Reused buffers.
-  std::vector<const char*> params_;
-  std::vector<const char*> row_;
-  std::vector<const char*> key_;
-  std::string key_text_;
-  std::string mask_;
-  std::string error_;
+  std::string session_search_path_;
 };
 
 }  // namespace pgduplex

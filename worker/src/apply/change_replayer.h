@@ -9,41 +9,25 @@
 //
 // Contract: the target connection is inside a transaction and not in
 // pipeline mode. Under policy fail it changes nothing for the conflicting
-// change and throws ConflictStop, which carries the conflict row for the
-// caller to write after rolling the transaction back. Other failures throw
-// PgError / ApplyError.
+// change and throws ConflictStop (conflict_stop.h), which carries the
+// conflict row for the caller to write after rolling the transaction back.
+// Other failures throw PgError / ApplyError.
 #pragma once
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "apply/conflict_log.h"
 #include "apply/conflict_resolver.h"
+#include "apply/conflict_stop.h"
 #include "apply/relation_map.h"
 #include "apply/role_switch.h"
+#include "apply/source_txn.h"
 #include "common/pg_connection.h"
 #include "pgduplex.pb.h"
 
 namespace pgduplex {
-
-struct SourceTxn {
-  uint32_t xid = 0;
-  Lsn commit_lsn = kInvalidLsn;   // Begin.final_lsn
-  Lsn end_lsn = kInvalidLsn;      // Commit.end_lsn (0 until the commit arrives)
-  PgTimestamp commit_time = 0;
-};
-
-class ConflictStop : public std::runtime_error {
- public:
-  ConflictStop(const std::string& message, ConflictRecord record)
-      : std::runtime_error(message), record_(std::move(record)) {}
-  const ConflictRecord& record() const { return record_; }
-
- private:
-  ConflictRecord record_;
-};
 
 // Synchronous execution of a prepared statement (prepares it first if needed).
 PgResult ExecPrepared(PgConnection& conn, PreparedStatement* statement, const std::vector<const char*>& values);

@@ -36,6 +36,14 @@ struct PipelineTag {
   uint64_t index = 0;                       // kChange: (first) change index in the batch
   PreparedStatement* statement = nullptr;   // kPrepare
   uint32_t rows = 0;                        // kChange of a multi-row statement: rows it must touch
+
+  // A statement of the worker's own; `index` tells results apart where the
+  // caller reads them (0 elsewhere).
+  static PipelineTag Control(uint64_t index = 0) { return PipelineTag{Kind::kControl, index, nullptr, 0}; }
+  // A statement for change `index` of the batch (the first of `rows`).
+  static PipelineTag Change(uint64_t index, uint32_t rows = 0) {
+    return PipelineTag{Kind::kChange, index, nullptr, rows};
+  }
 };
 
 class Pipeline {

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
+
+#include "common/errors.h"
 
 namespace pgduplex {
 
@@ -149,42 +152,38 @@ std::optional<std::string> FindTable(PgConnection& target, const std::string& sc
       "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
       {schema, name});
 }
-}  // namespace
 
-TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
-  auto it = entries_.find(oid);
-  if (it == entries_.end() || !it->second.source) {
-    throw ApplyError(fmt::format("change for relation OID {} arrived before its Relation record", oid));
+struct TargetTable {
+  std::string oid;
+  std::string schema;
+  std::string name;
+};
+
+// The same schema and name; for a partition missing on the target, its
+// root's.
+std::optional<TargetTable> FindTargetTable(PgConnection& target, const SourceRelation& source) {
+  if (std::optional<std::string> oid = FindTable(target, source.schema, source.name)) {
+    return TargetTable{*oid, source.schema, source.name};
   }
-  Entry& entry = it->second;
-  if (entry.target) return entry.target.get();
-  const SourceRelation& source = *entry.source;
-
-  std::string schema = source.schema, name = source.name;
-  std::optional<std::string> table_oid = FindTable(target, schema, name);
-  if (!table_oid && !source.root_name.empty()) {
-    table_oid = FindTable(target, source.root_schema, source.root_name);
-    if (table_oid) {
-      schema = source.root_schema;
-      name = source.root_name;
+  if (!source.root_name.empty()) {
+    if (std::optional<std::string> oid = FindTable(target, source.root_schema, source.root_name)) {
+      return TargetTable{*oid, source.root_schema, source.root_name};
     }
   }
-  if (!table_oid) {
-    throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
-                                 "sync.tables); nothing after it is applied",
-                                 source.Display(), target_label_));
-  }
+  return std::nullopt;
+}
 
-  auto relation = std::make_unique<TargetRelation>();
-  relation->source = &source;
-  relation->serial = next_serial_++;
-  relation->display = schema + "." + name;
-  relation->shape.quoted_table = target.QuoteIdent(schema) + "." + target.QuoteIdent(name);
+struct TargetColumn {
+  std::string type;
+  bool generated;
+  std::string equality;
+};
 
-  // Target columns by name.
-  // With each column, the equality operator of its type's (or domain base
-  // type's) default btree or hash operator class when that operator is not
-  // in pg_catalog (see ShapeColumn::equality).
+// Target columns by name.
+// With each column, the equality operator of its type's (or domain base
+// type's) default btree or hash operator class when that operator is not
+// in pg_catalog (see ShapeColumn::equality).
+std::map<std::string, TargetColumn> ReadTargetColumns(PgConnection& target, const std::string& table_oid) {
   PgResult columns = target.ExecParams(
       "SELECT a.attname, pg_catalog.format_type(a.atttypid, -1), a.attgenerated <> '', "
       "  (SELECT pg_catalog.format('OPERATOR(%I.%s)', n.nspname, o.oprname) "
@@ -200,28 +199,32 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
       "    WHERE ty.oid = a.atttypid AND n.nspname <> 'pg_catalog' "
       "    ORDER BY m.amname = 'btree' DESC LIMIT 1) "
       "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
-      {*table_oid});
-  struct TargetColumn {
-    std::string type;
-    bool generated;
-    std::string equality;
-  };
+      {table_oid});
   std::map<std::string, TargetColumn> target_columns;
   for (int i = 0; i < columns.rows(); ++i) {
     target_columns[columns.Get(i, 0)] = {columns.Get(i, 1), columns.Get(i, 2) == "t", columns.Get(i, 3)};
   }
+  return target_columns;
+}
+
+// Every source column, in source order, as the target has it (an
+// ApplyError when it has not). Returns each column's position by name.
+std::map<std::string, int> MapColumns(PgConnection& target, const std::string& table_oid,
+                                      const SourceRelation& source, const std::string& label,
+                                      TargetRelation* relation) {
+  std::map<std::string, TargetColumn> target_columns = ReadTargetColumns(target, table_oid);
   std::map<std::string, int> position;
   for (size_t i = 0; i < source.column_names.size(); ++i) {
     const std::string& column = source.column_names[i];
     auto found = target_columns.find(column);
     if (found == target_columns.end()) {
       throw ApplyError(fmt::format("table {} on cluster {} has no column \"{}\" (the source table {} has it)",
-                                   relation->display, target_label_, column, source.Display()));
+                                   relation->display, label, column, source.Display()));
     }
     if (found->second.generated) {
       throw ApplyError(fmt::format("column \"{}\" of table {} on cluster {} is generated, but the source sends "
                                    "values for it",
-                                   column, relation->display, target_label_));
+                                   column, relation->display, label));
     }
     ShapeColumn shape_column;
     shape_column.quoted_name = target.QuoteIdent(column);
@@ -231,8 +234,21 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
     relation->shape.columns.push_back(std::move(shape_column));
     position[column] = static_cast<int>(i);
   }
+  return position;
+}
 
-  // Unique indexes (plain columns, no predicate), primary key first.
+// The key candidates among the unique indexes (positions in source column
+// order).
+struct KeyIndexes {
+  std::vector<int> primary;
+  std::vector<int> replident;
+};
+
+// Unique indexes (plain columns, no predicate), primary key first, into
+// relation->unique_indexes; an index with a column the source does not
+// send is left out.
+KeyIndexes ReadUniqueIndexes(PgConnection& target, const std::string& table_oid,
+                             const std::map<std::string, int>& position, TargetRelation* relation) {
   PgResult indexes = target.ExecParams(
       "SELECT i.indexrelid::text, i.indisprimary, i.indisreplident, a.attname "
       "FROM pg_catalog.pg_index i "
@@ -241,8 +257,8 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
       "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL "
       "AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts "
       "ORDER BY i.indisprimary DESC, i.indisreplident DESC, i.indexrelid, k.ord",
-      {*table_oid});
-  std::vector<int> primary, replident;
+      {table_oid});
+  KeyIndexes keys;
   std::string current;
   std::vector<int> columns_of_index;
   bool usable = true, is_primary = false, is_replident = false;
@@ -250,8 +266,8 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
     if (current.empty()) return;
     if (usable && !columns_of_index.empty()) {
       relation->unique_indexes.push_back(columns_of_index);
-      if (is_primary && primary.empty()) primary = columns_of_index;
-      if (is_replident && replident.empty()) replident = columns_of_index;
+      if (is_primary && keys.primary.empty()) keys.primary = columns_of_index;
+      if (is_replident && keys.replident.empty()) keys.replident = columns_of_index;
     }
   };
   for (int i = 0; i < indexes.rows(); ++i) {
@@ -271,8 +287,13 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
     }
   }
   finish_index();
+  return keys;
+}
 
-  std::vector<int> key = !primary.empty() ? primary : replident;
+// The key rows are found by: the primary key, else the replica identity
+// index, else the source's replica identity columns.
+void ChooseKey(const SourceRelation& source, const KeyIndexes& keys, TargetRelation* relation) {
+  std::vector<int> key = !keys.primary.empty() ? keys.primary : keys.replident;
   relation->shape.unique_key = !key.empty();
   if (key.empty()) {
     for (size_t i = 0; i < source.column_is_key.size(); ++i) {
@@ -281,20 +302,48 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   }
   for (int index : key) relation->shape.columns[index].key = true;
   relation->has_key = !key.empty();
+}
 
-  // What the apply order may rely on: triggers that fire for the apply
-  // session, and unique constraints besides the key.
+// What the apply order may rely on: triggers that fire for the apply
+// session, and unique constraints besides the key; and the owner.
+void ReadApplyTraits(PgConnection& target, const std::string& table_oid, TargetRelation* relation) {
   PgResult traits = target.ExecParams(
       "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND NOT tgisinternal "
       "AND tgenabled IN ('A', 'R')), "
       "(SELECT count(*) FROM pg_catalog.pg_index WHERE indrelid = $1::oid AND indisunique), "
       "(SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'x'), "
       "(SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::oid)",
-      {*table_oid});
+      {table_oid});
   relation->ordered = traits.Get(0, 0) != "0";
   relation->compactable_updates = relation->shape.unique_key && !relation->ordered && traits.Get(0, 1) == "1" &&
                                   traits.Get(0, 2) == "0";
   relation->owner = static_cast<uint32_t>(std::stoul(traits.Get(0, 3)));
+}
+}  // namespace
+
+TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
+  auto it = entries_.find(oid);
+  if (it == entries_.end() || !it->second.source) {
+    throw ApplyError(fmt::format("change for relation OID {} arrived before its Relation record", oid));
+  }
+  Entry& entry = it->second;
+  if (entry.target) return entry.target.get();
+  const SourceRelation& source = *entry.source;
+
+  std::optional<TargetTable> table = FindTargetTable(target, source);
+  if (!table) {
+    throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
+                                 "sync.tables); nothing after it is applied",
+                                 source.Display(), target_label_));
+  }
+  auto relation = std::make_unique<TargetRelation>();
+  relation->source = &source;
+  relation->serial = next_serial_++;
+  relation->display = table->schema + "." + table->name;
+  relation->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
+  std::map<std::string, int> position = MapColumns(target, table->oid, source, target_label_, relation.get());
+  ChooseKey(source, ReadUniqueIndexes(target, table->oid, position, relation.get()), relation.get());
+  ReadApplyTraits(target, table->oid, relation.get());
 
   entry.target = std::move(relation);
   return entry.target.get();

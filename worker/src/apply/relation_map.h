@@ -18,13 +18,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "apply/pipeline.h"
 #include "apply/sql_builder.h"
+#include "apply/table_run.h"
 #include "common/pg_connection.h"
 #include "pgduplex.pb.h"
 
@@ -65,11 +65,8 @@ struct TargetRelation {
   // with sync.apply_as_table_owner its changes run as this role.
   uint32_t owner = 0;
 
-  // The run of same-kind changes waiting to go out as multi-row statements
-  // (change indices, in stream order). See Applier.
-  int run_kind = 0;
-  std::vector<uint64_t> run;
-  bool listed = false;  // in the applier's list of relations with a run
+  // The changes waiting to go out as multi-row statements (run_queue.h).
+  TableRun run;
 
   // Statements, prepared lazily.
   std::unique_ptr<PreparedStatement> insert;        // fast path

@@ -13,7 +13,7 @@
 //     OperatorActionRequired  a state only an operator can resolve: exit 4
 //     StopRequested         SIGTERM/SIGINT interrupted long work (the initial
 //                           copy): not a failure, the run loop exits 0
-//     ConflictStop          (apply/change_replayer.h, carries the conflict)
+//     ConflictStop          (apply/conflict_stop.h, carries the conflict)
 //                           policy fail stopped the direction: exit 3
 //     initial_sync::InitialSyncError  (initial_sync/initial_sync.h) a problem
 //                           the operator must fix before a copy: exit 4

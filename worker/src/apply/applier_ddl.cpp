@@ -1,0 +1,157 @@
+// Applier, forward DDL: a DDL record is judged by DdlPolicy, held in
+// MixedTransactionGuard until its source transaction's next record (a row
+// change drops it, the Commit applies it), and run synchronously in the
+// apply transaction by ExecuteDdl (ddl_applier.h) with the pipeline
+// settled; a statement that cannot run is a ddl_not_applied conflict.
+// Table names the record leaves unqualified are looked up here
+// (ResolveTableSchema), on the target, with the pipeline settled, before
+// the pure DdlPolicy::Decide is asked.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "apply/applier.h"
+#include "apply/apply_sql.h"
+#include "apply/ddl_applier.h"
+#include "ddl/ddl_parse.h"
+#include "ddl/ddl_redaction.h"
+
+namespace pgduplex {
+
+using apply_sql::kRelease;
+using apply_sql::kSavepoint;
+
+void Applier::OnDdl(const v1::Record& record, Lsn lsn, size_t bytes) {
+  auto refused = [&](const DdlDecision& decision) {
+    if (decision.quiet) {
+      spdlog::debug("{}", DdlPolicy::WarningLine(record.ddl(), decision));
+    } else {
+      spdlog::warn("{} (LSN {})", DdlPolicy::WarningLine(record.ddl(), decision), LsnToString(lsn));
+    }
+  };
+  if (options_.direction != Direction::kForward) {
+    DdlDecision decision;
+    decision.reason = "DDL is only carried in the forward direction";
+    refused(decision);
+    return;
+  }
+  // The names the record leaves unqualified are looked up here, before the
+  // (pure) policy decides: the look-up settles the pipeline, which may
+  // replay the batch and meet a conflict or a lost connection; those reach
+  // the retry / stop logic, never a decision about the DDL.
+  ParsedDdl parsed = ParseDdl(record.ddl());
+  SchemaLookups looked_up;
+  for (const std::string& table : parsed.NamesToLookUp()) {
+    if (auto schema = ResolveTableSchema(table, parsed.search_path)) looked_up.emplace(table, std::move(*schema));
+  }
+  DdlDecision decision = ddl_policy_.Decide(record.ddl(), parsed, looked_up);
+  if (!decision.apply) {
+    refused(decision);
+    return;
+  }
+  // The statement run on the target may be a rewrite of the source's (e.g.
+  // without CONCURRENTLY). The record lives on our arena until its batch
+  // commits, and replays (conflict recovery) read it again, so the rewrite
+  // goes into the record itself.
+  if (decision.statement != record.ddl().statement()) {
+    const_cast<v1::Record&>(record).mutable_ddl()->set_statement(decision.statement);
+  }
+  MixedTransactionGuard::Held held;
+  held.record = &record;
+  held.decision = std::move(decision);
+  held.lsn = lsn;
+  held.bytes = bytes;
+  if (auto refused_now = ddl_guard_.Hold(std::move(held))) refused(refused_now->decision);
+}
+
+void Applier::DropHeldDdl() {
+  for (const auto& held : ddl_guard_.OnRowChange()) {
+    spdlog::warn("{} (LSN {})", DdlPolicy::WarningLine(held.record->ddl(), held.decision), LsnToString(held.lsn));
+  }
+}
+
+void Applier::ApplyHeldDdl() {
+  // The held records live on the arena: no segment (which resets it) may
+  // start before the last of them is enqueued.
+  hold_segment_ = true;
+  for (const auto& held : ddl_guard_.TakeForApply()) Enqueue(*held.record, nullptr, held.lsn, held.bytes);
+  hold_segment_ = false;
+  MaybeSegment();
+}
+
+std::optional<std::string> Applier::ResolveTableSchema(const std::string& table,
+                                                       const std::vector<std::string>& path) {
+  // Catalog lookups need a quiet connection: settle the pipeline first.
+  if (open_) {
+    if (Verify() == Step::kSurprise) Recover();
+    pipeline_.Exit();
+    AsWorker();
+  }
+  std::string array = "{";
+  for (size_t i = 0; i < path.size(); ++i) {
+    std::string quoted = "\"";
+    for (char c : path[i]) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    array += (i ? "," : "") + quoted + "\"";
+  }
+  array += "}";
+  std::optional<std::string> schema = conn_->Scalar(
+      "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relname = $1 AND n.nspname = ANY($2::text[]) "
+      "ORDER BY array_position($2::text[], n.nspname::text) LIMIT 1",
+      {table, array});
+  if (open_) pipeline_.Enter();
+  return schema;
+}
+
+Applier::Step Applier::ExecSyncChange(uint64_t index) {
+  if (Verify() == Step::kSurprise) return Step::kSurprise;
+  pipeline_.Exit();
+  AsWorker();
+  const uint32_t txn = At(index).txn;
+  bool stops = resolver_.Decide({ConflictType::kDdlNotApplied, false, 0, {}}).action == ConflictAction::kStop;
+  if (stops && index == batch_.TxnFirst(txn) && batch_.TxnFirst(txn) > batch_.segment_start()) {
+    // A DDL that cannot run stops the worker with the transactions before
+    // its own committed: start a segment at its transaction (as Recover
+    // does before a precise replay).
+    conn_->Exec(kRelease);
+    conn_->Exec(kSavepoint);
+    batch_.set_segment_start(index);
+  }
+  try {
+    ExecDdl(index);
+  } catch (const ConflictStop& stop) {
+    HandleStop(stop, txn, batch_.TxnFirst(txn) >= batch_.segment_start());
+  }
+  pipeline_.Enter();
+  return Step::kDone;
+}
+
+void Applier::ExecDdl(uint64_t index) {
+  const v1::Ddl& ddl = At(index).record->ddl();
+  DdlOutcome outcome = ExecuteDdl(*conn_, roles_, ddl, session_search_path_);
+  if (outcome.applied) {
+    relations_.InvalidateTargets();
+    spdlog::info("applied DDL: {}", DdlStatementForLog(ddl.statement()));
+    return;
+  }
+  const SourceTxn& txn = batch_.txn(At(index).txn);
+  ConflictDecision decision = resolver_.Decide({ConflictType::kDdlNotApplied, false, txn.commit_time, {}});
+  ConflictRecord conflict;
+  conflict.type = ConflictType::kDdlNotApplied;
+  conflict.resolution = decision.resolution;
+  conflict.ddl = DdlConflict{ddl.object_identity(), DdlStatementForLog(ddl.statement()), ddl.role(), outcome.reason};
+  conflict.source_lsn = txn.commit_lsn;
+  conflict.remote_commit_time = txn.commit_time;
+  std::string line = fmt::format("DDL not applied: role \"{}\": {}; statement: {}", ddl.role(), outcome.reason,
+                                 conflict.ddl->statement);
+  if (decision.action == ConflictAction::kStop) {
+    throw ConflictStop(fmt::format("{} (conflict_policy fail: stopped; nothing of source transaction {} was "
+                                   "applied, a restart retries it)",
+                                   line, txn.xid),
+                       std::move(conflict));
+  }
+  spdlog::warn("{} (skipped, recorded in pgduplex.conflicts as ddl_not_applied)", line);
+  WriteStopRecord(conflict);
+}
+
+
+}  // namespace pgduplex

@@ -1,0 +1,29 @@
+// ApplierOptions: what the applier of one direction is told by the run
+// loop (run/stream_worker.cpp), from the task's config: the task and
+// direction, the conflict policy, the replication origin, batch sizes,
+// throttling, the table scope forward DDL must stay in, and the apply mode.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+
+namespace pgduplex {
+
+struct ApplierOptions {
+  std::string task;
+  Direction direction = Direction::kForward;
+  ConflictPolicy policy = ConflictPolicy::kOverwrite;
+  std::string origin;
+  int batch_max_transactions = 1000;
+  int batch_max_changes = 10000;
+  double max_rows_per_sec = 0;
+  double max_bytes_per_sec = 0;
+  std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
+  bool apply_as_table_owner = true;  // sync.apply_as_table_owner (needs extension 1.1)
+  const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target
+};
+
+}  // namespace pgduplex

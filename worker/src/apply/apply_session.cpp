@@ -1,0 +1,63 @@
+#include "apply/apply_session.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/errors.h"
+
+namespace pgduplex {
+
+namespace {
+void SetSessionSettings(PgConnection& c, const std::string& source_encoding) {
+  c.Exec("SET session_replication_role = replica");
+  c.Exec("SET synchronous_commit = off");
+  c.Exec("SET statement_timeout = 0");
+  c.Exec("SET lock_timeout = 0");
+  c.Exec("SET idle_in_transaction_session_timeout = 0");
+  c.Exec("SET plan_cache_mode = force_generic_plan");
+  // Every statement finds its row by key: never let a generic plan pick a
+  // sequential scan of a small table that the batch itself fills with
+  // row versions (they cannot be pruned before the batch commits).
+  c.Exec("SET enable_seqscan = off");
+  if (PQsetClientEncoding(c.get(), source_encoding.c_str()) != 0) {
+    throw ApplyError(fmt::format("cluster {} cannot convert from the source encoding {}", c.label(),
+                                 source_encoding));
+  }
+}
+
+void SetupOrigin(PgConnection& c, const std::string& origin) {
+  if (!c.Scalar("SELECT pg_catalog.pg_replication_origin_oid($1)::text", {origin})) {
+    c.ExecParams("SELECT pg_catalog.pg_replication_origin_create($1)", {origin});
+  }
+  c.ExecParams("SELECT pg_catalog.pg_replication_origin_session_setup($1)", {origin});
+}
+}  // namespace
+
+ApplySession PrepareApplySession(PgConnection& c, const std::string& source_encoding,
+                                 const ApplierOptions& options, RoleSwitch& roles) {
+  SetSessionSettings(c, source_encoding);
+  if (!c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.conflicts')::text")) {
+    throw ApplyError(fmt::format("the pgduplex extension is not installed in database {} on cluster {} "
+                                 "(run CREATE EXTENSION pgduplex there)",
+                                 PQdb(c.get()), c.label()));
+  }
+  bool run_as = RunAsAvailable(c, options.apply_as_table_owner);
+  roles.Setup(c, run_as, options.apply_as_table_owner);
+  if (options.policy == ConflictPolicy::kLastWriteWins &&
+      c.Scalar("SHOW track_commit_timestamp").value_or("off") != "on") {
+    throw ApplyError(fmt::format("conflict_policy last-write-wins needs track_commit_timestamp = on on cluster "
+                                 "{} (set it in postgresql.conf and restart that cluster)",
+                                 c.label()));
+  }
+  SetupOrigin(c, options.origin);
+  ApplySession session;
+  session.search_path = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
+  session.has_status_table = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();
+  if (!session.has_status_table) {
+    spdlog::warn("cluster {} has no table pgduplex.worker_status (older extension script): status is not recorded",
+                 c.label());
+  }
+  return session;
+}
+
+}  // namespace pgduplex

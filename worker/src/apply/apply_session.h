@@ -1,0 +1,29 @@
+// The apply session on the target, prepared once per connection before
+// anything is applied: session_replication_role = replica (user and FK
+// triggers do not fire twice), synchronous_commit = off, no timeouts,
+// generic plans without sequential scans, client_encoding = the source's;
+// the checks that the target can apply at all (extension installed,
+// track_commit_timestamp for last-write-wins); the role switch claimed
+// (RoleSwitch::Setup); and the replication origin created if needed and
+// set up for the session, so every row written carries it.
+#pragma once
+
+#include <string>
+
+#include "apply/applier_options.h"
+#include "apply/role_switch.h"
+#include "common/pg_connection.h"
+
+namespace pgduplex {
+
+// What the applier keeps from the session setup.
+struct ApplySession {
+  std::string search_path;        // the session's own, restored after DDL
+  bool has_status_table = true;   // pgduplex.worker_status exists (newer extension)
+};
+
+// Throws ApplyError when the target cannot apply (named in the message).
+ApplySession PrepareApplySession(PgConnection& conn, const std::string& source_encoding,
+                                 const ApplierOptions& options, RoleSwitch& roles);
+
+}  // namespace pgduplex
