@@ -10,6 +10,7 @@
 
 #include "apply/apply_session.h"
 #include "apply/apply_sql.h"
+#include "apply/tombstone_triggers.h"
 #include "wire/record_decoder.h"
 
 namespace pgduplex {
@@ -39,6 +40,7 @@ Applier::~Applier() = default;
 Lsn Applier::Setup(const std::string& source_encoding) {
   ApplySession session = PrepareApplySession(*conn_, source_encoding, options_, roles_);
   session_search_path_ = session.search_path;
+  origin_id_ = session.origin_id;
   status_.set_available(session.has_status_table);
   RefreshDurable();
   committed_lsn_ = durable_lsn_;
@@ -79,6 +81,12 @@ TargetRelation* Applier::Relation(uint32_t oid) {
     AsWorker();
   }
   relation = relations_.Resolve(oid, *conn_);
+  if (options_.policy == ConflictPolicy::kLastWriteWins) {
+    // Judged by commit time on the fast path, with tombstones of local deletes.
+    relation->shape.last_write =
+        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward};
+    EnsureTombstoneTriggersOn(*conn_, roles_, relation->oid);
+  }
   if (open_) pipeline_.Enter();
   return relation;
 }

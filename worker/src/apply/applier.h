@@ -226,6 +226,7 @@ class Applier {
   PgTimestamp last_commit_time_ = 0;
   std::chrono::steady_clock::time_point last_durable_check_{};
   std::string session_search_path_;
+  uint32_t origin_id_ = 0;  // this direction's replication origin on the target
 };
 
 }  // namespace pgduplex

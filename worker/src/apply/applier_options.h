@@ -23,6 +23,7 @@ struct ApplierOptions {
   double max_bytes_per_sec = 0;
   std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
   bool apply_as_table_owner = true;  // sync.apply_as_table_owner (needs extension 1.1)
+  int tombstone_retention_hours = 168;  // sync.tombstone_retention_hours (last-write-wins)
   const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target
 };
 

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "apply/tombstone_triggers.h"
 #include "common/errors.h"
+#include "common/table_scope.h"
 
 namespace pgduplex {
 
@@ -25,11 +27,21 @@ void SetSessionSettings(PgConnection& c, const std::string& source_encoding) {
   }
 }
 
-void SetupOrigin(PgConnection& c, const std::string& origin) {
-  if (!c.Scalar("SELECT pg_catalog.pg_replication_origin_oid($1)::text", {origin})) {
-    c.ExecParams("SELECT pg_catalog.pg_replication_origin_create($1)", {origin});
-  }
+// Returns the origin's roident.
+uint32_t SetupOrigin(PgConnection& c, const std::string& origin) {
+  auto id = c.Scalar("SELECT pg_catalog.pg_replication_origin_oid($1)::text", {origin});
+  if (!id) id = c.Scalar("SELECT pg_catalog.pg_replication_origin_create($1)::text", {origin});
   c.ExecParams("SELECT pg_catalog.pg_replication_origin_session_setup($1)", {origin});
+  return static_cast<uint32_t>(std::stoul(id.value_or("0")));
+}
+
+void PrepareLastWriteWins(PgConnection& c, const ApplierOptions& options, RoleSwitch& roles) {
+  RequireLastWriteWinsSupport(c);
+  int created = EnsureTombstoneTriggers(c, roles, TableScope(options.tables));
+  if (created) spdlog::info("cluster {}: tombstone triggers created on {} table(s)", c.label(), created);
+  int64_t purged = PurgeTombstones(c, options.tombstone_retention_hours);
+  if (purged) spdlog::info("cluster {}: {} tombstone(s) older than {} h forgotten", c.label(), purged,
+                           options.tombstone_retention_hours);
 }
 }  // namespace
 
@@ -43,14 +55,9 @@ ApplySession PrepareApplySession(PgConnection& c, const std::string& source_enco
   }
   bool run_as = RunAsAvailable(c, options.apply_as_table_owner);
   roles.Setup(c, run_as, options.apply_as_table_owner);
-  if (options.policy == ConflictPolicy::kLastWriteWins &&
-      c.Scalar("SHOW track_commit_timestamp").value_or("off") != "on") {
-    throw ApplyError(fmt::format("conflict_policy last-write-wins needs track_commit_timestamp = on on cluster "
-                                 "{} (set it in postgresql.conf and restart that cluster)",
-                                 c.label()));
-  }
-  SetupOrigin(c, options.origin);
+  if (options.policy == ConflictPolicy::kLastWriteWins) PrepareLastWriteWins(c, options, roles);
   ApplySession session;
+  session.origin_id = SetupOrigin(c, options.origin);
   session.search_path = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
   session.has_status_table = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();
   if (!session.has_status_table) {

@@ -5,9 +5,12 @@
 // the checks that the target can apply at all (extension installed,
 // track_commit_timestamp for last-write-wins); the role switch claimed
 // (RoleSwitch::Setup); and the replication origin created if needed and
-// set up for the session, so every row written carries it.
+// set up for the session, so every row written carries it. Under
+// last-write-wins also: the target keeps tombstones (extension 1.2), every
+// table in scope has its tombstone triggers, and old tombstones are purged.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "apply/applier_options.h"
@@ -20,6 +23,7 @@ namespace pgduplex {
 struct ApplySession {
   std::string search_path;        // the session's own, restored after DDL
   bool has_status_table = true;   // pgduplex.worker_status exists (newer extension)
+  uint32_t origin_id = 0;         // the session's replication origin (roident)
 };
 
 // Throws ApplyError when the target cannot apply (named in the message).

@@ -228,6 +228,7 @@ std::map<std::string, int> MapColumns(PgConnection& target, const std::string& t
     }
     ShapeColumn shape_column;
     shape_column.quoted_name = target.QuoteIdent(column);
+    shape_column.name = column;
     shape_column.type_name = found->second.type;
     shape_column.text_compare = TypeNeedsTextCompare(shape_column.type_name);
     shape_column.equality = found->second.equality;
@@ -339,6 +340,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   auto relation = std::make_unique<TargetRelation>();
   relation->source = &source;
   relation->serial = next_serial_++;
+  relation->oid = static_cast<uint32_t>(std::stoul(table->oid));
   relation->display = table->schema + "." + table->name;
   relation->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
   std::map<std::string, int> position = MapColumns(target, table->oid, source, target_label_, relation.get());

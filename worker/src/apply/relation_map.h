@@ -48,6 +48,7 @@ SourceRelation SourceRelationFromRecord(const v1::Relation& relation);
 
 struct TargetRelation {
   const SourceRelation* source = nullptr;
+  uint32_t oid = 0;                // the target table
   uint32_t serial = 0;             // names this relation's prepared statements
   std::string display;             // schema.table on the target, for messages
   TableShape shape;                // quoted names, key flags, target types

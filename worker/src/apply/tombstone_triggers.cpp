@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "apply/transaction.h"
+#include "common/transaction.h"
 #include "common/errors.h"
 
 namespace pgduplex {
@@ -65,16 +65,15 @@ void CreateTriggers(PgConnection& conn, RoleSwitch& roles, const TableNeeds& tab
 }  // namespace
 
 void RequireLastWriteWinsSupport(PgConnection& conn) {
+  if (conn.Scalar("SELECT pg_catalog.current_setting('track_commit_timestamp')").value_or("") != "on") {
+    throw ApplyError(fmt::format("conflict_policy last-write-wins needs track_commit_timestamp = on on cluster "
+                                 "{} (set it in postgresql.conf and restart that cluster)",
+                                 conn.label()));
+  }
   if (!conn.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.tombstone_time(oid, text[], text[])')::text")) {
     throw SetupRefused(fmt::format(
         "cluster {}: conflict_policy \"last-write-wins\" needs the pgduplex extension 1.2 (tombstones); run "
         "ALTER EXTENSION pgduplex UPDATE there",
-        conn.label()));
-  }
-  if (conn.Scalar("SELECT pg_catalog.current_setting('track_commit_timestamp')").value_or("") != "on") {
-    throw SetupRefused(fmt::format(
-        "cluster {}: conflict_policy \"last-write-wins\" compares commit times and needs "
-        "track_commit_timestamp = on there (a restart is needed to change it)",
         conn.label()));
   }
 }

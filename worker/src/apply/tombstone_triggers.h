@@ -26,9 +26,9 @@
 
 namespace pgduplex {
 
-// Whether conn's pgduplex extension keeps tombstones (1.2+). Throws
-// SetupRefused naming the fix when it does not, or when commit timestamps
-// are off (last-write-wins compares them).
+// Throws, naming the fix, when conn cannot run last-write-wins: ApplyError
+// when commit timestamps are off (it compares them), SetupRefused when the
+// pgduplex extension keeps no tombstones (before 1.2).
 void RequireLastWriteWinsSupport(PgConnection& conn);
 
 // Creates the missing triggers on the tables of `scope` in conn's database

@@ -162,6 +162,7 @@ void StreamWorker::Session() {
   options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
   options.tables = config_.sync.tables;
   options.apply_as_table_owner = config_.sync.apply_as_table_owner;
+  options.tombstone_retention_hours = config_.sync.tombstone_retention_hours;
   options.interrupt = &stop_requested_;
 
   applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),
