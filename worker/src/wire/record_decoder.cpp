@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "core/record_decoder.h"
-
 namespace pgduplex {
 
 namespace {
@@ -29,23 +27,6 @@ const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::pro
   }
   throw DecodeError(fmt::format("record at LSN {} ({} bytes) is not a valid pgduplex v1 record: {}",
                                 LsnToString(lsn), size, status.message()));
-}
-
-const char* RecordKindName(const v1::Record& record) {
-  switch (record.kind_case()) {
-    case v1::Record::kBegin: return "begin";
-    case v1::Record::kCommit: return "commit";
-    case v1::Record::kRelation: return "relation";
-    case v1::Record::kInsert: return "insert";
-    case v1::Record::kUpdate: return "update";
-    case v1::Record::kDelete: return "delete";
-    case v1::Record::kTruncate: return "truncate";
-    case v1::Record::kDdl: return "ddl";
-    case v1::Record::kMessage: return "message";
-    case v1::Record::kHeartbeat: return "heartbeat";
-    case v1::Record::KIND_NOT_SET: break;
-  }
-  return "unknown";
 }
 
 }  // namespace pgduplex

@@ -21,13 +21,11 @@
 
 #include "common/errors.h"
 #include "common/lsn.h"
+#include "core/record_decoder.h"  // DecodeRecord; RecordKindName for messages
 #include "pgduplex.pb.h"
 
 namespace pgduplex {
 
 const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena);
-
-// "begin", "insert", ... for messages.
-const char* RecordKindName(const v1::Record& record);
 
 }  // namespace pgduplex
