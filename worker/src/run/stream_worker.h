@@ -24,7 +24,7 @@
 // an invariant failure (std::logic_error) exits 4 at once, never retried.
 //
 // Messages under the extension's prefixes and heartbeats go through
-// MessageScreen (stream/message_screen.h): forgeries are ignored with one
+// MessageScreen (wire/message_screen.h): forgeries are ignored with one
 // warning and counted, never applied, never a reason to stop.
 //
 // Metrics: the WorkerMetrics passed in are updated as the loop runs (state,
