@@ -10,7 +10,7 @@ import time
 import psycopg2
 import pytest
 
-from conftest import ROOT, wait_until
+from conftest import ROOT, assert_same, wait_until
 
 DRIVER = os.path.join(ROOT, "build", "worker", "initial-sync-driver")
 
@@ -43,16 +43,6 @@ def run_engine(db, config, expect=0):
         snap.close()
     assert proc.returncode == expect, out
     return out
-
-
-def table_digest(db, side, table, order="1"):
-    sql = f"SELECT count(*), coalesce(sum(hashtext(t::text)), 0) FROM {table} t"
-    return (db.sql_a if side == "a" else db.sql_b)(sql)[0]
-
-
-def assert_same(db, *tables):
-    for t in tables:
-        assert table_digest(db, "a", t) == table_digest(db, "b", t), t
 
 
 SCHEMA = """

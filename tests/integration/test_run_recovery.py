@@ -43,7 +43,7 @@ def test_run_kill_9_mid_stream_then_restart_loses_nothing_and_applies_nothing_tw
     t.start()
     rnd = random.Random(3)
     for _ in range(4):
-        time.sleep(rnd.uniform(1.0, 2.5))
+        time.sleep(rnd.uniform(1.0, 2.5))  # when to kill, not a wait for a condition
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait()
         w = run(worker_factory, cfg, "forward")

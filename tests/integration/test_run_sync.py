@@ -110,6 +110,8 @@ def test_run_two_way_sync_under_concurrent_writes_ends_identical(dbpair, worker_
     def progress():
         return db.sql_a("SELECT external_id, remote_lsn FROM pg_replication_origin_status ORDER BY 1") + \
             db.sql_b("SELECT external_id, remote_lsn FROM pg_replication_origin_status ORDER BY 1")
+    # Fixed on purpose: not a wait for something to happen but a window in
+    # which nothing may (after a second for the last commits to settle).
     time.sleep(1)
     before = progress()
     time.sleep(3)

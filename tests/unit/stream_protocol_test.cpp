@@ -2,7 +2,6 @@
 
 #include "common/lsn.h"
 #include "common/pg_time.h"
-#include "wire/record_decoder.h"
 #include "stream/replication_messages.h"
 #include "stream/replication_stream.h"
 
@@ -97,22 +96,4 @@ TEST_CASE("start_replication_command_quotes_names_and_values") {
   CHECK(command ==
         "START_REPLICATION SLOT \"pgduplex_t_forward\" LOGICAL 0/16B3748 (\"origins\" 'none', \"tables\" 'a''s.*')");
   CHECK(BuildStartReplicationCommand("s", 0, {}) == "START_REPLICATION SLOT \"s\" LOGICAL 0/0");
-}
-
-TEST_CASE("record_decoder_names_the_lsn_of_a_bad_record") {
-  google::protobuf::Arena arena;
-  v1::Record record;
-  record.mutable_begin()->set_xid(7);
-  std::string bytes = record.SerializeAsString();
-  const v1::Record* decoded = ReadRecord(bytes.data(), bytes.size(), 0x10, &arena);
-  CHECK(decoded->begin().xid() == 7);
-  CHECK(std::string(RecordKindName(*decoded)) == "begin");
-
-  std::string garbage = "\xff\xff\xff";
-  CHECK_THROWS_WITH(ReadRecord(garbage.data(), garbage.size(), 0x16B3748, &arena),
-                    Catch::Contains("0/16B3748"));
-  // A record kind from a newer plugin (field 30) is an error, not skipped.
-  std::string unknown("\xf2\x01\x00", 3);  // field 30, length-delimited, empty
-  CHECK_THROWS_WITH(ReadRecord(unknown.data(), unknown.size(), 0x20, &arena),
-                    Catch::Contains("does not know"));
 }

@@ -94,6 +94,23 @@ Status ValidateRecord(const v1::Record& record) noexcept {
   return Status::Error("record has no kind");
 }
 
+const char* RecordKindName(const v1::Record& record) noexcept {
+  switch (record.kind_case()) {
+    case v1::Record::kBegin: return "begin";
+    case v1::Record::kCommit: return "commit";
+    case v1::Record::kRelation: return "relation";
+    case v1::Record::kInsert: return "insert";
+    case v1::Record::kUpdate: return "update";
+    case v1::Record::kDelete: return "delete";
+    case v1::Record::kTruncate: return "truncate";
+    case v1::Record::kDdl: return "ddl";
+    case v1::Record::kMessage: return "message";
+    case v1::Record::kHeartbeat: return "heartbeat";
+    case v1::Record::KIND_NOT_SET: break;
+  }
+  return "unknown";
+}
+
 Status DecodeRecord(const void* data, size_t size, v1::Record* record) noexcept {
   try {
     if (size > static_cast<size_t>(INT_MAX))

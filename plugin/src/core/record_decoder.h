@@ -22,6 +22,9 @@ Status DecodeRecord(const void* data, size_t size, v1::Record* record) noexcept;
 // Checks a record that is already in memory (DecodeRecord runs it).
 Status ValidateRecord(const v1::Record& record) noexcept;
 
+// "begin", "insert", ... (the proto's field name), "unknown" for none.
+const char* RecordKindName(const v1::Record& record) noexcept;
+
 }  // namespace pgduplex
 
 #endif  // PGDUPLEX_CORE_RECORD_DECODER_H_

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/record_decoder.h"
 #include "core/utf8.h"
 #include "core/no_postgres.h"
 
@@ -75,6 +76,129 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
+// One function per record kind: the fields of its body, in this order.
+
+Json BeginJson(const v1::Begin& m) {
+  Json body = Json::object();
+  body["xid"] = m.xid();
+  body["final_lsn"] = FormatLsn(m.final_lsn());
+  body["commit_time"] = FormatTimestamp(m.commit_time());
+  if (!m.origin().empty()) body["origin"] = m.origin();
+  return body;
+}
+
+Json CommitJson(const v1::Commit& m) {
+  Json body = Json::object();
+  body["commit_lsn"] = FormatLsn(m.commit_lsn());
+  body["end_lsn"] = FormatLsn(m.end_lsn());
+  body["commit_time"] = FormatTimestamp(m.commit_time());
+  return body;
+}
+
+Json RelationJson(const v1::Relation& m) {
+  Json body = Json::object();
+  body["oid"] = m.oid();
+  body["schema"] = m.schema();
+  body["name"] = m.name();
+  body["replica_identity"] = ReplicaIdentityName(m.replica_identity());
+  Json columns = Json::array();
+  for (const v1::Column& c : m.columns()) {
+    columns.push_back(Json{{"name", c.name()},
+                           {"type_name", c.type_name()},
+                           {"type_oid", c.type_oid()},
+                           {"typmod", c.typmod()},
+                           {"key", c.key()}});
+  }
+  body["columns"] = std::move(columns);
+  if (m.root_oid() != 0) {
+    body["root_oid"] = m.root_oid();
+    body["root_schema"] = m.root_schema();
+    body["root_name"] = m.root_name();
+  }
+  return body;
+}
+
+Json InsertJson(const v1::Insert& m) {
+  Json body = Json::object();
+  body["relation_oid"] = m.relation_oid();
+  body["new_tuple"] = TupleJson(m.new_tuple());
+  return body;
+}
+
+Json UpdateJson(const v1::Update& m) {
+  Json body = Json::object();
+  body["relation_oid"] = m.relation_oid();
+  AddOld(&body, m.old_kind(), m.has_old_tuple(), m.old_tuple());
+  body["new_tuple"] = TupleJson(m.new_tuple());
+  return body;
+}
+
+Json DeleteJson(const v1::Delete& m) {
+  Json body = Json::object();
+  body["relation_oid"] = m.relation_oid();
+  AddOld(&body, m.old_kind(), m.has_old_tuple(), m.old_tuple());
+  return body;
+}
+
+Json TruncateJson(const v1::Truncate& m) {
+  Json body = Json::object();
+  Json oids = Json::array();
+  for (uint32_t oid : m.relation_oids()) oids.push_back(oid);
+  body["relation_oids"] = std::move(oids);
+  body["cascade"] = m.cascade();
+  body["restart_identity"] = m.restart_identity();
+  return body;
+}
+
+Json DdlJson(const v1::Ddl& m) {
+  Json body = Json::object();
+  body["statement"] = m.statement();
+  body["search_path"] = m.search_path();
+  body["role"] = m.role();
+  body["command_tag"] = m.command_tag();
+  body["object_type"] = m.object_type();
+  body["object_identity"] = m.object_identity();
+  body["schema"] = m.schema();
+  body["in_function"] = m.in_function();
+  body["has_dml"] = m.has_dml();
+  body["standard_conforming_strings"] = m.standard_conforming_strings();
+  return body;
+}
+
+Json MessageJson(const v1::LogicalMessage& m) {
+  Json body = Json::object();
+  body["prefix"] = m.prefix();
+  body["content"] = Bytes(m.content());
+  body["transactional"] = m.transactional();
+  body["lsn"] = FormatLsn(m.lsn());
+  return body;
+}
+
+Json HeartbeatJson(const v1::Heartbeat& m) {
+  Json body = Json::object();
+  body["task"] = m.task();
+  body["source_time"] = FormatTimestamp(m.source_time());
+  body["lsn"] = FormatLsn(m.lsn());
+  return body;
+}
+
+Json RecordBody(const v1::Record& record) {
+  switch (record.kind_case()) {
+    case v1::Record::kBegin: return BeginJson(record.begin());
+    case v1::Record::kCommit: return CommitJson(record.commit());
+    case v1::Record::kRelation: return RelationJson(record.relation());
+    case v1::Record::kInsert: return InsertJson(record.insert());
+    case v1::Record::kUpdate: return UpdateJson(record.update());
+    case v1::Record::kDelete: return DeleteJson(record.delete_());
+    case v1::Record::kTruncate: return TruncateJson(record.truncate());
+    case v1::Record::kDdl: return DdlJson(record.ddl());
+    case v1::Record::kMessage: return MessageJson(record.message());
+    case v1::Record::kHeartbeat: return HeartbeatJson(record.heartbeat());
+    case v1::Record::KIND_NOT_SET: break;
+  }
+  return Json::object();
+}
+
 }  // namespace
 
 std::string FormatLsn(uint64_t lsn) {
@@ -105,118 +229,8 @@ std::string FormatTimestamp(int64_t micros_since_2000) {
 }
 
 std::string RecordToJson(const v1::Record& record) {
-  Json body = Json::object();
-  const char* kind = "unknown";
-  switch (record.kind_case()) {
-    case v1::Record::kBegin: {
-      kind = "begin";
-      const v1::Begin& m = record.begin();
-      body["xid"] = m.xid();
-      body["final_lsn"] = FormatLsn(m.final_lsn());
-      body["commit_time"] = FormatTimestamp(m.commit_time());
-      if (!m.origin().empty()) body["origin"] = m.origin();
-      break;
-    }
-    case v1::Record::kCommit: {
-      kind = "commit";
-      const v1::Commit& m = record.commit();
-      body["commit_lsn"] = FormatLsn(m.commit_lsn());
-      body["end_lsn"] = FormatLsn(m.end_lsn());
-      body["commit_time"] = FormatTimestamp(m.commit_time());
-      break;
-    }
-    case v1::Record::kRelation: {
-      kind = "relation";
-      const v1::Relation& m = record.relation();
-      body["oid"] = m.oid();
-      body["schema"] = m.schema();
-      body["name"] = m.name();
-      body["replica_identity"] = ReplicaIdentityName(m.replica_identity());
-      Json columns = Json::array();
-      for (const v1::Column& c : m.columns()) {
-        columns.push_back(Json{{"name", c.name()},
-                               {"type_name", c.type_name()},
-                               {"type_oid", c.type_oid()},
-                               {"typmod", c.typmod()},
-                               {"key", c.key()}});
-      }
-      body["columns"] = std::move(columns);
-      if (m.root_oid() != 0) {
-        body["root_oid"] = m.root_oid();
-        body["root_schema"] = m.root_schema();
-        body["root_name"] = m.root_name();
-      }
-      break;
-    }
-    case v1::Record::kInsert: {
-      kind = "insert";
-      const v1::Insert& m = record.insert();
-      body["relation_oid"] = m.relation_oid();
-      body["new_tuple"] = TupleJson(m.new_tuple());
-      break;
-    }
-    case v1::Record::kUpdate: {
-      kind = "update";
-      const v1::Update& m = record.update();
-      body["relation_oid"] = m.relation_oid();
-      AddOld(&body, m.old_kind(), m.has_old_tuple(), m.old_tuple());
-      body["new_tuple"] = TupleJson(m.new_tuple());
-      break;
-    }
-    case v1::Record::kDelete: {
-      kind = "delete";
-      const v1::Delete& m = record.delete_();
-      body["relation_oid"] = m.relation_oid();
-      AddOld(&body, m.old_kind(), m.has_old_tuple(), m.old_tuple());
-      break;
-    }
-    case v1::Record::kTruncate: {
-      kind = "truncate";
-      const v1::Truncate& m = record.truncate();
-      Json oids = Json::array();
-      for (uint32_t oid : m.relation_oids()) oids.push_back(oid);
-      body["relation_oids"] = std::move(oids);
-      body["cascade"] = m.cascade();
-      body["restart_identity"] = m.restart_identity();
-      break;
-    }
-    case v1::Record::kDdl: {
-      kind = "ddl";
-      const v1::Ddl& m = record.ddl();
-      body["statement"] = m.statement();
-      body["search_path"] = m.search_path();
-      body["role"] = m.role();
-      body["command_tag"] = m.command_tag();
-      body["object_type"] = m.object_type();
-      body["object_identity"] = m.object_identity();
-      body["schema"] = m.schema();
-      body["in_function"] = m.in_function();
-      body["has_dml"] = m.has_dml();
-      body["standard_conforming_strings"] = m.standard_conforming_strings();
-      break;
-    }
-    case v1::Record::kMessage: {
-      kind = "message";
-      const v1::LogicalMessage& m = record.message();
-      body["prefix"] = m.prefix();
-      body["content"] = Bytes(m.content());
-      body["transactional"] = m.transactional();
-      body["lsn"] = FormatLsn(m.lsn());
-      break;
-    }
-    case v1::Record::kHeartbeat: {
-      kind = "heartbeat";
-      const v1::Heartbeat& m = record.heartbeat();
-      body["task"] = m.task();
-      body["source_time"] = FormatTimestamp(m.source_time());
-      body["lsn"] = FormatLsn(m.lsn());
-      break;
-    }
-    case v1::Record::KIND_NOT_SET:
-      break;
-  }
   Json out = Json::object();
-  out[kind] = std::move(body);
+  out[RecordKindName(record)] = RecordBody(record);
   // Strings were checked (protobuf verifies UTF-8 on parse; Bytes() checks
   // values), but never let a stray byte throw: replace it.
   return out.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -145,94 +145,121 @@ default_plugin_options(PluginOptions *options)
 	options->tables = NIL;
 }
 
+/*
+ * One parser per option, each given the option's value. Plain C: they
+ * ereport on a bad value, and nothing in these frames has a destructor.
+ */
+static void
+parse_proto_version(const char *value, PluginOptions *options)
+{
+	char	   *end;
+	long		version;
+
+	errno = 0;
+	version = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: invalid value for option \"proto_version\": \"%s\"", value),
+				 errhint("This pgduplex speaks proto_version 1.")));
+	if (version != PGDUPLEX_PROTO_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgduplex: proto_version %ld is not supported", version),
+				 errhint("This pgduplex speaks proto_version 1.")));
+	options->proto_version = (int) version;
+}
+
+static void
+parse_origins(const char *value, PluginOptions *options)
+{
+	if (pg_strcasecmp(value, "any") == 0)
+		options->drop_origin_changes = false;
+	else if (pg_strcasecmp(value, "none") == 0)
+		options->drop_origin_changes = true;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: invalid value for option \"origins\": \"%s\"", value),
+				 errhint("Valid values are \"any\" and \"none\".")));
+}
+
+static void
+parse_ddl(const char *value, PluginOptions *options)
+{
+	if (!parse_bool(value, &options->ddl))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: invalid value for option \"ddl\": \"%s\"", value),
+				 errhint("Valid values are \"true\" and \"false\".")));
+}
+
+static void
+parse_tables_option(const char *value, PluginOptions *options)
+{
+	options->tables = parse_tables(value);
+	options->filter_tables = true;
+}
+
+typedef void (*OptionParser) (const char *value, PluginOptions *options);
+
+typedef struct OptionDef
+{
+	const char *name;
+	OptionParser parse;
+} OptionDef;
+
+/* Every option there is; OPTIONS_HINT names them for the user. */
+static const OptionDef option_defs[] = {
+	{"proto_version", parse_proto_version},
+	{"origins", parse_origins},
+	{"ddl", parse_ddl},
+	{"tables", parse_tables_option},
+};
+
+#define NUM_OPTIONS ((int) lengthof(option_defs))
+#define PROTO_VERSION_OPTION 0	/* its index in option_defs: required */
+
+/* The index of the named option in option_defs; ERROR when there is none. */
+static int
+find_option(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < NUM_OPTIONS; i++)
+	{
+		if (strcmp(name, option_defs[i].name) == 0)
+			return i;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("pgduplex: unknown option \"%s\"", name),
+			 errhint(OPTIONS_HINT)));
+	return -1;					/* not reached */
+}
+
 void
 parse_plugin_options(List *defelems, PluginOptions *options)
 {
 	ListCell   *lc;
-	bool		seen_proto_version = false;
-	bool		seen_origins = false;
-	bool		seen_ddl = false;
-	bool		seen_tables = false;
+	bool		seen[NUM_OPTIONS] = {false};
 
 	default_plugin_options(options);
 
 	foreach(lc, defelems)
 	{
 		DefElem    *elem = (DefElem *) lfirst(lc);
-		const char *name = elem->defname;
-		bool	   *seen;
+		int			option = find_option(elem->defname);
 
-		if (strcmp(name, "proto_version") == 0)
-			seen = &seen_proto_version;
-		else if (strcmp(name, "origins") == 0)
-			seen = &seen_origins;
-		else if (strcmp(name, "ddl") == 0)
-			seen = &seen_ddl;
-		else if (strcmp(name, "tables") == 0)
-			seen = &seen_tables;
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pgduplex: unknown option \"%s\"", name),
-					 errhint(OPTIONS_HINT)));
-		if (*seen)
+		if (seen[option])
 			ereport(ERROR,
 					(errcode(ERRCODE_SYNTAX_ERROR),
-					 errmsg("pgduplex: option \"%s\" given more than once", name)));
-		*seen = true;
-
-		if (seen == &seen_proto_version)
-		{
-			const char *value = option_value(elem);
-			char	   *end;
-			long		version;
-
-			errno = 0;
-			version = strtol(value, &end, 10);
-			if (errno != 0 || end == value || *end != '\0')
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("pgduplex: invalid value for option \"proto_version\": \"%s\"", value),
-						 errhint("This pgduplex speaks proto_version 1.")));
-			if (version != PGDUPLEX_PROTO_VERSION)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("pgduplex: proto_version %ld is not supported", version),
-						 errhint("This pgduplex speaks proto_version 1.")));
-			options->proto_version = (int) version;
-		}
-		else if (seen == &seen_origins)
-		{
-			const char *value = option_value(elem);
-
-			if (pg_strcasecmp(value, "any") == 0)
-				options->drop_origin_changes = false;
-			else if (pg_strcasecmp(value, "none") == 0)
-				options->drop_origin_changes = true;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("pgduplex: invalid value for option \"origins\": \"%s\"", value),
-						 errhint("Valid values are \"any\" and \"none\".")));
-		}
-		else if (seen == &seen_ddl)
-		{
-			const char *value = option_value(elem);
-
-			if (!parse_bool(value, &options->ddl))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("pgduplex: invalid value for option \"ddl\": \"%s\"", value),
-						 errhint("Valid values are \"true\" and \"false\".")));
-		}
-		else
-		{
-			options->tables = parse_tables(option_value(elem));
-			options->filter_tables = true;
-		}
+					 errmsg("pgduplex: option \"%s\" given more than once", elem->defname)));
+		seen[option] = true;
+		option_defs[option].parse(option_value(elem), options);
 	}
 
-	if (!seen_proto_version)
+	if (!seen[PROTO_VERSION_OPTION])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pgduplex: option \"proto_version\" is required"),

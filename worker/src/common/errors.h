@@ -21,8 +21,9 @@
 //   std::logic_error        an invariant failed (a bug): never retried, the run
 //                           loop exits 4 with the message at once
 //
-// StreamWorker::Run (stream_worker.h) is the one place that turns these into
-// an exit code or a retry; ClassifyFailure there is that decision.
+// StreamWorker::Run (run/stream_worker.h) is the one place that turns these
+// into an exit code or a retry; ClassifyFailure (run/session_failure.h) is
+// that decision.
 #pragma once
 
 #include <stdexcept>

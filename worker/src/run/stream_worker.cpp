@@ -11,7 +11,6 @@
 #include "initial_sync/initial_sync.h"
 #include "common/last_error.h"
 #include "wire/record_decoder.h"
-#include "common/table_scope.h"
 
 namespace pgduplex {
 
@@ -22,21 +21,6 @@ constexpr size_t kMaxQueuedBytes = 64 << 20;
 constexpr int kMaxWaitMs = 1000;
 constexpr const char* kPluginName = "pgduplex";
 }  // namespace
-
-PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
-  bool ddl = direction == Direction::kForward && config.sync.ddl;
-  return {{"proto_version", "1"},
-          {"origins", "none"},
-          {"ddl", ddl ? "true" : "false"},
-          {"tables", TableScope(config.sync.tables).PluginOption()}};
-}
-
-bool IsAuthenticationFailure(const std::string& message) {
-  return message.find("password authentication failed") != std::string::npos ||
-         message.find("no password supplied") != std::string::npos ||
-         message.find("authentication failed") != std::string::npos ||
-         message.find("no pg_hba.conf entry") != std::string::npos;
-}
 
 StreamWorker::StreamWorker(const TaskConfig& config, Direction direction, WorkerMetrics& metrics,
                            const std::atomic<bool>& stop_requested)
@@ -49,74 +33,55 @@ StreamWorker::StreamWorker(const TaskConfig& config, Direction direction, Worker
       started_at_(PgNow()),
       screen_(config.name, &metrics.forged_messages) {}
 
-SessionFailure ClassifyFailure(std::exception_ptr failure) {
-  SessionFailure f;
-  try {
-    std::rethrow_exception(failure);
-  } catch (const initial_sync::InitialSyncError& e) {
-    // A problem the operator must fix (conflicting tables, partitions
-    // outside the scope, ...): retrying cannot help.
-    f = {e.what(), FailureKind::kOther, kExitFatal, false};
-  } catch (const OperatorActionRequired& e) {
-    f = {e.what(), FailureKind::kOther, kExitFatal, true};
-  } catch (const SetupRefused& e) {
-    // The target cannot run what the config asks (extension too old).
-    f = {e.what(), FailureKind::kOther, kExitUsage, false};
-  } catch (const ConflictStop& e) {
-    f = {e.what(), FailureKind::kOther, kExitConflict, true};
-  } catch (const std::logic_error& e) {
-    // An invariant failed: a bug, which a retry would only repeat.
-    f = {RedactSecrets(fmt::format("internal error: {}", e.what())), FailureKind::kOther, kExitFatal, true};
-  } catch (const ConnectionError& e) {
-    f = {RedactSecrets(e.what()), FailureKind::kConnection, std::nullopt, false};
-  } catch (const std::exception& e) {
-    f = {RedactSecrets(e.what()), FailureKind::kOther, std::nullopt, false};
-  }
-  return f;
-}
-
 int StreamWorker::Run() {
   for (;;) {
-    SessionFailure failure;
-    try {
-      Session();
-      Shutdown();
-      return kExitOk;
-    } catch (const std::exception&) {
-      failure = ClassifyFailure(std::current_exception());
-    }
-    if (failure.exit_code) return Fail(failure.message, *failure.exit_code, failure.report);
-    FailureKind kind = failure.kind;
-    const std::string& error = failure.message;
-    last_error_ = StampError(PgNow(), error);
-    if (Stopping()) {
-      DropSession();
-      metrics_.SetState(WorkerState::kStopped);
-      return kExitOk;
-    }
-    if (kind == FailureKind::kConnection && IsAuthenticationFailure(error)) {
-      return Fail(fmt::format("{} (not retried: fix the credentials)", error), kExitFatal, false);
-    }
-    if (applier_ && applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
-    metrics_.retries.fetch_add(1, std::memory_order_relaxed);
-    std::optional<std::chrono::milliseconds> delay = retry_.OnFailure(kind, Clock::now());
-    if (!delay) {
-      const char* what = kind == FailureKind::kConnection ? "connection failures" : "errors";
-      return Fail(fmt::format("{} (gave up: {} retried for {} minutes, retry.{}_retry_minutes)", error, what,
-                              retry_.WindowMinutes(kind), kind == FailureKind::kConnection ? "connection" : "error"),
-                  kExitFatal, true, last_error_);
-    }
-    spdlog::warn("{}; retrying in {:.0f}s", error, delay->count() / 1000.0);
-    ReportFailure("reconnecting", last_error_);
-    DropSession();
-    metrics_.SetState(WorkerState::kReconnecting);
-    auto until = Clock::now() + *delay;
-    while (Clock::now() < until && !Stopping()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (Stopping()) {
-      metrics_.SetState(WorkerState::kStopped);
-      return kExitOk;
-    }
+    std::optional<SessionFailure> failure = RunSession();
+    if (!failure) return kExitOk;
+    if (std::optional<int> exit_code = AfterFailure(*failure)) return *exit_code;
   }
+}
+
+std::optional<SessionFailure> StreamWorker::RunSession() {
+  try {
+    Session();
+    Shutdown();
+    return std::nullopt;
+  } catch (const std::exception&) {
+    return ClassifyFailure(std::current_exception());
+  }
+}
+
+std::optional<int> StreamWorker::AfterFailure(const SessionFailure& failure) {
+  if (failure.exit_code) return Fail(failure.message, *failure.exit_code, failure.report);
+  last_error_ = StampError(PgNow(), failure.message);
+  if (Stopping()) return Stopped();
+  if (failure.kind == FailureKind::kConnection && IsAuthenticationFailure(failure.message)) {
+    return Fail(fmt::format("{} (not retried: fix the credentials)", failure.message), kExitFatal, false);
+  }
+  if (applier_ && applier_->committed_lsn() > session_start_committed_) retry_.OnProgress();
+  metrics_.retries.fetch_add(1, std::memory_order_relaxed);
+  std::optional<std::chrono::milliseconds> delay = retry_.OnFailure(failure.kind, Clock::now());
+  if (!delay) return GiveUp(failure);
+  spdlog::warn("{}; retrying in {:.0f}s", failure.message, delay->count() / 1000.0);
+  ReportFailure("reconnecting", last_error_);
+  DropSession();
+  metrics_.SetState(WorkerState::kReconnecting);
+  if (!WaitBeforeRetry(*delay)) return Stopped();
+  return std::nullopt;
+}
+
+int StreamWorker::GiveUp(const SessionFailure& failure) {
+  bool connection = failure.kind == FailureKind::kConnection;
+  return Fail(fmt::format("{} (gave up: {} retried for {} minutes, retry.{}_retry_minutes)", failure.message,
+                          connection ? "connection failures" : "errors", retry_.WindowMinutes(failure.kind),
+                          connection ? "connection" : "error"),
+              kExitFatal, true, last_error_);
+}
+
+bool StreamWorker::WaitBeforeRetry(std::chrono::milliseconds delay) {
+  auto until = Clock::now() + delay;
+  while (Clock::now() < until && !Stopping()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return !Stopping();
 }
 
 int StreamWorker::Fail(const std::string& message, int exit_code, bool report, const std::string& recorded) {
@@ -127,6 +92,12 @@ int StreamWorker::Fail(const std::string& message, int exit_code, bool report, c
   return exit_code;
 }
 
+int StreamWorker::Stopped() {
+  DropSession();
+  metrics_.SetState(WorkerState::kStopped);
+  return kExitOk;
+}
+
 void StreamWorker::DropSession() {
   reader_.reset();
   stream_.reset();
@@ -134,6 +105,8 @@ void StreamWorker::DropSession() {
   heartbeat_conn_.reset();
 }
 
+// Best effort: the session may be what failed. A failure to record the
+// failure is logged, never raised over the one being reported.
 void StreamWorker::ReportFailure(const std::string& state, const std::string& error) {
   if (!applier_ || PQstatus(applier_->connection().get()) != CONNECTION_OK) return;
   try {
@@ -142,59 +115,66 @@ void StreamWorker::ReportFailure(const std::string& state, const std::string& er
     applier_->status().last_error = error;
     applier_->WriteStatusNow();
   } catch (const std::exception& e) {
-    spdlog::debug("could not record the failure in worker_status: {}", e.what());
+    spdlog::warn("could not record the failure in worker_status on cluster {}: {}",
+                 TaskConfig::TargetLabel(direction_), RedactSecrets(e.what()));
   }
 }
 
 void StreamWorker::Session() {
   metrics_.SetState(WorkerState::kStarting);
-  const char* source_label = TaskConfig::SourceLabel(direction_);
-  const char* target_label = TaskConfig::TargetLabel(direction_);
-
-  ApplierOptions options;
-  options.task = config_.name;
-  options.direction = direction_;
-  options.policy = config_.sync.conflict_policy;
-  options.origin = config_.OriginName(direction_);
-  options.batch_max_transactions = config_.sync.batch_max_transactions;
-  options.batch_max_changes = config_.sync.batch_max_changes;
-  options.max_rows_per_sec = config_.sync.apply_max_rows_per_sec;
-  options.max_bytes_per_sec = config_.sync.apply_max_mb_per_sec * 1024 * 1024;
-  options.tables = config_.sync.tables;
-  options.apply_as_table_owner = config_.sync.apply_as_table_owner;
-  options.tombstone_retention_hours = config_.sync.tombstone_retention_hours;
-  options.interrupt = &stop_requested_;
-
-  applier_ = std::make_unique<Applier>(PgConnection::Connect(config_.Target(direction_).conninfo, target_label),
-                                       options, metrics_);
-  stream_ = std::make_unique<ReplicationStream>(
-      ReplicationStream::Connect(config_.Source(direction_).conninfo, source_label));
-  stream_->IdentifySystem();
-  std::string encoding = stream_->ServerEncoding();
+  std::string encoding = Connect();
   MaybeInitialSync();
   Lsn start = applier_->Setup(encoding);
   session_start_committed_ = applier_->committed_lsn();
-  if (!stream_->SlotExists(slot_)) {
-    if (start != kInvalidLsn) {
-      // The origin has progress, so this direction ran before: its slot was
-      // dropped behind its back, and what the source wrote since `start` is
-      // in no slot any more. A new slot would skip it silently.
-      throw OperatorActionRequired(fmt::format(
-          "replication slot {} is missing on cluster {}, but origin {} on cluster {} has applied up to {}: "
-          "changes made on cluster {} since then are lost to this direction. Compare and repair the data "
-          "(pgduplex verify), then start this direction afresh by dropping its origin on cluster {}: "
-          "SELECT pg_replication_origin_drop('{}')",
-          slot_, source_label, config_.OriginName(direction_), target_label, LsnToString(start), source_label,
-          target_label, config_.OriginName(direction_)));
-    }
-    CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
-    spdlog::info("created replication slot {} on cluster {} at {}", slot_, source_label,
-                 LsnToString(created.consistent_point));
-  }
-  stream_->StartReplication(slot_, start, PluginOptionsFor(config_, direction_));
-  spdlog::info("streaming {} from cluster {} to cluster {}, slot {}, from {}", ToString(direction_), source_label,
-               target_label, slot_, start ? LsnToString(start) : std::string("the slot's position"));
+  EnsureSlot(start);
+  StartReplication(start);
+  MarkStreaming();
+  StartReader();
+  Stream();
+}
 
+// The apply session on the target and the replication connection to the
+// source; returns the source's server encoding.
+std::string StreamWorker::Connect() {
+  applier_ = std::make_unique<Applier>(
+      PgConnection::Connect(config_.Target(direction_).conninfo, TaskConfig::TargetLabel(direction_)),
+      ApplierOptionsFor(config_, direction_, &stop_requested_), metrics_);
+  stream_ = std::make_unique<ReplicationStream>(
+      ReplicationStream::Connect(config_.Source(direction_).conninfo, TaskConfig::SourceLabel(direction_)));
+  stream_->IdentifySystem();
+  return stream_->ServerEncoding();
+}
+
+void StreamWorker::EnsureSlot(Lsn start) {
+  if (stream_->SlotExists(slot_)) return;
+  const char* source_label = TaskConfig::SourceLabel(direction_);
+  const char* target_label = TaskConfig::TargetLabel(direction_);
+  if (start != kInvalidLsn) {
+    // The origin has progress, so this direction ran before: its slot was
+    // dropped behind its back, and what the source wrote since `start` is
+    // in no slot any more. A new slot would skip it silently.
+    throw OperatorActionRequired(fmt::format(
+        "replication slot {} is missing on cluster {}, but origin {} on cluster {} has applied up to {}: "
+        "changes made on cluster {} since then are lost to this direction. Compare and repair the data "
+        "(pgduplex verify), then start this direction afresh by dropping its origin on cluster {}: "
+        "SELECT pg_replication_origin_drop('{}')",
+        slot_, source_label, config_.OriginName(direction_), target_label, LsnToString(start), source_label,
+        target_label, config_.OriginName(direction_)));
+  }
+  CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
+  spdlog::info("created replication slot {} on cluster {} at {}", slot_, source_label,
+               LsnToString(created.consistent_point));
+}
+
+void StreamWorker::StartReplication(Lsn start) {
+  stream_->StartReplication(slot_, start, PluginOptionsFor(config_, direction_));
+  spdlog::info("streaming {} from cluster {} to cluster {}, slot {}, from {}", ToString(direction_),
+               TaskConfig::SourceLabel(direction_), TaskConfig::TargetLabel(direction_), slot_,
+               start ? LsnToString(start) : std::string("the slot's position"));
+}
+
+// The status row says "streaming" from here on.
+void StreamWorker::MarkStreaming() {
   WorkerStatusRow& status = applier_->status();
   status.pid = static_cast<int>(getpid());
   status.started_at = started_at_;
@@ -207,18 +187,23 @@ void StreamWorker::Session() {
   session_heartbeat_lsn_ = kInvalidLsn;
   applier_->WriteStatusNow();
   metrics_.SetState(WorkerState::kStreaming);
+}
 
+// From here the reader thread owns the replication connection.
+void StreamWorker::StartReader() {
   idle_lsn_ = kInvalidLsn;
   retry_.OnStreaming(Clock::now());
   next_heartbeat_ = Clock::now();
   reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes);
   PublishPositions();
   reader_->Start();
+}
 
+void StreamWorker::Stream() {
   while (!Stopping()) {
     // Short waits while a complete batch waits to be committed: a stream
     // that stays dry that long has nothing more for it now.
-    int wait_ms = applier_->HasUncommitted() && !applier_->InSourceTransaction() ? kIdleCommitDelayMs : kMaxWaitMs;
+    int wait_ms = BatchComplete() ? kIdleCommitDelayMs : kMaxWaitMs;
     if (reader_->Take(&items_, wait_ms)) {
       for (const StreamItem& item : items_) Dispatch(item);
       reader_->Recycle(&items_);
@@ -254,9 +239,7 @@ void StreamWorker::MaybeInitialSync() {
 
 void StreamWorker::Dispatch(const StreamItem& item) {
   if (item.keepalive) {
-    if (!applier_->HasUncommitted() && !applier_->InSourceTransaction()) {
-      idle_lsn_ = std::max(idle_lsn_, item.wal_end);
-    }
+    if (NothingPending()) idle_lsn_ = std::max(idle_lsn_, item.wal_end);
     return;
   }
   metrics_.received_bytes.fetch_add(item.payload.size(), std::memory_order_relaxed);
@@ -272,22 +255,22 @@ void StreamWorker::Dispatch(const StreamItem& item) {
     case v1::Record::kDdl:
       applier_->OnChange(*record, item.data_start, item.payload.size());
       break;
-    case v1::Record::kHeartbeat:
-      OnScreened(screen_.OnHeartbeat(record->heartbeat(), PgNow(), Clock::now()), item.data_start);
-      // A non-transactional message comes after every commit before it:
-      // with nothing pending, its position needs nothing more (this keeps
-      // the slot moving when every transaction on the source is filtered).
-      if (!applier_->HasUncommitted() && !applier_->InSourceTransaction()) {
-        idle_lsn_ = std::max(idle_lsn_, item.data_start);
-      }
-      break;
+    case v1::Record::kHeartbeat: OnHeartbeatRecord(record->heartbeat(), item.data_start); break;
     case v1::Record::kMessage:
       // Under "pgduplex.": a heartbeat the plugin passed on as is, or a
-      // forgery (see stream/message_screen.h). Other prefixes: not ours.
+      // forgery (see wire/message_screen.h). Other prefixes: not ours.
       OnScreened(screen_.OnMessage(record->message(), PgNow(), Clock::now()), item.data_start);
       break;
-    case v1::Record::KIND_NOT_SET: break;
+    case v1::Record::KIND_NOT_SET: break;  // ReadRecord refuses it
   }
+}
+
+void StreamWorker::OnHeartbeatRecord(const v1::Heartbeat& heartbeat, Lsn at) {
+  OnScreened(screen_.OnHeartbeat(heartbeat, PgNow(), Clock::now()), at);
+  // A non-transactional message comes after every commit before it:
+  // with nothing pending, its position needs nothing more (this keeps
+  // the slot moving when every transaction on the source is filtered).
+  if (NothingPending()) idle_lsn_ = std::max(idle_lsn_, at);
 }
 
 void StreamWorker::OnScreened(const MessageScreen::Outcome& outcome, Lsn at) {
@@ -301,7 +284,7 @@ void StreamWorker::OnScreened(const MessageScreen::Outcome& outcome, Lsn at) {
 
 void StreamWorker::Idle() {
   // The stream is dry: commit what is complete rather than wait for more.
-  if (applier_->HasUncommitted() && !applier_->InSourceTransaction()) applier_->CommitBatch();
+  if (BatchComplete()) applier_->CommitBatch();
 }
 
 void StreamWorker::Periodic() {
@@ -326,13 +309,12 @@ void StreamWorker::ClearLastError(bool write_now) {
   last_error_.clear();
   applier_->status().last_error = std::string();  // "" clears the column
   // Now when between transactions; else with the next commit's status.
-  if (write_now && !applier_->HasUncommitted() && !applier_->InSourceTransaction()) applier_->WriteStatusNow();
+  if (write_now && NothingPending()) applier_->WriteStatusNow();
 }
 
 void StreamWorker::PublishPositions() {
   Lsn flush = applier_->durable_lsn();
-  if (!applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
-      applier_->durable_lsn() >= applier_->committed_lsn()) {
+  if (NothingPending() && applier_->durable_lsn() >= applier_->committed_lsn()) {
     // Everything received is applied and durable: what the stream skipped
     // (filtered transactions, keepalive positions) needs nothing more.
     flush = std::max({flush, applier_->handled_lsn(), idle_lsn_});
@@ -340,30 +322,38 @@ void StreamWorker::PublishPositions() {
   reader_->Publish(flush, std::max(flush, applier_->committed_lsn()));
 }
 
+// Heartbeats are information (lag, status), not the session's work: a
+// failed one is one warning until one succeeds again, never a reason to stop.
 void StreamWorker::Heartbeat() {
   next_heartbeat_ = Clock::now() + std::chrono::seconds(config_.sync.heartbeat_interval_sec);
   try {
-    if (!heartbeat_conn_) {
-      heartbeat_conn_ = std::make_unique<PgConnection>(
-          PgConnection::Connect(config_.Source(direction_).conninfo, TaskConfig::SourceLabel(direction_)));
-    }
-    PgResult result = heartbeat_conn_->ExecParams(
-        "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
-        "confirmed_flush_lsn)::bigint FROM pg_catalog.pg_replication_slots WHERE slot_name = $2)",
-        {config_.name, slot_});
-    Lsn written = kInvalidLsn;
-    if (session_heartbeat_lsn_ == kInvalidLsn && result.rows() == 1 && ParseLsn(result.Get(0, 0), &written)) {
-      session_heartbeat_lsn_ = written;
-    }
-    if (result.rows() == 1 && !result.IsNull(0, 1)) {
-      metrics_.slot_lag_bytes.store(std::stoll(result.Get(0, 1)), std::memory_order_relaxed);
-    }
+    WriteHeartbeat();
     heartbeat_warned_ = false;
   } catch (const std::exception& e) {
     if (!heartbeat_warned_) spdlog::warn("heartbeat on cluster {} failed: {}", TaskConfig::SourceLabel(direction_),
                                          RedactSecrets(e.what()));
     heartbeat_warned_ = true;
     heartbeat_conn_.reset();
+  }
+}
+
+// pgduplex.heartbeat(task) on the source, which also says how far behind
+// the slot is.
+void StreamWorker::WriteHeartbeat() {
+  if (!heartbeat_conn_) {
+    heartbeat_conn_ = std::make_unique<PgConnection>(
+        PgConnection::Connect(config_.Source(direction_).conninfo, TaskConfig::SourceLabel(direction_)));
+  }
+  PgResult result = heartbeat_conn_->ExecParams(
+      "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+      "confirmed_flush_lsn)::bigint FROM pg_catalog.pg_replication_slots WHERE slot_name = $2)",
+      {config_.name, slot_});
+  Lsn written = kInvalidLsn;
+  if (session_heartbeat_lsn_ == kInvalidLsn && result.rows() == 1 && ParseLsn(result.Get(0, 0), &written)) {
+    session_heartbeat_lsn_ = written;
+  }
+  if (result.rows() == 1 && !result.IsNull(0, 1)) {
+    metrics_.slot_lag_bytes.store(std::stoll(result.Get(0, 1)), std::memory_order_relaxed);
   }
 }
 

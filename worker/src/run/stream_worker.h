@@ -10,7 +10,8 @@
 //         goes idle
 //   on SIGTERM/SIGINT: commit what is complete, report, exit 0
 //
-// Failures: ConnectionError (either side) is retried with backoff for
+// Failures (judged by ClassifyFailure, run/session_failure.h):
+// ConnectionError (either side) is retried with backoff for
 // retry.connection_retry_minutes, anything else for
 // retry.error_retry_minutes (RetryPolicy; a finished initial copy, a
 // committed batch and a minute of streaming start the backoff afresh); then
@@ -23,7 +24,7 @@
 // an invariant failure (std::logic_error) exits 4 at once, never retried.
 //
 // Messages under the extension's prefixes and heartbeats go through
-// MessageScreen (stream/message_screen.h): forgeries are ignored with one
+// MessageScreen (wire/message_screen.h): forgeries are ignored with one
 // warning and counted, never applied, never a reason to stop.
 //
 // Metrics: the WorkerMetrics passed in are updated as the loop runs (state,
@@ -33,10 +34,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apply/applier.h"
 #include "apply/retry_policy.h"
@@ -46,31 +47,10 @@
 #include "stream/replication_stream.h"
 #include "stream/stream_reader.h"
 #include "common/worker_metrics.h"
+#include "run/session_failure.h"
+#include "run/session_options.h"
 
 namespace pgduplex {
-
-// The plugin options for a direction: origins 'none' always, ddl only
-// forward and only with sync.ddl, tables from sync.tables.
-PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction);
-
-// True when a connection error message says the credentials were refused.
-bool IsAuthenticationFailure(const std::string& message);
-
-// How a session ended, as the run loop acts on it (see errors.h): with
-// exit_code set, the process exits with it at once (report: the message is
-// recorded in worker_status); else the failure is retried within the
-// window of its kind (unless a stop was requested, or credentials were
-// refused). A stop request, an ApplyError, a PgError: retried (the loop
-// sees the stop flag first).
-struct SessionFailure {
-  std::string message;  // secrets redacted where the text can hold them
-  FailureKind kind = FailureKind::kOther;
-  std::optional<int> exit_code;
-  bool report = false;
-};
-
-// Classifies the exception that ended a session. Never throws.
-SessionFailure ClassifyFailure(std::exception_ptr failure);
 
 class StreamWorker {
  public:
@@ -85,15 +65,32 @@ class StreamWorker {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // One session and its orderly end; the failure that ended it, if any.
+  std::optional<SessionFailure> RunSession();
+  // Connects, sets up and streams until stopped; throws what ended it.
   void Session();
+  std::string Connect();
+  void EnsureSlot(Lsn start);
+  void StartReplication(Lsn start);
+  void MarkStreaming();
+  void StartReader();
+  void Stream();
   void MaybeInitialSync();
   void Dispatch(const StreamItem& item);
+  void OnHeartbeatRecord(const v1::Heartbeat& heartbeat, Lsn at);
   void OnScreened(const MessageScreen::Outcome& outcome, Lsn at);
   void Idle();
   void Periodic();
   void PublishPositions();
   void Heartbeat();
+  void WriteHeartbeat();
   void Shutdown();
+
+  // After a failed session: the exit code, or nothing to start another.
+  std::optional<int> AfterFailure(const SessionFailure& failure);
+  int GiveUp(const SessionFailure& failure);
+  // Waits `delay` unless a stop is requested; false when one was.
+  bool WaitBeforeRetry(std::chrono::milliseconds delay);
   void ReportFailure(const std::string& state, const std::string& error);
   void ClearLastError(bool write_now);
   void DropSession();
@@ -101,6 +98,13 @@ class StreamWorker {
   // stamped `recorded` text if given, else the message stamped now), ends
   // the session, and returns exit_code.
   int Fail(const std::string& message, int exit_code, bool report, const std::string& recorded = "");
+  // A stop was requested: ends the session, returns exit code 0.
+  int Stopped();
+
+  // Nothing to commit and not inside a source transaction.
+  bool NothingPending() const { return !applier_->HasUncommitted() && !applier_->InSourceTransaction(); }
+  // Complete source transactions wait to be committed.
+  bool BatchComplete() const { return applier_->HasUncommitted() && !applier_->InSourceTransaction(); }
   bool Stopping() const { return stop_requested_.load(std::memory_order_relaxed); }
 
   const TaskConfig& config_;

@@ -9,7 +9,6 @@
 namespace pgduplex {
 
 namespace {
-constexpr std::string_view kExtensionPrefix = "pgduplex.";
 
 // Prefixes and task names are the source's: keep them short and printable
 // in a log line.
@@ -32,7 +31,7 @@ MessageScreen::Outcome MessageScreen::OnHeartbeat(const v1::Heartbeat& heartbeat
 MessageScreen::Outcome MessageScreen::OnMessage(const v1::LogicalMessage& message, PgTimestamp now,
                                                 Clock::time_point at) {
   const std::string& prefix = message.prefix();
-  if (prefix.compare(0, kExtensionPrefix.size(), kExtensionPrefix) != 0) return {};
+  if (prefix.rfind(kMessagePrefixNamespace, 0) != 0) return {};
   std::string where = fmt::format("at LSN {}", LsnToString(message.lsn()));
   if (prefix == kHeartbeatMessagePrefix) {
     // The plugin passes a heartbeat on as a plain message when it could not

@@ -4,35 +4,29 @@
 
 namespace pgduplex {
 
-const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena) {
-  v1::Record* record = google::protobuf::Arena::CreateMessage<v1::Record>(arena);
-  if (!record->ParseFromArray(data, static_cast<int>(size))) {
-    throw DecodeError(fmt::format("record at LSN {} ({} bytes) is not a valid pgduplex v1 record",
-                                  LsnToString(lsn), size));
-  }
-  if (record->kind_case() == v1::Record::KIND_NOT_SET) {
-    throw DecodeError(fmt::format(
-        "record at LSN {} is of a kind this worker does not know (is the plugin newer than the worker?)",
-        LsnToString(lsn)));
-  }
-  return record;
+namespace {
+
+// On the error path only: bytes that parse but carry no kind this version
+// knows come from a newer plugin, which the operator should hear about.
+bool FromNewerPlugin(const char* data, size_t size) {
+  v1::Record probe;
+  return size > 0 && probe.ParseFromArray(data, static_cast<int>(size)) &&
+         probe.kind_case() == v1::Record::KIND_NOT_SET;
 }
 
-const char* RecordKindName(const v1::Record& record) {
-  switch (record.kind_case()) {
-    case v1::Record::kBegin: return "begin";
-    case v1::Record::kCommit: return "commit";
-    case v1::Record::kRelation: return "relation";
-    case v1::Record::kInsert: return "insert";
-    case v1::Record::kUpdate: return "update";
-    case v1::Record::kDelete: return "delete";
-    case v1::Record::kTruncate: return "truncate";
-    case v1::Record::kDdl: return "ddl";
-    case v1::Record::kMessage: return "message";
-    case v1::Record::kHeartbeat: return "heartbeat";
-    case v1::Record::KIND_NOT_SET: break;
+}  // namespace
+
+const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena) {
+  v1::Record* record = google::protobuf::Arena::CreateMessage<v1::Record>(arena);
+  Status status = DecodeRecord(data, size, record);
+  if (status.ok()) return record;
+  if (FromNewerPlugin(data, size)) {
+    throw DecodeError(fmt::format(
+        "record at LSN {} is of a kind this worker does not know ({}; is the plugin newer than the worker?)",
+        LsnToString(lsn), status.message()));
   }
-  return "unknown";
+  throw DecodeError(fmt::format("record at LSN {} ({} bytes) is not a valid pgduplex v1 record: {}",
+                                LsnToString(lsn), size, status.message()));
 }
 
 }  // namespace pgduplex

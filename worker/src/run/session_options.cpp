@@ -1,0 +1,33 @@
+#include "run/session_options.h"
+
+#include "common/table_scope.h"
+
+namespace pgduplex {
+
+PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
+  bool ddl = direction == Direction::kForward && config.sync.ddl;
+  return {{"proto_version", "1"},
+          {"origins", "none"},
+          {"ddl", ddl ? "true" : "false"},
+          {"tables", TableScope(config.sync.tables).PluginOption()}};
+}
+
+ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
+                                 const std::atomic<bool>* interrupt) {
+  ApplierOptions options;
+  options.task = config.name;
+  options.direction = direction;
+  options.policy = config.sync.conflict_policy;
+  options.origin = config.OriginName(direction);
+  options.batch_max_transactions = config.sync.batch_max_transactions;
+  options.batch_max_changes = config.sync.batch_max_changes;
+  options.max_rows_per_sec = config.sync.apply_max_rows_per_sec;
+  options.max_bytes_per_sec = config.sync.apply_max_mb_per_sec * 1024 * 1024;
+  options.tables = config.sync.tables;
+  options.apply_as_table_owner = config.sync.apply_as_table_owner;
+  options.tombstone_retention_hours = config.sync.tombstone_retention_hours;
+  options.interrupt = interrupt;
+  return options;
+}
+
+}  // namespace pgduplex

@@ -1,0 +1,22 @@
+// What one direction's session asks of the plugin and of the applier, read
+// from the task config: the one place a [sync] key becomes a plugin option
+// or an applier setting.
+#pragma once
+
+#include <atomic>
+
+#include "apply/applier.h"
+#include "common/config.h"
+#include "stream/replication_stream.h"
+
+namespace pgduplex {
+
+// The plugin options for a direction: origins 'none' always, ddl only
+// forward and only with sync.ddl, tables from sync.tables.
+PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction);
+
+// The applier's settings for a direction; `interrupt` is the stop request.
+ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
+                                 const std::atomic<bool>* interrupt);
+
+}  // namespace pgduplex
