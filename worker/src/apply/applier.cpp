@@ -10,6 +10,7 @@
 
 #include "apply/apply_session.h"
 #include "apply/apply_sql.h"
+#include "apply/sql_builder.h"
 #include "apply/tombstone_triggers.h"
 #include "wire/record_decoder.h"
 
@@ -61,6 +62,7 @@ void Applier::OnBegin(const v1::Begin& begin) {
   txn.xid = begin.xid();
   txn.commit_lsn = begin.final_lsn();
   txn.commit_time = begin.commit_time();
+  if (options_.policy == ConflictPolicy::kLastWriteWins) txn.commit_time_text = FormatPgTimestamp(txn.commit_time);
   batch_.BeginTxn(txn);
 }
 
@@ -225,6 +227,7 @@ Applier::Step Applier::ExecFast(uint64_t index) {
 }
 
 std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& truncate) {
+  if (options_.policy == ConflictPolicy::kLastWriteWins) return LastWriteTruncate(truncate);
   std::vector<TruncateTable> tables;
   std::set<std::string> seen;
   for (uint32_t oid : truncate.relation_oids()) {
@@ -235,6 +238,24 @@ std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& trun
     }
   }
   return PlanTruncate(tables, truncate.cascade(), truncate.restart_identity());
+}
+
+// Under last-write-wins a TRUNCATE removes what was written before it: the
+// rows written here later (by local users) stay, as they would have had the
+// TRUNCATE come first. One DELETE per table, as its owner; never cascading
+// (the source lists every table it emptied).
+std::vector<TruncateStatement> Applier::LastWriteTruncate(const v1::Truncate& truncate) {
+  std::vector<TruncateStatement> out;
+  std::set<std::string> seen;
+  const std::string& commit_time = batch_.last_txn().commit_time_text;
+  for (uint32_t oid : truncate.relation_oids()) {
+    TargetRelation* relation = relations_.Find(oid);
+    if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
+    if (seen.insert(relation->shape.quoted_table).second) {
+      out.push_back({roles_.RoleFor(relation->owner), BuildLastWriteTruncateSql(relation->shape, commit_time)});
+    }
+  }
+  return out;
 }
 
 }  // namespace pgduplex

@@ -154,6 +154,7 @@ class Applier {
   TargetRelation* Relation(uint32_t oid);
   void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
   std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
+  std::vector<TruncateStatement> LastWriteTruncate(const v1::Truncate& truncate);
   void Open();
   Step ExecFast(uint64_t index);
   void SendControl(const char* sql);

@@ -42,9 +42,13 @@ void PipelineVerdict::Judge(const PipelineTag& tag, const PGresult* result, cons
     return;
   }
   if (tag.kind != PipelineTag::Kind::kChange) return;
-  const v1::Record& record = *batch.At(tag.index).record;
-  if (!record.has_update() && !record.has_delete_()) return;
-  // Every row must have been found: fewer is a row gone missing.
+  const BatchChange& change = batch.At(tag.index);
+  const v1::Record& record = *change.record;
+  // Every row must have been found: fewer is a row gone missing. An INSERT
+  // only ever falls short under last-write-wins (a later local delete).
+  bool counted = record.has_update() || record.has_delete_() ||
+                 (record.has_insert() && change.relation && change.relation->shape.last_write);
+  if (!counted) return;
   long touched = std::atol(PQcmdTuples(const_cast<PGresult*>(result)));
   if (touched < static_cast<long>(tag.rows ? tag.rows : 1)) Surprise(tag.index);
 }

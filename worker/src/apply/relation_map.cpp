@@ -87,22 +87,25 @@ PreparedStatement* TargetRelation::Cached(const std::string& key, int params,
   return raw;
 }
 
+bool TargetRelation::Guarded() const { return shape.last_write.has_value() && shape.unique_key; }
+
 PreparedStatement* TargetRelation::MultiInsert(int rows) {
-  if (rows == 1) return Insert(false);
-  int width = static_cast<int>(shape.columns.size());
+  const bool guarded = shape.last_write && !shape.columns.empty();
+  if (rows == 1 && !guarded) return Insert(false);
+  int width = static_cast<int>(shape.columns.size()) + (guarded ? 1 : 0);
   return Cached(fmt::format("i{}", rows), width * rows, [&] { return BuildMultiInsertSql(shape, rows); });
 }
 
 PreparedStatement* TargetRelation::MultiDelete(int rows) {
-  if (rows == 1) return Delete();
-  int keys = 0;
+  if (rows == 1 && !Guarded()) return Delete();
+  int keys = Guarded() ? 1 : 0;
   for (const auto& column : shape.columns) keys += column.key ? 1 : 0;
   return Cached(fmt::format("d{}", rows), keys * rows, [&] { return BuildMultiDeleteSql(shape, rows); });
 }
 
 PreparedStatement* TargetRelation::MultiUpdate(const std::string& mask, int rows) {
-  if (rows == 1) return Update(mask);
-  int width = 0;
+  if (rows == 1 && !Guarded()) return Update(mask);
+  int width = Guarded() ? 1 : 0;
   std::vector<bool> set(mask.size());
   for (size_t i = 0; i < mask.size(); ++i) {
     set[i] = mask[i] == '1';

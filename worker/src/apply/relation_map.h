@@ -79,7 +79,12 @@ struct TargetRelation {
   PreparedStatement* Delete();
   // mask[i] == '1' when column i is in the SET list.
   PreparedStatement* Update(const std::string& mask);
-  // Multi-row forms (rows >= 2; 1 gives the single-row statement).
+  // Multi-row forms (rows >= 2; 1 gives the single-row statement, except
+  // under last-write-wins, where the fast path always sends the guarded
+  // multi-row form, with one commit time per row after its values).
+  // Guarded(): UPDATE and DELETE are guarded (a unique key is needed);
+  // INSERT is guarded whenever shape.last_write is set.
+  bool Guarded() const;
   PreparedStatement* MultiInsert(int rows);
   PreparedStatement* MultiDelete(int rows);
   PreparedStatement* MultiUpdate(const std::string& mask, int rows);

@@ -134,8 +134,9 @@ void RunQueue::Flush(TargetRelation* relation) {
 void RunQueue::FlushInserts(TargetRelation* relation) {
   const std::vector<uint64_t>& run = relation->run.changes;
   const size_t width = relation->shape.columns.size();
+  const bool guarded = relation->shape.last_write && width > 0;
   for (size_t done = 0; done < run.size();) {
-    int rows = ChunkRows(run.size() - done, static_cast<int>(width));
+    int rows = ChunkRows(run.size() - done, static_cast<int>(width) + (guarded ? 1 : 0));
     params_.clear();
     for (int r = 0; r < rows; ++r) {
       const v1::Record& record = *batch_.At(run[done + r]).record;
@@ -145,6 +146,7 @@ void RunQueue::FlushInserts(TargetRelation* relation) {
             fmt::format("{}: the INSERT does not carry one value per column", batch_.Where(run[done + r])));
       }
       params_.insert(params_.end(), row_.begin(), row_.end());
+      if (guarded) params_.push_back(CommitTimeOf(run[done + r]));
     }
     SendRows(relation->MultiInsert(rows), run[done], static_cast<uint32_t>(rows));
     done += rows;
@@ -153,7 +155,7 @@ void RunQueue::FlushInserts(TargetRelation* relation) {
 
 void RunQueue::FlushDeletes(TargetRelation* relation) {
   const std::vector<uint64_t>& run = relation->run.changes;
-  size_t keys = 0;
+  size_t keys = relation->Guarded() ? 1 : 0;
   for (const auto& column : relation->shape.columns) keys += column.key ? 1 : 0;
   for (size_t done = 0; done < run.size();) {
     int rows = ChunkRows(run.size() - done, static_cast<int>(keys));
@@ -164,6 +166,7 @@ void RunQueue::FlushDeletes(TargetRelation* relation) {
         throw ApplyError(batch_.Where(index) + ": " + error_);
       }
       params_.insert(params_.end(), key_.begin(), key_.end());
+      if (relation->Guarded()) params_.push_back(CommitTimeOf(index));
     }
     SendRows(relation->MultiDelete(rows), run[done], static_cast<uint32_t>(rows));
     done += rows;
@@ -240,7 +243,10 @@ void RunQueue::SendUpdateGroup(TargetRelation* relation, const std::vector<Merge
                                const std::string& mask, const std::vector<size_t>& members) {
   const auto& columns = relation->shape.columns;
   const size_t width = columns.size();
-  int per_row = 0;
+  // Under last-write-wins a merged row carries the commit time of its first
+  // change: a local row newer than that holds the whole merge back, and the
+  // conflict path then takes its changes one by one.
+  int per_row = relation->Guarded() ? 1 : 0;
   for (size_t i = 0; i < width; ++i) per_row += (mask[i] == '1' || columns[i].key) ? 1 : 0;
   for (size_t done = 0; done < members.size();) {
     int rows = ChunkRows(members.size() - done, per_row);
@@ -253,10 +259,15 @@ void RunQueue::SendUpdateGroup(TargetRelation* relation, const std::vector<Merge
         if (mask[i] == '1') params_.push_back(row.values[i]);
       }
       params_.insert(params_.end(), row.key.begin(), row.key.end());
+      if (relation->Guarded()) params_.push_back(CommitTimeOf(row.first));
     }
     SendRows(relation->MultiUpdate(mask, rows), first, static_cast<uint32_t>(rows));
     done += rows;
   }
+}
+
+const char* RunQueue::CommitTimeOf(uint64_t index) const {
+  return batch_.txn(batch_.At(index).txn).commit_time_text.c_str();
 }
 
 void RunQueue::SendChange(PreparedStatement* statement, uint64_t index) {
@@ -275,17 +286,32 @@ void RunQueue::SendSingle(uint64_t index) {
           std::find(params_.begin(), params_.end(), kUnknownValue) != params_.end()) {
         throw ApplyError(fmt::format("{}: the INSERT does not carry one value per column", batch_.Where(index)));
       }
+      if (change.relation->shape.last_write && !params_.empty()) {
+        params_.push_back(CommitTimeOf(index));
+        SendChange(change.relation->MultiInsert(1), index);
+        return;
+      }
       SendChange(change.relation->Insert(false), index);
       return;
     case v1::Record::kUpdate:
       if (!UpdateParams(*change.relation, record.update(), &mask_, &params_, &error_)) {
         throw ApplyError(batch_.Where(index) + ": " + error_);
       }
+      if (change.relation->Guarded()) {
+        params_.push_back(CommitTimeOf(index));
+        SendChange(change.relation->MultiUpdate(mask_, 1), index);
+        return;
+      }
       SendChange(change.relation->Update(mask_), index);
       return;
     case v1::Record::kDelete:
       if (!DeleteParams(*change.relation, record.delete_(), &params_, &error_)) {
         throw ApplyError(batch_.Where(index) + ": " + error_);
+      }
+      if (change.relation->Guarded()) {
+        params_.push_back(CommitTimeOf(index));
+        SendChange(change.relation->MultiDelete(1), index);
+        return;
       }
       SendChange(change.relation->Delete(), index);
       return;

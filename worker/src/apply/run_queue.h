@@ -81,6 +81,8 @@ class RunQueue {
   void SendUpdateGroup(TargetRelation* relation, const std::vector<MergedUpdate>& merged, const std::string& mask,
                        const std::vector<size_t>& members);
   void SendSingle(uint64_t index);
+  // The change's source commit time as text (last-write-wins guard).
+  const char* CommitTimeOf(uint64_t index) const;
   void SendChange(PreparedStatement* statement, uint64_t index);
   void SendRows(PreparedStatement* statement, uint64_t first_change, uint32_t rows);
   void AsOwnerOf(const TargetRelation* relation) {

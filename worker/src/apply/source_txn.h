@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "common/lsn.h"
 #include "common/pg_time.h"
@@ -18,6 +19,9 @@ struct SourceTxn {
   Lsn commit_lsn = kInvalidLsn;   // Begin.final_lsn
   Lsn end_lsn = kInvalidLsn;      // Commit.end_lsn (0 until the commit arrives)
   PgTimestamp commit_time = 0;
+  // commit_time as timestamptz text: the fast path's last-write-wins guard
+  // sends it with every row (set under last-write-wins only).
+  std::string commit_time_text;
 };
 
 }  // namespace pgduplex

@@ -253,9 +253,9 @@ std::string BuildTombstoneTimeSql(const TableShape& shape) {
       shape.last_write ? shape.last_write->table_oid : 0, names, values);
 }
 
-std::string BuildLastWriteTruncateSql(const TableShape& shape) {
+std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time) {
   return fmt::format("DELETE FROM {} AS t WHERE {}", shape.quoted_table,
-                     LastWriterIsOlder(*shape.last_write, "$1::pg_catalog.timestamptz"));
+                     LastWriterIsOlder(*shape.last_write, Literal(commit_time) + "::pg_catalog.timestamptz"));
 }
 
 std::string BuildDeleteByRowIdSql(const TableShape& shape) {
