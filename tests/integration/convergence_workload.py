@@ -203,6 +203,10 @@ def make_op(rng, no, side, table, key=None):
     return Op(no, side, table, kind, sql, params, key)
 
 
+def pick_table(rng):
+    return _pick(rng, TABLE_WEIGHTS)
+
+
 def operations(rng, count, race=0.35):
     """The seed's operation sequence. With probability `race` the next
     operation hits the same table and key on the other side (a deliberate
@@ -215,7 +219,7 @@ def operations(rng, count, race=0.35):
             op = make_op(rng, no, side, prev.table, prev.key)
             prev = None
         else:
-            op = make_op(rng, no, rng.choice(SIDES), _pick(rng, TABLE_WEIGHTS))
+            op = make_op(rng, no, rng.choice(SIDES), pick_table(rng))
             prev = op
         ops.append(op)
     return ops

@@ -36,7 +36,7 @@ import time
 import pytest
 
 from conftest import wait_until
-from convergence_workload import TABLES, BY_NAME, Client, Oracle, operations
+from convergence_workload import BY_NAME, TABLES, Client, Oracle, make_op, operations, pick_table
 from opshelp import pgduplex
 from test_run_sync import run
 
@@ -164,6 +164,37 @@ def conflict_counts(db):
     return {"on A": dict(db.sql_a(q)), "on B": dict(db.sql_b(q))}
 
 
+def final_checks(db, cfg, pair, oracle):
+    """Once both directions have caught up, stops them and checks: verify,
+    identity of both sides, the oracle. Returns (problems, summary lines)."""
+    not_caught_up = wait_caught_up(db, pair)
+    pair.check_alive("after catching up")
+    for direction in ("forward", "reverse"):
+        pair.stop(direction)
+    problems = list(pair.problems)
+    if not_caught_up:
+        problems.append(f"did not catch up: {not_caught_up}")
+    code, out = pgduplex("verify", "--config", str(cfg))
+    if code != 0:
+        problems.append("pgduplex verify exit %d:\n  " % code + "\n  ".join(
+            line for line in out.splitlines() if "DIFFERENT" in line or "error" in line.lower()))
+    summary = []
+    for t in TABLES:
+        n, lines = compare_sides(db, t.name)
+        counts = (db.sql_a(f"SELECT count(*) FROM {t.name}")[0][0], db.sql_b(f"SELECT count(*) FROM {t.name}")[0][0])
+        summary.append(f"{t.name}: rows A={counts[0]} B={counts[1]}, differing {'keys' if t.key else 'rows'}: {n}")
+        if n:
+            problems.append(f"{t.name}: {n} differing {'keys' if t.key else 'rows'} between A and B "
+                            f"(rows A={counts[0]} B={counts[1]}):\n" + "\n".join(lines))
+        if t.oracle:
+            bad_a, bad_b, lines = check_oracle(db, t.name, oracle)
+            summary.append(f"{t.name}: keys not holding the oracle's row: A={bad_a} B={bad_b} "
+                           f"(of {len(oracle.expected(t.name))} written keys)")
+            if bad_a or bad_b:
+                problems.append(f"{t.name}: oracle: {bad_a} keys wrong on A, {bad_b} on B:\n" + "\n".join(lines))
+    return problems, summary
+
+
 @pytest.mark.parametrize("seed", seeds())
 def test_last_write_wins_converges_under_random_two_way_writes(dbpair, worker_factory, tmp_path, seed):
     print(f"seed={seed}")
@@ -225,32 +256,7 @@ def test_last_write_wins_converges_under_random_two_way_writes(dbpair, worker_fa
     print(f"operations: {len(ops)} in {wrote_for:.1f}s; committed by kind: {dict(sorted(oracle.stats.items()))}; "
           f"rolled back: {failed}")
 
-    not_caught_up = wait_caught_up(db, pair)
-    pair.check_alive("after catching up")
-    for direction in ("forward", "reverse"):
-        pair.stop(direction)
-
-    problems = list(pair.problems)
-    if not_caught_up:
-        problems.append(f"did not catch up: {not_caught_up}")
-    code, out = pgduplex("verify", "--config", str(cfg))
-    if code != 0:
-        problems.append("pgduplex verify exit %d:\n  " % code + "\n  ".join(
-            line for line in out.splitlines() if "DIFFERENT" in line or "error" in line.lower()))
-    summary = []
-    for t in TABLES:
-        n, lines = compare_sides(db, t.name)
-        counts = (db.sql_a(f"SELECT count(*) FROM {t.name}")[0][0], db.sql_b(f"SELECT count(*) FROM {t.name}")[0][0])
-        summary.append(f"{t.name}: rows A={counts[0]} B={counts[1]}, differing {'keys' if t.key else 'rows'}: {n}")
-        if n:
-            problems.append(f"{t.name}: {n} differing {'keys' if t.key else 'rows'} between A and B "
-                            f"(rows A={counts[0]} B={counts[1]}):\n" + "\n".join(lines))
-        if t.oracle:
-            bad_a, bad_b, lines = check_oracle(db, t.name, oracle)
-            summary.append(f"{t.name}: keys not holding the oracle's row: A={bad_a} B={bad_b} "
-                           f"(of {len(oracle.expected(t.name))} written keys)")
-            if bad_a or bad_b:
-                problems.append(f"{t.name}: oracle: {bad_a} keys wrong on A, {bad_b} on B:\n" + "\n".join(lines))
+    problems, summary = final_checks(db, cfg, pair, oracle)
     conflicts = conflict_counts(db)
     print("\n".join(summary))
     print(f"conflicts logged: {conflicts}")
@@ -259,3 +265,38 @@ def test_last_write_wins_converges_under_random_two_way_writes(dbpair, worker_fa
         pytest.fail(f"seed={seed} (rerun: PGDUPLEX_SEED={seed}); kill -9 {kill_dir} at op {kill_at}\n"
                           + "\n".join(summary) + f"\nconflicts logged: {conflicts}\n\n" + "\n\n".join(problems),
                     pytrace=False)
+
+
+def test_oracle_agrees_with_a_history_without_races(dbpair, worker_factory, tmp_path):
+    """The harness checked on itself: the sides take turns (blocks of 50
+    operations, each block starting once the other side's writes have
+    arrived), so there is no race and nothing to resolve; every check above
+    must pass. A failure here is a bug of the oracle or of plain two-way
+    apply, not of conflict handling."""
+    db = dbpair
+    rng = random.Random(0)
+    for t in TABLES:
+        for stmt in t.ddl:
+            db.both(stmt)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins", "initial": "none",
+                                                     "heartbeat_interval_sec": 1})
+    pair = Pair(db, worker_factory, cfg)
+    pair.start("forward")
+    pair.start("reverse")
+    ops = [make_op(rng, no, "ab"[(no // 50) % 2], pick_table(rng)) for no in range(300)]
+    oracle = Oracle()
+    clients = {"a": Client(db.a, db.dbname, "a"), "b": Client(db.b, db.dbname, "b")}
+    try:
+        for op in ops:
+            if op.no % 50 == 0 and op.no:
+                not_caught_up = wait_caught_up(db, pair)
+                assert not not_caught_up, not_caught_up
+            clients[op.side].run(op, oracle)
+    finally:
+        for c in clients.values():
+            c.close()
+    problems, summary = final_checks(db, cfg, pair, oracle)
+    print("\n".join(summary))
+    conflicts = conflict_counts(db)
+    assert not problems, "\n".join(summary) + f"\nconflicts logged: {conflicts}\n\n" + "\n\n".join(problems)
+    assert conflicts == {"on A": {}, "on B": {}}
