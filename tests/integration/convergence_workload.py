@@ -234,17 +234,17 @@ EXPECTED_ERRORS = (psycopg2.errors.UniqueViolation, psycopg2.errors.DeadlockDete
 
 class Event:
     """One committed change to one key: row is None for a delete."""
-    __slots__ = ("ts", "side", "op", "row")
+    __slots__ = ("ts", "side", "op", "key", "row")
 
-    def __init__(self, ts, side, op, row):
-        self.ts, self.side, self.op, self.row = ts, side, op, row
+    def __init__(self, ts, side, op, key, row):
+        self.ts, self.side, self.op, self.key, self.row = ts, side, op, key, row
 
     def rank(self):
         return (self.ts, self.side == "a")  # ties go to cluster A
 
     def __repr__(self):
         what = "deleted" if self.row is None else repr(self.row)
-        return f"{self.op!r} @ {self.ts.isoformat(timespec='microseconds')}: {what}"
+        return f"{self.side}#{self.op.no} {self.op.kind} @ {self.ts.isoformat(timespec='microseconds')}: {what}"
 
 
 class Oracle:
@@ -260,12 +260,12 @@ class Oracle:
         nkey = len(table.key)
         if op.kind == "truncate":
             for key in table.keys:
-                self.events[table.name][key].append(Event(ts, op.side, op, None))
+                self.events[table.name][key].append(Event(ts, op.side, op, key, None))
             return
         deleting = op.kind.startswith("delete") or op.kind == "range_delete"
         for row in rows:
             key = tuple(row[:nkey])
-            self.events[table.name][key].append(Event(ts, op.side, op, None if deleting else tuple(row)))
+            self.events[table.name][key].append(Event(ts, op.side, op, key, None if deleting else tuple(row)))
 
     def expected(self, table):
         """{key: winning Event} for every key written at least once."""

@@ -35,7 +35,6 @@ import time
 
 import pytest
 
-from conftest import wait_until
 from convergence_workload import BY_NAME, TABLES, Client, Oracle, make_op, operations, pick_table
 from opshelp import pgduplex
 from test_run_sync import run
@@ -90,20 +89,23 @@ class Pair:
 def wait_caught_up(db, pair):
     """Both slots confirmed past everything written so far (the clients
     have stopped; applied changes carry an origin and are never sent back).
-    Returns None, or what did not catch up."""
+    Returns None, or what did not catch up (at once if a worker is down)."""
     targets = {"forward": (db.sql_a, db.sql_a("SELECT pg_current_wal_lsn()")[0][0]),
                "reverse": (db.sql_b, db.sql_b("SELECT pg_current_wal_lsn()")[0][0])}
-
-    def done():
+    deadline = time.monotonic() + CATCH_UP_TIMEOUT
+    behind = list(targets)
+    while behind:
         pair.check_alive("catching up")
-        assert all(pair.w.values()), "a worker is down"
-        return all(side("SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
-                        (lsn, f"pgduplex_t_{d}")) == [(True,)] for d, (side, lsn) in targets.items())
-    try:
-        wait_until(done, timeout=CATCH_UP_TIMEOUT, interval=0.2, what="both directions to catch up")
-        return None
-    except AssertionError as e:
-        return str(e)
+        if not all(pair.w.values()):
+            return "a worker is down: " + ", ".join(d for d, w in pair.w.items() if w is None)
+        if time.monotonic() > deadline:
+            return f"after {CATCH_UP_TIMEOUT}s, still behind: {behind}"
+        behind = [d for d, (side, lsn) in targets.items()
+                  if side("SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
+                          (lsn, f"pgduplex_t_{d}")) != [(True,)]]
+        if behind:
+            time.sleep(0.2)
+    return None
 
 
 def short(row):
