@@ -145,25 +145,45 @@ def compare_sides(db, table):
                        for k in diff[:5]]
 
 
+def classify(held, winner, events):
+    """Why a side's row is not the oracle's, in a few words."""
+    if winner is None:
+        return "row that was never written"
+    if held is None:
+        return f"no row: later {winner.op.kind} lost"
+    if winner.row is None:
+        return f"row kept or brought back over a later {winner.op.kind}"
+    if any(e.row == held for e in events):
+        return f"older write kept over a later {winner.op.kind}"
+    return f"row no write produced (mixed versions) instead of a {winner.op.kind}"
+
+
 def check_oracle(db, table, oracle):
-    """(number of keys whose row is not the oracle's, on A / on B, lines)."""
+    """(keys whose row is not the oracle's on A, on B, lines): the first 5
+    keys in detail, then the count of each kind of mistake per side."""
     a, b = rows_by_key(db, table)
     expected = oracle.expected(table)
-    bad_a = bad_b = 0
+    bad = {"A": 0, "B": 0}
+    kinds = {"A": collections.Counter(), "B": collections.Counter()}
     lines = []
     for key in sorted(set(a) | set(b) | set(expected)):
         ev = expected.get(key)
         want = ev.row if ev else None
-        wrong_a, wrong_b = a.get(key) != want, b.get(key) != want
-        bad_a += wrong_a
-        bad_b += wrong_b
-        if (wrong_a or wrong_b) and len(lines) < 5:
-            older = sorted(oracle.events[table].get(key, []), key=lambda e: e.rank())[-3:-1]
+        events = oracle.events[table].get(key, [])
+        for side, rows in (("A", a), ("B", b)):
+            if rows.get(key) != want:
+                bad[side] += 1
+                kinds[side][classify(rows.get(key), ev, events)] += 1
+        if (a.get(key) != want or b.get(key) != want) and len(lines) < 5:
+            older = sorted(events, key=lambda e: e.rank())[-3:-1]
             lines.append(f"  key {key}: A={short(a[key]) if key in a else None} "
                          f"B={short(b[key]) if key in b else None}\n"
                          f"    expected {repr(ev) if ev else 'no row (never written)'}\n"
                          f"    the writes before it: {older}")
-    return bad_a, bad_b, lines
+    for side in ("A", "B"):
+        if kinds[side]:
+            lines.append(f"  on {side}: " + "; ".join(f"{n} x {k}" for k, n in kinds[side].most_common()))
+    return bad["A"], bad["B"], lines
 
 
 def conflict_counts(db):
