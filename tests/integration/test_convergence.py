@@ -196,6 +196,10 @@ def final_checks(db, cfg, pair, oracle):
     """Once both directions have caught up, stops them and checks: verify,
     identity of both sides, the oracle. Returns (problems, summary lines)."""
     not_caught_up = wait_caught_up(db, pair)
+    if not_caught_up:
+        for direction, w in pair.w.items():
+            if w is not None:
+                not_caught_up += f"\n{direction} worker's last output:\n" + w.output()[-3000:]
     pair.check_alive("after catching up")
     for direction in ("forward", "reverse"):
         pair.stop(direction)

@@ -66,8 +66,13 @@ bool UpdateParams(const TargetRelation& relation, const v1::Update& update, std:
   const auto& columns = relation.shape.columns;
   mask->assign(columns.size(), '0');
   values->clear();
+  // Under last-write-wins a change that wins replaces the whole row version:
+  // an unchanged (TOAST) value is taken from a full old image when there is
+  // one, lest the local row's value of it survive beside the change's.
+  const bool whole = relation.shape.last_write && update.old_kind() == v1::OLD_TUPLE_FULL;
   for (size_t i = 0; i < columns.size(); ++i) {
     const char* value = ValueText(new_tuple.values(static_cast<int>(i)));
+    if (value == kUnknownValue && whole) value = ValueText(old_tuple->values(static_cast<int>(i)));
     if (value == kUnknownValue) continue;
     if (columns[i].key && !has_old) continue;
     (*mask)[i] = '1';

@@ -109,7 +109,7 @@ PreparedStatement* TargetRelation::MultiUpdate(const std::string& mask, int rows
   std::vector<bool> set(mask.size());
   for (size_t i = 0; i < mask.size(); ++i) {
     set[i] = mask[i] == '1';
-    width += set[i] || shape.columns[i].key ? 1 : 0;
+    width += (set[i] ? 1 : 0) + (shape.columns[i].key ? 1 : 0);  // a key column set to a new value is both
   }
   return Cached(fmt::format("u{}/{}", rows, mask), width * rows,
                 [&] { return BuildMultiUpdateSql(shape, set, rows); });

@@ -228,9 +228,14 @@ std::vector<RunQueue::MergedUpdate> RunQueue::MergeUpdates(const TargetRelation&
     } else {
       row = &merged[found->second];
     }
+    // Under last-write-wins unchanged values come from a full old image
+    // (see UpdateParams).
+    const v1::Update& update = record.update();
+    const bool whole = relation.shape.last_write && update.old_kind() == v1::OLD_TUPLE_FULL;
     for (size_t i = 0; i < width; ++i) {
       if (columns[i].key) continue;
       const char* value = ValueText(tuple.values(static_cast<int>(i)));
+      if (value == kUnknownValue && whole) value = ValueText(update.old_tuple().values(static_cast<int>(i)));
       if (value != kUnknownValue) row->values[i] = value;
     }
   }
