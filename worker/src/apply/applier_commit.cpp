@@ -13,6 +13,7 @@
 #include <string>
 
 #include "apply/applier.h"
+#include "apply/tombstone_triggers.h"
 #include "apply/apply_sql.h"
 
 namespace pgduplex {
@@ -92,6 +93,19 @@ void Applier::CommitBatch() {
   }
   if (!status_sent) status_.MarkDirty();
   ResetBatch();
+  MaybePurgeTombstones(now);
+}
+
+// Under last-write-wins, tombstones older than the retention go about once
+// an hour (and at every session start, in the session setup).
+void Applier::MaybePurgeTombstones(std::chrono::steady_clock::time_point now) {
+  if (options_.policy != ConflictPolicy::kLastWriteWins) return;
+  if (last_purge_ == std::chrono::steady_clock::time_point{}) last_purge_ = now;
+  if (now - last_purge_ < kPurgeInterval) return;
+  last_purge_ = now;
+  int64_t purged = PurgeTombstones(*conn_, options_.tombstone_retention_hours);
+  if (purged) spdlog::info("cluster {}: {} tombstone(s) older than {} h forgotten", conn_->label(), purged,
+                           options_.tombstone_retention_hours);
 }
 
 // The batch up to `last` is committed: progress and metrics.

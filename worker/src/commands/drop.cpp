@@ -1,8 +1,10 @@
 // pgduplex drop [--force]: removes what a task leaves on the two clusters:
 //   A: slot pgduplex_<task>_forward, origin pgduplex_<task>_reverse
 //   B: slot pgduplex_<task>_reverse, origin pgduplex_<task>_forward
-//   both: the task's rows in pgduplex.worker_status
-// (the conflict log, pgduplex.conflicts, is history and is kept).
+//   both: the task's rows in pgduplex.worker_status, and the tombstone
+//   triggers (last-write-wins) on the tables of the task's sync.tables
+// (the conflict log, pgduplex.conflicts, is history and is kept; old
+// tombstones go with the next purge of a task that still uses them).
 // It refuses, before dropping anything, while a slot of the task is active:
 // a worker of the task is streaming. It stops nothing itself. Each object is
 // reported as dropped or already absent. --force reports an unreachable
@@ -15,6 +17,7 @@
 #include <memory>
 #include <optional>
 
+#include "apply/tombstone_triggers.h"
 #include "commands/commands.h"
 #include "common/message_text.h"
 #include "common/pg_connection.h"
@@ -53,7 +56,7 @@ void Report(const ClusterPart& part, const std::string& what) {
 }
 
 // Drops one cluster's part; returns false when something is in use.
-bool DropPart(ClusterPart& part, const std::string& task) {
+bool DropPart(ClusterPart& part, const std::string& task, const TableScope& scope) {
   PgConnection& conn = *part.conn;
   bool ok = true;
   try {
@@ -100,6 +103,9 @@ bool DropPart(ClusterPart& part, const std::string& task) {
     Report(part, n == "0" ? fmt::format("{} rows already absent", table)
                           : fmt::format("{} rows deleted ({})", table, n));
   }
+  int tables = DropTombstoneTriggers(conn, scope);
+  Report(part, tables ? fmt::format("tombstone triggers dropped from {} table(s)", tables)
+                      : std::string("tombstone triggers already absent"));
   return ok;
 }
 
@@ -140,7 +146,7 @@ int CommandDrop(const DropOptions& options) {
 
   bool ok = true;
   for (auto& part : parts) {
-    if (part.conn) ok = DropPart(part, config.name) && ok;
+    if (part.conn) ok = DropPart(part, config.name, TableScope(config.sync.tables)) && ok;
   }
   if (!ok) {
     std::cerr << fmt::format("pgduplex drop: a worker of task {} is still running; stop it and run drop again\n",
