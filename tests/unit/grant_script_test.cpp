@@ -85,6 +85,21 @@ TEST_CASE("grants_without_apply_as_owner_are_each_table_privilege_instead_of_mem
   CHECK(Has(s, "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLE \"public\".\"orders\" TO \"sync\";"));
 }
 
+TEST_CASE("last_write_wins_adds_the_tombstone_purge_and_without_owners_trigger_rights") {
+  GrantNeeds needs;
+  needs.label = "b";
+  needs.database = "shop";
+  needs.tables = {{"public", "orders"}};
+  auto plain = Statements(needs, "sync");
+  CHECK(!Has(plain, "GRANT EXECUTE ON FUNCTION pgduplex.purge_tombstones(interval) TO \"sync\";"));
+  needs.last_write_wins = true;
+  CHECK(Has(Statements(needs, "sync"), "GRANT EXECUTE ON FUNCTION pgduplex.purge_tombstones(interval) TO \"sync\";"));
+  needs.apply_as_owner = false;
+  CHECK(Has(Statements(needs, "sync"),
+            "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER ON TABLE \"public\".\"orders\" TO \"sync\";"));
+  CHECK(NeedsOf(Config("conflict_policy = \"last-write-wins\"\n"), Facts("a"), Facts("b"), true, "sync").last_write_wins);
+}
+
 TEST_CASE("grant_checks_test_one_privilege_and_treat_a_missing_object_as_not_held") {
   Grant table{Grant::Kind::kTable, "pgduplex.conflicts", {"SELECT", "INSERT"}, "", false};
   CHECK(PrivilegeCheckSql(table, "INSERT") ==

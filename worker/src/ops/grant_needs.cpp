@@ -13,6 +13,7 @@ GrantNeeds NeedsOf(const TaskConfig& config, const ClusterFacts& a, const Cluste
   needs.database = here.database;
   needs.forward_target = for_b;
   needs.apply_as_owner = config.sync.apply_as_table_owner;
+  needs.last_write_wins = config.sync.conflict_policy == ConflictPolicy::kLastWriteWins;
   std::set<std::string> owners;
   std::set<TableName> here_tables;
   for (const auto& t : here.tables) {

@@ -64,10 +64,17 @@ std::vector<Grant> RequiredGrants(const GrantNeeds& needs) {
   for (const char* t : {"pgduplex.initial_sync", "pgduplex.initial_sync_xacts"}) {
     out.push_back({K::kTable, t, bookkeeping, needs.forward_target ? "initial copy bookkeeping" : "drop", false});
   }
+  if (needs.last_write_wins) {
+    out.push_back({K::kFunction, "pgduplex.purge_tombstones(interval)", {"EXECUTE"},
+                   "last-write-wins: forget tombstones past their retention", false});
+  }
   if (!needs.apply_as_owner) {
+    // (As the tables' owners, the worker creates the tombstone triggers
+    // under their rights; without that it needs TRIGGER.)
+    std::vector<std::string> rights = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"};
+    if (needs.last_write_wins) rights.push_back("TRIGGER");
     for (const auto& t : needs.tables) {
-      out.push_back({K::kTable, QuoteQualified(t.schema, t.name), {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"},
-                     "synced table", false});
+      out.push_back({K::kTable, QuoteQualified(t.schema, t.name), rights, "synced table", false});
     }
   }
   for (const auto& s : needs.create_schemas) {

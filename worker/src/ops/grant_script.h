@@ -55,6 +55,7 @@ struct GrantNeeds {
   std::string database;
   bool forward_target = false;           // b: initial copy and forward apply
   bool apply_as_owner = true;            // sync.apply_as_table_owner
+  bool last_write_wins = false;          // sync.conflict_policy: tombstone triggers and purge
   std::vector<std::string> owners;       // owners of the synced tables (as on A), that exist here
   std::vector<TableName> tables;         // synced tables that exist here (grants without apply_as_owner)
   std::vector<std::string> create_schemas;  // B: existing schemas the copy creates tables in
