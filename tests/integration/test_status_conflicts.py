@@ -32,3 +32,20 @@ def test_status_counts_conflicts_since_start_and_in_total(dbpair, worker_factory
     assert "since start: none" not in line, line
     for conflict_type, n in logged.items():
         assert f"{conflict_type} {n}" in line, line
+
+
+def test_status_reads_a_status_row_it_did_not_write(dbpair, worker_factory, tmp_path):
+    """A worker_status row holds counts of any shape (another version wrote
+    it): status prints the direction, never 'cannot read'."""
+    db = dbpair
+    db.both(TABLE)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "ignore"})
+    w = run(worker_factory, cfg, "forward", db)
+    wait_until(lambda: db.sql_b("SELECT 1 FROM pgduplex.worker_status WHERE direction = 'forward'"), timeout=30,
+               what="the forward status row")
+    assert w.stop() == 0
+    db.sql_b("UPDATE pgduplex.worker_status SET conflicts = '{\"insert_exists\": null, \"update_missing\": 2}'")
+    forward = status_json(cfg)["forward"]
+    assert forward.get("error") in (None, ""), forward
+    assert forward["conflicts_since_start"] == {"update_missing": 2}
+    assert "cannot read" not in status_text(cfg)

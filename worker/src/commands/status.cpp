@@ -58,7 +58,8 @@ Sample ReadTarget(PgConnection& target, const TaskConfig& config, Direction d, D
     // Named: items() of a temporary would outlive the document it iterates.
     const nlohmann::json conflicts = nlohmann::json::parse(r.Get(0, 7));
     for (auto& [type, count] : conflicts.items()) {
-      s.conflicts_since_start[type] = count.get<uint64_t>();
+      // A row written by another version may hold anything: count numbers only.
+      if (count.is_number_unsigned() && count.get<uint64_t>() > 0) s.conflicts_since_start[type] = count.get<uint64_t>();
     }
     sample = {std::stod(r.Get(0, 8)), s.applied_transactions, s.applied_changes};
   }
