@@ -210,6 +210,13 @@ std::string ChangeReplayer::TargetRowId(const TargetRelation& relation, const v1
   std::vector<const char*> key;
   std::string error;
   if (!ChangeKey(relation, record, &key, &error)) return "";
+  std::optional<LocalRow> local = RowByKey(relation, key, /*with_commit_time=*/false);
+  return local ? local->row_id : "";
+}
+
+std::optional<ChangeReplayer::LocalRow> ChangeReplayer::RowByKey(const TargetRelation& relation,
+                                                                 const std::vector<const char*>& key,
+                                                                 bool with_commit_time) {
   std::vector<int> columns;
   for (size_t i = 0; i < relation.shape.columns.size(); ++i) {
     if (relation.shape.columns[i].key) columns.push_back(static_cast<int>(i));
@@ -217,10 +224,12 @@ std::string ChangeReplayer::TargetRowId(const TargetRelation& relation, const v1
   std::vector<SqlParam> params;
   for (const char* value : key) params.push_back(value ? SqlParam(value) : SqlParam());
   AsWorker();
-  PgResult result =
-      conn_.ExecParams(BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, false) + " LIMIT 1",
-                       params);
-  return result.rows() ? result.Get(0, 0) : "";
+  PgResult result = conn_.ExecParams(
+      BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, with_commit_time) + " LIMIT 1", params);
+  if (result.rows() == 0) return std::nullopt;
+  LocalRow local{result.Get(0, 0), result.Get(0, 1), std::nullopt};
+  if (!result.IsNull(0, 2)) local.commit_time = std::stoll(result.Get(0, 2));
+  return local;
 }
 
 void ChangeReplayer::DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows) {
@@ -249,20 +258,7 @@ std::optional<ChangeReplayer::LocalRow> ChangeReplayer::LocalRowByKey(const Targ
   std::vector<const char*> key;
   std::string error;
   if (!ChangeKey(relation, record, &key, &error)) throw ApplyError(error);
-  std::vector<int> columns;
-  for (size_t i = 0; i < relation.shape.columns.size(); ++i) {
-    if (relation.shape.columns[i].key) columns.push_back(static_cast<int>(i));
-  }
-  std::vector<SqlParam> params;
-  for (const char* value : key) params.push_back(value ? SqlParam(value) : SqlParam());
-  AsWorker();
-  PgResult result = conn_.ExecParams(
-      BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, /*with_commit_time=*/true) + " LIMIT 1",
-      params);
-  if (result.rows() == 0) return std::nullopt;
-  LocalRow local{result.Get(0, 0), result.Get(0, 1), std::nullopt};
-  if (!result.IsNull(0, 2)) local.commit_time = std::stoll(result.Get(0, 2));
-  return local;
+  return RowByKey(relation, key, /*with_commit_time=*/true);
 }
 
 bool ChangeReplayer::LocalRowIsNewer(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,

@@ -62,6 +62,9 @@ class ChangeReplayer {
   std::vector<LocalRow> ConflictingRows(const TargetRelation& relation, const std::vector<const char*>& row,
                                         const std::string& exclude_row_id);
   std::string TargetRowId(const TargetRelation& relation, const v1::Record& record);
+  // The local row with this key (LIMIT 1), with its commit time when asked.
+  std::optional<LocalRow> RowByKey(const TargetRelation& relation, const std::vector<const char*>& key,
+                                   bool with_commit_time);
   void DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows);
   std::optional<PgTimestamp> NewestLocal(const std::vector<LocalRow>& rows) const;
 
