@@ -211,3 +211,16 @@ TEST_CASE("last_write_guard_inserts_only_keys_not_deleted_here_later") {
   CHECK(BuildMultiInsertSql(quoted, 2).find(">= v.\"_ts\"") != std::string::npos);
 }
 
+
+TEST_CASE("inserts_into_a_table_with_a_generated_always_identity_override_it") {
+  TableShape shape = Orders();
+  shape.overriding_system_value = true;
+  CHECK(BuildInsertSql(shape, true) == "INSERT INTO \"public\".\"orders\" (\"id\", \"note\", \"doc\") OVERRIDING "
+                                       "SYSTEM VALUE VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+  CHECK(BuildMultiInsertSql(shape, 2).find("(\"id\", \"note\", \"doc\") OVERRIDING SYSTEM VALUE VALUES ($1") !=
+        std::string::npos);
+  shape.columns[0].name = "id";
+  shape.last_write = LastWriteGuard{1, 2, true};
+  CHECK(BuildMultiInsertSql(shape, 1).find("(\"id\", \"note\", \"doc\") OVERRIDING SYSTEM VALUE SELECT v.") !=
+        std::string::npos);
+}

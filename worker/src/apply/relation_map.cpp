@@ -180,6 +180,7 @@ struct TargetColumn {
   std::string type;
   bool generated;
   std::string equality;
+  bool identity_always = false;  // GENERATED ALWAYS AS IDENTITY
 };
 
 // Target columns by name.
@@ -200,12 +201,14 @@ std::map<std::string, TargetColumn> ReadTargetColumns(PgConnection& target, cons
       "     JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr "
       "     JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace "
       "    WHERE ty.oid = a.atttypid AND n.nspname <> 'pg_catalog' "
-      "    ORDER BY m.amname = 'btree' DESC LIMIT 1) "
+      "    ORDER BY m.amname = 'btree' DESC LIMIT 1), "
+      "  a.attidentity = 'a' "
       "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
       {table_oid});
   std::map<std::string, TargetColumn> target_columns;
   for (int i = 0; i < columns.rows(); ++i) {
-    target_columns[columns.Get(i, 0)] = {columns.Get(i, 1), columns.Get(i, 2) == "t", columns.Get(i, 3)};
+    target_columns[columns.Get(i, 0)] = {columns.Get(i, 1), columns.Get(i, 2) == "t", columns.Get(i, 3),
+                                         columns.Get(i, 4) == "t"};
   }
   return target_columns;
 }
@@ -229,6 +232,8 @@ std::map<std::string, int> MapColumns(PgConnection& target, const std::string& t
                                    "values for it",
                                    column, relation->display, label));
     }
+    // The source's value of a GENERATED ALWAYS identity column is the row's.
+    if (found->second.identity_always) relation->shape.overriding_system_value = true;
     ShapeColumn shape_column;
     shape_column.quoted_name = target.QuoteIdent(column);
     shape_column.name = column;

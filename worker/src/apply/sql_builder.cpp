@@ -22,6 +22,10 @@ std::string WhereKey(const TableShape& shape, int first_param) {
   return BuildMatch(shape, KeyColumns(shape), first_param, shape.unique_key, /*qualify=*/false);
 }
 
+std::string Overriding(const TableShape& shape) {
+  return shape.overriding_system_value ? " OVERRIDING SYSTEM VALUE" : "";
+}
+
 // 'text' as a string literal.
 std::string Literal(const std::string& text) {
   std::string out = "'";
@@ -87,7 +91,8 @@ std::string BuildInsertSql(const TableShape& shape, bool skip_conflicts) {
   }
   std::string sql = shape.columns.empty()
                         ? fmt::format("INSERT INTO {} DEFAULT VALUES", shape.quoted_table)
-                        : fmt::format("INSERT INTO {} ({}) VALUES ({})", shape.quoted_table, names, params);
+                        : fmt::format("INSERT INTO {} ({}){} VALUES ({})", shape.quoted_table, names,
+                                      Overriding(shape), params);
   if (skip_conflicts) sql += " ON CONFLICT DO NOTHING";
   return sql;
 }
@@ -142,7 +147,7 @@ std::string BuildMultiInsertSql(const TableShape& shape, int rows) {
     for (size_t i = 0; i < shape.columns.size(); ++i) values += fmt::format("{}${}", i ? ", " : "", param++);
     values += ")";
   }
-  return fmt::format("INSERT INTO {} ({}) VALUES {}", shape.quoted_table, names, values);
+  return fmt::format("INSERT INTO {} ({}){} VALUES {}", shape.quoted_table, names, Overriding(shape), values);
 }
 
 namespace {
@@ -217,7 +222,8 @@ std::string BuildGuardedInsertSql(const TableShape& shape, int rows) {
     names += (i ? ", " : "") + shape.columns[i].quoted_name;
     selected += fmt::format("{}v.\"_{}\"", i ? ", " : "", i);
   }
-  return fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} WHERE {}", shape.quoted_table, names, selected,
+  return fmt::format("INSERT INTO {} ({}){} SELECT {} FROM {} WHERE {}", shape.quoted_table, names,
+                     Overriding(shape), selected,
                      TypedValues(shape, all, rows), NotDeletedLater(shape, all, "v.\"_ts\""));
 }
 

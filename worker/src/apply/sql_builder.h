@@ -58,6 +58,9 @@ struct TableShape {
   // statements then take one more parameter per row, the change's source
   // commit time (timestamptz text), after the row's other parameters.
   std::optional<LastWriteGuard> last_write;
+  // A column is GENERATED ALWAYS AS IDENTITY: INSERTs say OVERRIDING SYSTEM
+  // VALUE (the row's value comes from the source, as in the initial copy).
+  bool overriding_system_value = false;
 };
 
 // INSERT of every column; params: all columns in order.
