@@ -46,6 +46,12 @@ CREATE FUNCTION purge_tombstones(keep interval) RETURNS bigint
   $$;
 REVOKE ALL ON FUNCTION purge_tombstones(interval) FROM PUBLIC;
 
+-- The replication origins the initial copy's sessions wrote B's rows
+-- under (they are dropped when the copy is done): last-write-wins counts a
+-- row they wrote last as the forward direction's own history, like a row
+-- its apply wrote.
+ALTER TABLE initial_sync ADD COLUMN copy_origins oid[] NOT NULL DEFAULT '{}';
+
 -- The conflict types of last-write-wins (the names PostgreSQL 18 uses
 -- where it has one).
 ALTER TABLE conflicts DROP CONSTRAINT conflicts_conflict_type_check;

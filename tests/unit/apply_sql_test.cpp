@@ -224,3 +224,11 @@ TEST_CASE("inserts_into_a_table_with_a_generated_always_identity_override_it") {
   CHECK(BuildMultiInsertSql(shape, 1).find("(\"id\", \"note\", \"doc\") OVERRIDING SYSTEM VALUE SELECT v.") !=
         std::string::npos);
 }
+
+TEST_CASE("last_write_guard_counts_the_initial_copy_origins_as_this_directions_history") {
+  TableShape shape = GuardedOrders(true);
+  shape.last_write->copy_origin_ids = {7, 9};
+  CHECK(BuildMultiDeleteSql(shape, 1).find("SELECT w.roident IN (3, 7, 9) OR") != std::string::npos);
+  CHECK(BuildLocalRowsSql(shape, {0}, true, true).find("CASE WHEN w.roident IN (3, 7, 9) THEN NULL") !=
+        std::string::npos);
+}

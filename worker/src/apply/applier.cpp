@@ -42,6 +42,7 @@ Lsn Applier::Setup(const std::string& source_encoding) {
   ApplySession session = PrepareApplySession(*conn_, source_encoding, options_, roles_);
   session_search_path_ = session.search_path;
   origin_id_ = session.origin_id;
+  copy_origin_ids_ = session.copy_origin_ids;
   status_.set_available(session.has_status_table);
   RefreshDurable();
   committed_lsn_ = durable_lsn_;
@@ -86,7 +87,7 @@ TargetRelation* Applier::Relation(uint32_t oid) {
   if (options_.policy == ConflictPolicy::kLastWriteWins) {
     // Judged by commit time on the fast path, with tombstones of local deletes.
     relation->shape.last_write =
-        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward};
+        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_};
     EnsureTombstoneTriggersOn(*conn_, roles_, relation->oid);
   }
   if (open_) pipeline_.Enter();
@@ -237,7 +238,12 @@ std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& trun
       tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered});
     }
   }
-  return PlanTruncate(tables, truncate.cascade(), truncate.restart_identity());
+  // Never CASCADE (the source lists every table it emptied; B's tables
+  // outside the task that reference one keep their rows, and the TRUNCATE
+  // fails naming them, as under PostgreSQL's own apply) and never RESTART
+  // IDENTITY (B's sequences are its own, e.g. interleaved with A's: a reset
+  // would make both sides hand out the same ids again).
+  return PlanTruncate(tables, /*cascade=*/false, /*restart_identity=*/false);
 }
 
 // Under last-write-wins a TRUNCATE removes what was written before it: the

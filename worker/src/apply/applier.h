@@ -228,6 +228,7 @@ class Applier {
   std::chrono::steady_clock::time_point last_durable_check_{};
   std::string session_search_path_;
   uint32_t origin_id_ = 0;  // this direction's replication origin on the target
+  std::vector<uint32_t> copy_origin_ids_;  // and the initial copy's (last-write-wins)
   static constexpr std::chrono::hours kPurgeInterval{1};
   std::chrono::steady_clock::time_point last_purge_{};  // tombstones (last-write-wins)
   void MaybePurgeTombstones(std::chrono::steady_clock::time_point now);

@@ -35,6 +35,15 @@ uint32_t SetupOrigin(PgConnection& c, const std::string& origin) {
   return static_cast<uint32_t>(std::stoul(id.value_or("0")));
 }
 
+// The origins the task's initial copy wrote B's rows under (extension 1.2).
+std::vector<uint32_t> CopyOriginIds(PgConnection& c, const std::string& task) {
+  PgResult r = c.ExecParams(
+      "SELECT o::text FROM pgduplex.initial_sync, pg_catalog.unnest(copy_origins) AS o WHERE task = $1", {task});
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(static_cast<uint32_t>(std::stoul(r.Get(i, 0))));
+  return ids;
+}
+
 void PrepareLastWriteWins(PgConnection& c, const ApplierOptions& options, RoleSwitch& roles) {
   RequireLastWriteWinsSupport(c);
   int created = EnsureTombstoneTriggers(c, roles, TableScope(options.tables));
@@ -58,6 +67,9 @@ ApplySession PrepareApplySession(PgConnection& c, const std::string& source_enco
   if (options.policy == ConflictPolicy::kLastWriteWins) PrepareLastWriteWins(c, options, roles);
   ApplySession session;
   session.origin_id = SetupOrigin(c, options.origin);
+  if (options.policy == ConflictPolicy::kLastWriteWins && options.direction == Direction::kForward) {
+    session.copy_origin_ids = CopyOriginIds(c, options.task);
+  }
   session.search_path = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
   session.has_status_table = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();
   if (!session.has_status_table) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "apply/applier_options.h"
 #include "apply/role_switch.h"
@@ -24,6 +25,7 @@ struct ApplySession {
   std::string search_path;        // the session's own, restored after DDL
   bool has_status_table = true;   // pgduplex.worker_status exists (newer extension)
   uint32_t origin_id = 0;         // the session's replication origin (roident)
+  std::vector<uint32_t> copy_origin_ids;  // forward, last-write-wins: the initial copy's origins
 };
 
 // Throws ApplyError when the target cannot apply (named in the message).

@@ -33,12 +33,20 @@ std::string Literal(const std::string& text) {
   return out + "'";
 }
 
+// w.roident is this direction's history (w: pg_xact_commit_timestamp_origin).
+std::string SameHistory(const LastWriteGuard& guard) {
+  if (guard.copy_origin_ids.empty()) return fmt::format("w.roident = {}", guard.origin_id);
+  std::string ids = std::to_string(guard.origin_id);
+  for (uint32_t id : guard.copy_origin_ids) ids += ", " + std::to_string(id);
+  return fmt::format("w.roident IN ({})", ids);
+}
+
 // The row t may be changed by a change committed at `ts` (see LastWriteGuard).
 std::string LastWriterIsOlder(const LastWriteGuard& guard, const std::string& ts) {
   return fmt::format(
-      "(SELECT w.roident = {} OR w.\"timestamp\" IS NULL OR w.\"timestamp\" {} {} "
+      "(SELECT {} OR w.\"timestamp\" IS NULL OR w.\"timestamp\" {} {} "
       "FROM pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)",
-      guard.origin_id, guard.change_wins_ties ? "<=" : "<", ts);
+      SameHistory(guard), guard.change_wins_ties ? "<=" : "<", ts);
 }
 
 // No local delete of the key (v."_i" for the key columns) is later than `ts`.
@@ -233,9 +241,9 @@ std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& c
   if (with_commit_time && shape.last_write) {
     // A row this direction wrote last is the same history: no time.
     commit_time = fmt::format(
-        "(SELECT CASE WHEN w.roident = {} THEN NULL ELSE ((extract(epoch FROM w.\"timestamp\") - 946684800) "
+        "(SELECT CASE WHEN {} THEN NULL ELSE ((extract(epoch FROM w.\"timestamp\") - 946684800) "
         "* 1000000)::bigint::text END FROM pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)",
-        shape.last_write->origin_id);
+        SameHistory(*shape.last_write));
   } else if (with_commit_time) {
     commit_time =
         "((extract(epoch FROM pg_catalog.pg_xact_commit_timestamp(t.xmin)) - 946684800) * 1000000)::bigint::text";

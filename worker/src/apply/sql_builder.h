@@ -44,6 +44,9 @@ struct LastWriteGuard {
   uint32_t table_oid = 0;         // the target table (tombstones are kept under it)
   uint32_t origin_id = 0;         // this direction's replication origin on the target
   bool change_wins_ties = false;  // forward direction: the change comes from A
+  // Origins whose rows are this direction's history too: the initial copy's
+  // sessions (pgduplex.initial_sync.copy_origins).
+  std::vector<uint32_t> copy_origin_ids;
 };
 
 struct TableShape {

@@ -147,6 +147,7 @@ void SyncState::Finish(const std::string& origin, const std::string& consistent_
         "finished_at = clock_timestamp() WHERE task = $1",
         {task_, consistent_lsn});
     target_.ExecParams("DELETE FROM pgduplex.initial_sync_xacts WHERE task = $1", {task_});
+    RecordCopyOrigins(target_, task_);
     // Everything the copy wrote with synchronous_commit = off is flushed by
     // this synchronous commit (WAL is flushed in order).
     target_.Exec("SET LOCAL synchronous_commit = on");
@@ -178,15 +179,33 @@ void SetupCopySession(PgConnection& conn, const std::string& origin) {
   }
 }
 
+namespace {
+// LIKE pattern of the task's copy origins.
+std::string CopyOriginPattern(const std::string& task) {
+  std::string escaped;
+  for (char c : task) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+  return fmt::format("pgduplex\\_{}\\_copy\\_%", escaped);
+}
+}  // namespace
+
 void DropCopyOrigins(PgConnection& conn, const std::string& task) {
   conn.ExecParams(
       "SELECT pg_replication_origin_drop(roname) FROM pg_catalog.pg_replication_origin "
       "WHERE roname LIKE $1",
-      {fmt::format("pgduplex\\_{}\\_copy\\_%", [&] {
-         std::string escaped;
-         for (char c : task) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
-         return escaped;
-       }())});
+      {CopyOriginPattern(task)});
+}
+
+void RecordCopyOrigins(PgConnection& conn, const std::string& task) {
+  // Extension 1.2 and later keep them (for last-write-wins).
+  if (!conn.Scalar("SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = 'pgduplex.initial_sync'::regclass "
+                   "AND attname = 'copy_origins' AND NOT attisdropped")) {
+    return;
+  }
+  conn.ExecParams(
+      "UPDATE pgduplex.initial_sync SET copy_origins = ARRAY(SELECT DISTINCT o FROM pg_catalog.unnest("
+      "copy_origins || ARRAY(SELECT roident FROM pg_catalog.pg_replication_origin WHERE roname LIKE $2)) AS o "
+      "ORDER BY 1) WHERE task = $1",
+      {task, CopyOriginPattern(task)});
 }
 
 bool DropSlotIfExists(PgConnection& source, const std::string& slot) {

@@ -80,6 +80,11 @@ std::string CopyOriginName(const std::string& task, int n);
 void SetupCopySession(PgConnection& conn, const std::string& origin);
 // Drops the copy origins of `task` (they must not be in use).
 void DropCopyOrigins(PgConnection& conn, const std::string& task);
+// Keeps the copy origins' ids in pgduplex.initial_sync (extension 1.2+;
+// SyncState::Finish does, in its transaction, before they are dropped):
+// last-write-wins counts the rows they wrote as the forward direction's
+// history.
+void RecordCopyOrigins(PgConnection& conn, const std::string& task);
 // Drops `slot` on the source if it exists, ending a walsender of an earlier
 // run still holding it.
 bool DropSlotIfExists(PgConnection& source, const std::string& slot);
