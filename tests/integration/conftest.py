@@ -352,6 +352,7 @@ def grant_sync_rights(db, role):
               END LOOP; END $$""")
         side(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgduplex TO {role}")
         side(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA pgduplex TO {role}")
+        side(f"GRANT EXECUTE ON FUNCTION pgduplex.purge_tombstones(interval) TO {role}")  # last-write-wins
 
 
 @pytest.fixture

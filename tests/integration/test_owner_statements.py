@@ -32,7 +32,9 @@ def least_privilege_pair(db, tmp_path, membership, sequence_grant=True):
         side("CREATE TABLE customers (id int PRIMARY KEY, name text)")
         side(f"ALTER TABLE orders OWNER TO {owner}")  # with its owned sequence
         side(f"ALTER TABLE customers OWNER TO {owner}")
-        side(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON orders, customers TO {sync}")
+        # TRIGGER: under last-write-wins without the owners' rights, the
+        # worker creates the tombstone triggers on its own (README, grants).
+        side(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER ON orders, customers TO {sync}")
         if sequence_grant:
             side(f"GRANT SELECT, USAGE ON SEQUENCE orders_id_seq TO {sync}")
     db.sql_a("INSERT INTO orders (v) SELECT 'a' FROM generate_series(1, 10)")
