@@ -228,3 +228,23 @@ def test_keyless_delete_on_a_partitioned_target_removes_one_row(dbpair, worker_f
     assert_converges(db, "SELECT id, v FROM k ORDER BY id", workers=[w])
     assert db.sql_b("SELECT id, v FROM k") == [(150, "changed")]
     assert w.stop() == 0
+
+
+def test_keyless_box_rows_of_equal_area_are_told_apart(dbpair, worker_factory, tmp_path):
+    """box = box compares areas (issue 12): a keyless table's DELETE and
+    UPDATE must find the row with the same box, not one of the same area."""
+    db = dbpair
+    db.both("CREATE TABLE shapes (b box, c circle)")
+    db.both("ALTER TABLE shapes REPLICA IDENTITY FULL")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    w = run(worker_factory, cfg, "forward", db)
+    # The same areas: '=' holds between the two rows, '~=' (same as) does not.
+    db.sql_a("INSERT INTO shapes VALUES ('(0,0),(2,2)', '<(0,0),1>'), ('(10,10),(12,12)', '<(5,5),1>')")
+    query = "SELECT b::text, c::text FROM shapes ORDER BY b::text"
+    wait_until(lambda: db.sql_b(query) == db.sql_a(query), timeout=30, what="the shapes on B")
+    db.sql_a("DELETE FROM shapes WHERE b ~= '(10,10),(12,12)'")
+    db.sql_a("UPDATE shapes SET c = '<(1,1),1>' WHERE b ~= '(0,0),(2,2)'")
+    wait_until(lambda: db.sql_b(query) == db.sql_a(query) or not w.alive(), timeout=30,
+               what="the DELETE and UPDATE on B")
+    assert db.sql_b(query) == [("(2,2),(0,0)", "<(1,1),1>")]
+    assert w.stop() == 0

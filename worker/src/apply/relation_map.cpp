@@ -33,7 +33,11 @@ SourceRelation SourceRelationFromRecord(const v1::Relation& relation) {
 bool TypeNeedsTextCompare(const std::string& type_name) {
   std::string base = type_name;
   while (base.size() > 2 && base.compare(base.size() - 2, 2, "[]") == 0) base.resize(base.size() - 2);
-  return base == "json" || base == "xml" || base == "point" || base == "polygon";
+  // No equality operator (json, xml, point, polygon, path), or one that is
+  // not identity: box and circle compare areas, lseg and line compare
+  // lengths or slopes; their text forms tell rows apart.
+  return base == "json" || base == "xml" || base == "point" || base == "polygon" || base == "path" ||
+         base == "box" || base == "circle" || base == "lseg" || base == "line";
 }
 
 PreparedStatement* TargetRelation::Insert(bool skip_conflicts) {
