@@ -148,3 +148,27 @@ def test_run_refuses_a_new_slot_when_the_origin_has_progress(dbpair, worker_fact
     assert "replication slot pgduplex_t_forward is missing on cluster a" in out, out
     assert "pg_replication_origin_drop('pgduplex_t_forward')" in out, out
     assert db.sql_a("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgduplex_t_forward'") == [(0,)]
+
+
+def test_forward_refuses_a_new_copy_when_its_slot_was_dropped_after_one(dbpair, worker_factory, tmp_path):
+    """The forward direction with an initial copy (issue 12): once a copy
+    finished, a missing slot is one dropped behind the worker's back; it
+    refuses (as without a copy) instead of silently copying again over B."""
+    db = dbpair
+    db.sql_a("CREATE TABLE t (id int PRIMARY KEY, v text)")
+    db.sql_a("INSERT INTO t VALUES (1, 'a')")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflicting_tables": "ignore"})
+    w = worker_factory("run", "--config", str(cfg), "--direction", "forward")
+    wait_until(lambda: "streaming forward" in w.output() or not w.alive(), timeout=90, what="the copy to finish")
+    assert w.alive(), w.output()
+    assert w.stop() == 0
+    db.sql_b("UPDATE t SET v = 'b changed'")
+    db.sql_a("SELECT pg_drop_replication_slot('pgduplex_t_forward')")
+    db.sql_a("INSERT INTO t VALUES (2, 'a')")  # in no slot any more
+    w = worker_factory("run", "--config", str(cfg), "--direction", "forward")
+    assert w.wait(60) == 4
+    out = w.output()
+    assert "replication slot pgduplex_t_forward is missing on cluster a" in out, out
+    assert "initial copy" not in out.split("is missing")[0].splitlines()[-1], out
+    assert db.sql_b("SELECT id, v FROM t ORDER BY id") == [(1, "b changed")]
+    assert db.sql_a("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgduplex_t_forward'") == [(0,)]

@@ -147,23 +147,38 @@ std::string StreamWorker::Connect() {
 
 void StreamWorker::EnsureSlot(Lsn start) {
   if (stream_->SlotExists(slot_)) return;
+  if (start != kInvalidLsn) throw SlotLost(start);
+  CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
+  spdlog::info("created replication slot {} on cluster {} at {}", slot_, TaskConfig::SourceLabel(direction_),
+               LsnToString(created.consistent_point));
+}
+
+// The origin has progress (`start`), so this direction ran before, but its
+// slot is gone: it was dropped behind the worker's back, and what the source
+// wrote since `start` is in no slot any more. A new slot (or a new initial
+// copy) would skip it silently.
+OperatorActionRequired StreamWorker::SlotLost(Lsn start) const {
   const char* source_label = TaskConfig::SourceLabel(direction_);
   const char* target_label = TaskConfig::TargetLabel(direction_);
-  if (start != kInvalidLsn) {
-    // The origin has progress, so this direction ran before: its slot was
-    // dropped behind its back, and what the source wrote since `start` is
-    // in no slot any more. A new slot would skip it silently.
-    throw OperatorActionRequired(fmt::format(
-        "replication slot {} is missing on cluster {}, but origin {} on cluster {} has applied up to {}: "
-        "changes made on cluster {} since then are lost to this direction. Compare and repair the data "
-        "(pgduplex verify), then start this direction afresh by dropping its origin on cluster {}: "
-        "SELECT pg_replication_origin_drop('{}')",
-        slot_, source_label, config_.OriginName(direction_), target_label, LsnToString(start), source_label,
-        target_label, config_.OriginName(direction_)));
-  }
-  CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kNothing);
-  spdlog::info("created replication slot {} on cluster {} at {}", slot_, source_label,
-               LsnToString(created.consistent_point));
+  return OperatorActionRequired(fmt::format(
+      "replication slot {} is missing on cluster {}, but origin {} on cluster {} has applied up to {}: "
+      "changes made on cluster {} since then are lost to this direction. Compare and repair the data "
+      "(pgduplex verify), then start this direction afresh by dropping its origin on cluster {}: "
+      "SELECT pg_replication_origin_drop('{}')",
+      slot_, source_label, config_.OriginName(direction_), target_label, LsnToString(start), source_label,
+      target_label, config_.OriginName(direction_)));
+}
+
+// The target's progress of this direction's origin, kInvalidLsn with none.
+Lsn StreamWorker::OriginProgress() const {
+  PgConnection target = PgConnection::Connect(config_.Target(direction_).conninfo, TaskConfig::TargetLabel(direction_));
+  auto progress = target.Scalar(
+      "SELECT pg_catalog.pg_replication_origin_progress(roname, false)::text FROM pg_catalog.pg_replication_origin "
+      "WHERE roname = $1",
+      {config_.OriginName(direction_)});
+  Lsn lsn = kInvalidLsn;
+  if (progress && !ParseLsn(*progress, &lsn)) lsn = kInvalidLsn;
+  return lsn;
 }
 
 void StreamWorker::StartReplication(Lsn start) {
@@ -222,7 +237,14 @@ void StreamWorker::Stream() {
 void StreamWorker::MaybeInitialSync() {
   using initial_sync::InitialSync;
   if (direction_ != Direction::kForward || config_.sync.initial == pgduplex::InitialSync::kNone) return;
-  if (stream_->SlotExists(slot_) && !InitialSync::Unfinished(config_)) return;
+  const bool unfinished = InitialSync::Unfinished(config_);
+  if (stream_->SlotExists(slot_) && !unfinished) return;
+  // A finished copy left the origin at its consistent point: a missing slot
+  // now is one dropped behind our back, as in EnsureSlot, not a first start.
+  if (!unfinished) {
+    Lsn progress = OriginProgress();
+    if (progress != kInvalidLsn) throw SlotLost(progress);
+  }
   metrics_.SetState(WorkerState::kCopying);
   InitialSync::Prepare(config_);
   CreatedSlot created = stream_->CreateSlot(slot_, kPluginName, SnapshotAction::kExport);

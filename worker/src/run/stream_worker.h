@@ -71,6 +71,8 @@ class StreamWorker {
   void Session();
   std::string Connect();
   void EnsureSlot(Lsn start);
+  OperatorActionRequired SlotLost(Lsn start) const;
+  Lsn OriginProgress() const;
   void StartReplication(Lsn start);
   void MarkStreaming();
   void StartReader();
