@@ -53,9 +53,10 @@ REVOKE ALL ON FUNCTION purge_tombstones(interval) FROM PUBLIC;
 ALTER TABLE initial_sync ADD COLUMN copy_origins oid[] NOT NULL DEFAULT '{}';
 
 -- The conflict types of last-write-wins (the names PostgreSQL 18 uses
--- where it has one).
+-- where it has one), and of schema drift (as PGD names them): a change
+-- for a table or column a forward DDL removed or renamed on the target.
 ALTER TABLE conflicts DROP CONSTRAINT conflicts_conflict_type_check;
 ALTER TABLE conflicts ADD CONSTRAINT conflicts_conflict_type_check CHECK (conflict_type IN
   ('insert_exists', 'update_missing', 'update_exists', 'delete_missing', 'ddl_not_applied',
    'update_origin_differs', 'delete_origin_differs', 'update_deleted', 'insert_deleted',
-   'multiple_unique_conflicts'));
+   'multiple_unique_conflicts', 'target_table_missing', 'target_column_missing'));
