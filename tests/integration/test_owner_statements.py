@@ -60,8 +60,8 @@ def test_sequences_interleave_works_for_a_member_of_the_owner(dbpair, tmp_path, 
     cfg, owner = least_privilege_pair(dbpair, tmp_path, membership)
     code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
     assert code == 0, out
-    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH 11" in out, out
-    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH 12" in out, out
+    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 START WITH 11 RESTART WITH 11" in out, out
+    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 START WITH 12 RESTART WITH 12" in out, out
     assert increments(dbpair) == (2, 2)
     for run in (dbpair.sql_a, dbpair.sql_b):  # owners unchanged
         assert run("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'orders_id_seq'") == [(owner,)]
@@ -89,7 +89,7 @@ def test_sequences_interleave_names_the_owner_and_statement_it_cannot_run(dbpair
         line = [x for x in out.splitlines() if x.strip().startswith(f"{label}: not run")]
         assert len(line) == 1, out
         assert f'role "{owner}"' in line[0] and "public.orders_id_seq" in line[0], out
-        assert line[0].endswith(f"ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH {start};"), out
+        assert line[0].endswith(f"ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 START WITH {start} RESTART WITH {start};"), out
     assert "must be owner" not in out, out
     assert increments(dbpair) == (1, 1)
 

@@ -44,8 +44,8 @@ def test_sequences_interleave_makes_default_ids_on_both_sides_disjoint(dbpair, t
     cfg = dbpair.write_config(tmp_path / "t.toml")
     code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
     assert code == 0, out
-    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH 301" in out
-    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 RESTART WITH 302" in out
+    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 START WITH 301 RESTART WITH 301" in out
+    assert "ALTER SEQUENCE public.orders_id_seq INCREMENT BY 2 START WITH 302 RESTART WITH 302" in out
 
     code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")
     assert code == 0, out
@@ -65,6 +65,12 @@ def test_sequences_interleave_makes_default_ids_on_both_sides_disjoint(dbpair, t
         old = {r[0] for r in dbpair.sql_a(f"SELECT id FROM {table} WHERE v NOT IN ('A', 'B')")} | \
               {r[0] for r in dbpair.sql_b(f"SELECT id FROM {table} WHERE v NOT IN ('A', 'B')")}
         assert not (a_ids | b_ids) & old
+
+    # A TRUNCATE ... RESTART IDENTITY on either side restarts at its own
+    # parity: START WITH was set with the interleave.
+    for run, parity in ((dbpair.sql_a, 1), (dbpair.sql_b, 0)):
+        run("TRUNCATE items RESTART IDENTITY")
+        assert nextval(run, "items_id_seq") % 2 == parity
 
     # After writes on both sides it still changes nothing.
     code, out = pgduplex("sequences", "--config", str(cfg), "--interleave")

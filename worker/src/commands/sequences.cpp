@@ -174,7 +174,7 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
       }
       SequenceAction action = PlanInterleave(*state, kClusters, offset, maxima, used);
       if (action.kind == SequenceAction::kAlter) {
-        std::string sql = fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}",
+        std::string sql = fmt::format("ALTER SEQUENCE {0} INCREMENT BY {1} START WITH {2} RESTART WITH {2}",
                                       QualifiedName(*conn, s.sequence), action.increment, action.next_value);
         if (auto refused = RunAsOwner(*conn, s.sequence, sql)) {
           std::cout << fmt::format("  {}: not run: {}\n", conn->label(), refused->Describe());

@@ -67,8 +67,8 @@ void SetCopiedSequences(PgConnection& source, PgConnection& target, const std::v
     SequenceAction action = PlanCopiedSequence(on_a, column_max, ReadSequence(target, s.sequence));
     switch (action.kind) {
       case SequenceAction::kAlter:
-        target.Exec(fmt::format("ALTER SEQUENCE {} INCREMENT BY {} RESTART WITH {}", name, action.increment,
-                                action.next_value));
+        target.Exec(fmt::format("ALTER SEQUENCE {0} INCREMENT BY {1} START WITH {2} RESTART WITH {2}", name,
+                                action.increment, action.next_value));
         note(fmt::format("initial copy: sequence {}: {}", s.sequence.Display(), action.reason));
         break;
       case SequenceAction::kSetval:
