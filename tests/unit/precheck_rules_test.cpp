@@ -169,7 +169,8 @@ TEST_CASE("precheck_passes_sequences_missing_on_b_when_a_is_interleaved_and_the_
   s.on_a.increment = 2;
   s.on_a.last_value = 101;  // RESTART WITH 101: next 101, odd
   input.sequences = {s};
-  const CheckResult* p = Find(EvaluatePrecheck(input), "sequences", "a+b", CheckStatus::kPass);
+  std::vector<CheckResult> results = EvaluatePrecheck(input);  // Find points into it
+  const CheckResult* p = Find(results, "sequences", "a+b", CheckStatus::kPass);
   REQUIRE(p);
   CHECK(p->detail.find("initial copy") != std::string::npos);
   // Not interleaved on A, or no copy to create them: still a warning.
@@ -371,4 +372,25 @@ TEST_CASE("grantees_of_a_tables_missing_on_b_are_a_warning") {
   b.tables[0].grantees = {"only_on_b"};
   a.tables[0].grantees.clear();
   CHECK(Find(Run(config, a, b), "table grantees", "a+b", CheckStatus::kPass));
+}
+
+TEST_CASE("precheck_lists_identity_columns_as_applied_with_overriding_system_value") {
+  PrecheckInput input;
+  TaskConfig config = Config();
+  input.config = &config;
+  input.a = GoodCluster("a");
+  input.b = GoodCluster("b");
+  std::vector<CheckResult> none = EvaluatePrecheck(input);
+  REQUIRE(Find(none, "identity columns", "a", CheckStatus::kPass));
+  CHECK(Find(none, "identity columns", "a", CheckStatus::kPass)->detail == "none");
+  SequenceFacts s;
+  s.sequence = {"public", "t_id_seq"};
+  s.columns = {"public.t.id"};
+  s.identity = true;
+  input.sequences = {s};
+  std::vector<CheckResult> results = EvaluatePrecheck(input);  // Find points into it
+  const CheckResult* p = Find(results, "identity columns", "a", CheckStatus::kPass);
+  REQUIRE(p);
+  CHECK(p->detail.find("1 column applied with OVERRIDING SYSTEM VALUE") != std::string::npos);
+  CHECK(p->detail.find("public.t.id") != std::string::npos);
 }

@@ -44,6 +44,7 @@ void Inheritance(const ClusterFacts& f, Results& out);
 void Timescale(const ClusterFacts& f, Results& out);
 void Partitions(const TaskConfig& config, const ClusterFacts& f, Results& out);
 void Sequences(const std::vector<SequenceFacts>& sequences, bool have_b, bool copy_creates, Results& out);
+void IdentityColumns(const std::vector<SequenceFacts>& sequences, Results& out);
 void ReplicaIdentity(ConflictPolicy policy, const ClusterFacts& f, Results& out);
 void TargetTables(const SyncConfig& sync, const ClusterFacts& a, const ClusterFacts& b, Results& out);
 

@@ -72,6 +72,7 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
   }
   per_cluster("partitions", [&](const ClusterFacts& f) { Partitions(config, f, out); });
   Sequences(input.sequences, b.connected, config.sync.initial == InitialSync::kSchemaAndData, out);
+  IdentityColumns(input.sequences, out);
   per_cluster("replica identity", [&](const ClusterFacts& f) { ReplicaIdentity(policy, f, out); });
   for (const ClusterFacts* f : {&a, &b}) {
     if (f->connected) CommitTimestamp(policy, *f, out);

@@ -152,6 +152,24 @@ void Sequences(const std::vector<SequenceFacts>& sequences, bool have_b, bool co
   }
 }
 
+// Identity columns are applied with OVERRIDING SYSTEM VALUE (their value is
+// the row's, from the side that wrote it), and their sequences are
+// interleaved like any other: informational.
+void IdentityColumns(const std::vector<SequenceFacts>& sequences, Results& out) {
+  std::vector<std::string> columns;
+  for (const auto& s : sequences) {
+    if (s.identity) columns.insert(columns.end(), s.columns.begin(), s.columns.end());
+  }
+  if (columns.empty()) {
+    out.push_back(Pass("identity columns", "a", "none"));
+    return;
+  }
+  out.push_back(Pass("identity columns", "a",
+                     fmt::format("{} applied with OVERRIDING SYSTEM VALUE; their sequences are in `sequences`: {}",
+                                 columns.size() == 1 ? "1 column" : fmt::format("{} columns", columns.size()),
+                                 JoinLimited(columns))));
+}
+
 void ReplicaIdentity(ConflictPolicy policy, const ClusterFacts& f, Results& out) {
   if (!NeedsFullIdentity(policy)) {
     out.push_back(Pass("replica identity", f.label, fmt::format("FULL not needed under {}", ToString(policy))));
