@@ -38,10 +38,15 @@ CREATE TABLE tomb_p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
 CREATE TABLE tomb_p1 PARTITION OF tomb_p FOR VALUES FROM (0) TO (100);
 CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON tomb_p
   FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();
+CREATE TRIGGER pgduplex_truncate AFTER TRUNCATE ON tomb_p
+  FOR EACH STATEMENT EXECUTE FUNCTION pgduplex.record_tombstone();
 INSERT INTO tomb_p VALUES (5, 'x');
 DELETE FROM tomb_p1 WHERE id = 5;
 SELECT relid::regclass FROM pgduplex.tombstones WHERE relid = 'tomb_p'::regclass;
 SELECT pgduplex.tombstone_time('tomb_p'::regclass, '{id}', '{5}') IS NOT NULL AS found_in_root;
+-- a TRUNCATE of the partitioned table is remembered under it
+TRUNCATE tomb_p;
+SELECT count(*) FROM pgduplex.tombstones WHERE relid = 'tomb_p'::regclass AND key = '';
 CREATE TABLE tomb_keyless (v text);
 CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON tomb_keyless
   FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();

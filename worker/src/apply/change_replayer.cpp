@@ -111,7 +111,9 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
   bool whole = WholeNewRow(*relation, record.update(), &row);
   ConflictFacts facts{ConflictType::kUpdateMissing, whole, txn.commit_time, {}};
   if (relation->shape.last_write) {
-    if (auto deleted = TombstoneTime(record, relation)) facts = {ConflictType::kUpdateDeleted, whole, txn.commit_time, deleted};
+    if (auto deleted = TombstoneTime(record, relation)) {
+      facts = {ConflictType::kUpdateDeleted, whole, txn.commit_time, deleted};
+    }
   }
   ConflictDecision decision = resolver_.Decide(facts);
   ConflictRecord conflict = MakeRecord(record, relation, txn, facts.type, decision.resolution, {}, row);
