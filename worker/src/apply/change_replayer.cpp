@@ -43,7 +43,11 @@ void ChangeReplayer::Apply(const v1::Record& record, TargetRelation* relation, c
 
 void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   InsertParams(*relation, record.insert(), &row_);
-  if (relation->shape.last_write && DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row_)) return;
+  if (relation->shape.last_write && DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row_)) {
+    std::vector<const char*> row = row_;
+    DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
+    return;
+  }
   PreparedStatement* statement = relation->Insert(/*skip_conflicts=*/true);
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, statement, row_);
@@ -58,8 +62,12 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
   if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
   if (relation->shape.last_write && relation->shape.unique_key &&
       LocalRowIsNewer(record, relation, txn, ConflictType::kUpdateOriginDiffers)) {
+    std::vector<const char*> row;
+    TupleValues(record.update().new_tuple(), &row);
+    DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
     return;
   }
+  if (relation->KeylessGuarded()) values_.push_back(txn.commit_time_text.c_str());
   PreparedStatement* statement = relation->Update(mask_);
   AsWorker();  // savepoints only at the worker identity
   conn_.Exec(kChangeSavepoint);
@@ -89,6 +97,7 @@ void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* rela
       LocalRowIsNewer(record, relation, txn, ConflictType::kDeleteOriginDiffers)) {
     return;
   }
+  if (relation->KeylessGuarded()) values_.push_back(txn.commit_time_text.c_str());
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Delete(), values_);
   conn_.Check(result.raw(), "DELETE from " + relation->display);
@@ -117,6 +126,7 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
   ConflictRecord conflict = MakeRecord(record, relation, txn, facts.type, decision.resolution, {}, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
   WriteConflict(conflict);
+  if (decision.action == ConflictAction::kKeepLocal && whole) DisplaceOthers(*relation, txn, row, "");
   if (decision.action != ConflictAction::kConvertToInsert) return;
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/true), row);
@@ -158,7 +168,22 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
   ConflictDecision decision = resolver_.Decide(facts);
   ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
-  if (decision.action == ConflictAction::kKeepLocal) RemoveOlder(*relation, txn, locals);
+  if (decision.action == ConflictAction::kKeepLocal) {
+    // A newer colliding row keeps the change out: the older rows it collides
+    // with go, and so does its own row (the change replaced it before the
+    // newer row displaced the change; see UniqueCollisions).
+    UniqueCollisions facts;
+    for (const auto& local : locals) facts.others.push_back(local.commit_time);
+    if (std::optional<LocalRow> mine = own.empty() ? std::nullopt : LocalRowByKey(*relation, record)) {
+      facts.own_present = true;
+      facts.own_commit_time = mine->commit_time;
+    }
+    CollisionPlan plan = resolver_.PlanCollisions(txn.commit_time, facts);
+    std::vector<LocalRow> doomed;
+    for (size_t i : plan.remove_others) doomed.push_back(locals[i]);
+    if (plan.remove_own) doomed.push_back(LocalRow{own, "", std::nullopt});
+    if (!doomed.empty()) DeleteRows(*relation, doomed);
+  }
   if (decision.action == ConflictAction::kApplyRemote) {
     if (locals.empty()) {
       throw ApplyError(fmt::format("an UPDATE of {} conflicts with a local row that cannot be located through a "
@@ -168,6 +193,7 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
     DeleteRows(*relation, locals);
     std::string error;
     if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
+    if (relation->KeylessGuarded()) values_.push_back(txn.commit_time_text.c_str());
     AsOwner(*relation);
     PgResult result = ExecPrepared(conn_, relation->Update(mask_), values_);
     conn_.Check(result.raw(), "UPDATE of " + relation->display + " (overwriting)");
@@ -316,6 +342,12 @@ void ChangeReplayer::RemoveOlder(const TargetRelation& relation, const SourceTxn
     if (resolver_.RemoteWins(txn.commit_time, local.commit_time)) older.push_back(local);
   }
   if (!older.empty()) DeleteRows(relation, older);
+}
+
+void ChangeReplayer::DisplaceOthers(const TargetRelation& relation, const SourceTxn& txn,
+                                    const std::vector<const char*>& row, const std::string& own_id) {
+  if (relation.unique_indexes.size() < 2) return;  // no other unique key to collide on
+  RemoveOlder(relation, txn, ConflictingRows(relation, row, own_id));
 }
 
 std::optional<PgTimestamp> ChangeReplayer::NewestLocal(const std::vector<LocalRow>& rows) const {

@@ -25,8 +25,10 @@
 // a local delete (or TRUNCATE) of it is remembered in pgduplex.tombstones;
 // tombstones are kept under last-write-wins only. multiple_unique_conflicts:
 // the row collides with two or more local rows (on different unique keys).
-// (*) the local rows older than the remote one are removed in any case; the
-// remote row goes in when no colliding local row is newer.
+// (*) see UniqueCollisions below: the local rows older than the remote one
+// are removed in any case; the remote row goes in when no colliding local
+// row is newer; when one is, the local row with the remote row's own key
+// goes too (if older than the remote row).
 //
 // last-write-wins compares the source transaction's commit time with the
 // commit time of the local row's last writer (pg_xact_commit_timestamp of
@@ -38,6 +40,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "common/config.h"
 #include "common/pg_time.h"
@@ -65,6 +68,33 @@ struct ConflictDecision {
   Resolution resolution;  // what pgduplex.conflicts records
 };
 
+// last-write-wins against several unique keys. The rule is that of a serial
+// history in commit-time order (ties: cluster A first) where every row
+// version displaces the rows it collides with on a unique key: when the
+// change arrives, this side has applied every change older than it (the
+// peer sends in commit order; local ones are all applied), plus local
+// changes newer than it. So:
+//  - a colliding local row older than the change was displaced by it: it
+//    goes, even when the change loses on its own key (a newer local write or
+//    a later local delete of that key);
+//  - a colliding local row newer than the change displaced it afterwards:
+//    the change stays out, and so does the older local row with the change's
+//    own key (it was replaced by the change, and the change was displaced);
+//  - otherwise the change replaces the local row with its key.
+// A local row whose commit time is unknown, or that this direction wrote
+// last, counts as older (see RemoteWins).
+struct UniqueCollisions {
+  bool own_present = false;                         // a local row holds the change's own key
+  std::optional<PgTimestamp> own_commit_time;       // its commit time
+  std::optional<PgTimestamp> own_deleted_at;        // a local delete of the own key (tombstone)
+  std::vector<std::optional<PgTimestamp>> others;   // colliding local rows with other keys
+};
+struct CollisionPlan {
+  std::vector<size_t> remove_others;  // indexes into UniqueCollisions::others
+  bool remove_own = false;            // delete the local row with the own key
+  bool apply = false;                 // the change goes in (replacing the own row)
+};
+
 class ConflictResolver {
  public:
   ConflictResolver(ConflictPolicy policy, Direction direction) : policy_(policy), direction_(direction) {}
@@ -74,6 +104,11 @@ class ConflictResolver {
   static bool RemoteWins(PgTimestamp remote, std::optional<PgTimestamp> local, Direction direction);
   bool RemoteWins(PgTimestamp remote, std::optional<PgTimestamp> local) const {
     return RemoteWins(remote, local, direction_);
+  }
+
+  static CollisionPlan PlanCollisions(PgTimestamp remote, const UniqueCollisions& local, Direction direction);
+  CollisionPlan PlanCollisions(PgTimestamp remote, const UniqueCollisions& local) const {
+    return PlanCollisions(remote, local, direction_);
   }
 
   ConflictPolicy policy() const { return policy_; }
