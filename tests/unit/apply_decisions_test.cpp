@@ -247,3 +247,23 @@ TEST_CASE("unique_collisions_follow_a_serial_history_by_commit_time") {
   CHECK_FALSE(p.apply);
   CHECK(p.remove_own);
 }
+
+TEST_CASE("keyless_update_that_changes_no_value_is_skipped_when_its_row_is_missing") {
+  ConflictFacts facts{ConflictType::kUpdateMissing, true, 100, std::nullopt};
+  facts.keyless_unchanged = true;
+  ConflictResolver lww(ConflictPolicy::kLastWriteWins, Direction::kForward);
+  CHECK(lww.Decide(facts).action == ConflictAction::kSkip);
+  CHECK(lww.Decide(facts).resolution == Resolution::kSkipped);
+  // other policies keep converting it
+  CHECK(ConflictResolver(ConflictPolicy::kOverwrite, Direction::kForward).Decide(facts).action ==
+        ConflictAction::kConvertToInsert);
+  // an earlier local TRUNCATE removed it: the update is later and puts it back
+  facts.type = ConflictType::kUpdateDeleted;
+  facts.local_commit_time = 50;
+  CHECK(lww.Decide(facts).action == ConflictAction::kConvertToInsert);
+  facts.local_commit_time = 150;
+  CHECK(lww.Decide(facts).action == ConflictAction::kKeepLocal);
+  facts.keyless_unchanged = false;
+  facts.local_commit_time = 50;
+  CHECK(lww.Decide(facts).action == ConflictAction::kConvertToInsert);
+}

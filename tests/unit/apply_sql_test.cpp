@@ -211,23 +211,3 @@ TEST_CASE("last_write_guard_inserts_only_keys_not_deleted_here_later") {
   CHECK(BuildMultiInsertSql(quoted, 2).find(">= v.\"_ts\"") != std::string::npos);
 }
 
-
-TEST_CASE("last_write_guard_on_keyless_tables_takes_only_a_row_written_before_the_change") {
-  TableShape shape = GuardedOrders(true);
-  shape.unique_key = false;
-  for (auto& c : shape.columns) c.key = true;
-  CHECK(BuildDeleteSql(shape) ==
-        "DELETE FROM \"public\".\"orders\" WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM "
-        "\"public\".\"orders\" AS t WHERE "
-        "t.\"id\" IS NOT DISTINCT FROM $1::integer AND t.\"note\" IS NOT DISTINCT FROM $2::text AND "
-        "t.\"doc\"::text IS NOT DISTINCT FROM $3::json::text AND (SELECT w.roident = 3 OR w.\"timestamp\" IS NULL "
-        "OR w.\"timestamp\" <= $4::pg_catalog.timestamptz FROM pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) "
-        "AS w) LIMIT 1)");
-  // UPDATE: the set values, the old row, then the commit time
-  std::string update = BuildUpdateSql(GuardedOrders(false), {false, true, false});
-  CHECK(update == "UPDATE \"public\".\"orders\" SET \"note\" = $1 WHERE \"id\" = $2");  // keyed: no guard here
-  shape.last_write->change_wins_ties = false;
-  CHECK(BuildUpdateSql(shape, {false, true, false}).find("AND (SELECT w.roident = 3 OR w.\"timestamp\" IS NULL OR "
-                                                         "w.\"timestamp\" < $5::pg_catalog.timestamptz") !=
-        std::string::npos);
-}

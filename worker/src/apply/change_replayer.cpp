@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "apply/change_params.h"
@@ -18,6 +19,22 @@ constexpr const char* kRollbackChange = "ROLLBACK TO SAVEPOINT pgduplex_change";
 bool IsUniqueViolation(const PgResult& result) {
   const char* state = PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE);
   return state && std::string(state) == sqlstate::kUniqueViolation;
+}
+// The UPDATE's full old image holds the same values as `row` (its whole new row).
+bool SameValues(const v1::Update& update, const std::vector<const char*>& row) {
+  if (update.old_kind() != v1::OLD_TUPLE_FULL) return false;
+  std::vector<const char*> old;
+  TupleValues(update.old_tuple(), &old);
+  if (old.size() != row.size()) return false;
+  for (size_t i = 0; i < old.size(); ++i) {
+    if (old[i] == kUnknownValue || row[i] == kUnknownValue) return false;
+    if (!old[i] || !row[i]) {
+      if (old[i] != row[i]) return false;
+      continue;
+    }
+    if (std::strcmp(old[i], row[i]) != 0) return false;
+  }
+  return true;
 }
 }  // namespace
 
@@ -67,7 +84,6 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
     DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
     return;
   }
-  if (relation->KeylessGuarded()) values_.push_back(txn.commit_time_text.c_str());
   PreparedStatement* statement = relation->Update(mask_);
   AsWorker();  // savepoints only at the worker identity
   conn_.Exec(kChangeSavepoint);
@@ -97,7 +113,6 @@ void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* rela
       LocalRowIsNewer(record, relation, txn, ConflictType::kDeleteOriginDiffers)) {
     return;
   }
-  if (relation->KeylessGuarded()) values_.push_back(txn.commit_time_text.c_str());
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Delete(), values_);
   conn_.Check(result.raw(), "DELETE from " + relation->display);
@@ -122,6 +137,7 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
   if (relation->shape.last_write) {
     if (auto deleted = TombstoneTime(record, relation)) facts = {ConflictType::kUpdateDeleted, whole, txn.commit_time, deleted};
   }
+  facts.keyless_unchanged = !relation->shape.unique_key && whole && SameValues(record.update(), row);
   ConflictDecision decision = resolver_.Decide(facts);
   ConflictRecord conflict = MakeRecord(record, relation, txn, facts.type, decision.resolution, {}, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
@@ -193,8 +209,7 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
     DeleteRows(*relation, locals);
     std::string error;
     if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
-    if (relation->KeylessGuarded()) values_.push_back(txn.commit_time_text.c_str());
-    AsOwner(*relation);
+      AsOwner(*relation);
     PgResult result = ExecPrepared(conn_, relation->Update(mask_), values_);
     conn_.Check(result.raw(), "UPDATE of " + relation->display + " (overwriting)");
   }

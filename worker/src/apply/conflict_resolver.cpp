@@ -39,6 +39,9 @@ ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
       if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
       return {ConflictAction::kSkip, Resolution::kSkipped};
     case ConflictType::kUpdateMissing:
+      if (facts.keyless_unchanged && policy_ == ConflictPolicy::kLastWriteWins) {
+        return {ConflictAction::kSkip, Resolution::kSkipped};
+      }
       if (facts.whole_row_known) return {ConflictAction::kConvertToInsert, Resolution::kConvertedToInsert};
       if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
       return {ConflictAction::kSkip, Resolution::kSkipped};

@@ -9,6 +9,9 @@
 //   delete_origin_differs      stop   skip     apply remote     keep local
 //   update_missing   -> INSERT when the whole row is known (every policy);
 //                    otherwise: stop under fail, skip under the others
+//                    last-write-wins, keyless table (no unique key), an
+//                    UPDATE that leaves every value as it was and finds no
+//                    row: skip (see below)
 //   update_deleted   (last-write-wins) the later of the delete and the update:
 //                    the update -> INSERT when the whole row is known, else
 //                    skip; the delete -> skip
@@ -29,6 +32,22 @@
 // are removed in any case; the remote row goes in when no colliding local
 // row is newer; when one is, the local row with the remote row's own key
 // goes too (if older than the remote row).
+//
+// Keyless tables (REPLICA IDENTITY FULL, no unique key) have no row
+// identity: a change finds "a row with these values". They converge as a
+// multiset where an INSERT adds one row, a DELETE removes one and an UPDATE
+// removes one and adds one, as long as no side has to remove a row it does
+// not have. An UPDATE whose new values equal its old ones removes and adds
+// the same row: it changes nothing, and is skipped when its row is missing
+// (converting it would add a row the other side never gets) -- unless a
+// local TRUNCATE earlier than it is remembered (update_deleted): then the
+// row it kept was gone here only because of that older TRUNCATE, which the
+// other side applies to rows older than it only, so the UPDATE's row stays
+// there and is put back here. Limits: a
+// removal that finds nothing (a DELETE or UPDATE of a row the other side
+// changed or deleted at the same time) is lost on that side only; when the
+// same values are added again meanwhile (re-inserted, or another row
+// updated to them), the sides can end with different counts of that row.
 //
 // last-write-wins compares the source transaction's commit time with the
 // commit time of the local row's last writer (pg_xact_commit_timestamp of
@@ -61,6 +80,9 @@ struct ConflictFacts {
   bool whole_row_known = true;  // update_missing: can the new row be inserted?
   PgTimestamp remote_commit_time = 0;
   std::optional<PgTimestamp> local_commit_time;  // last-write-wins only
+  // update_missing / update_deleted on a keyless table: the UPDATE's new
+  // values equal its old ones.
+  bool keyless_unchanged = false;
 };
 
 struct ConflictDecision {

@@ -53,7 +53,6 @@ PreparedStatement* TargetRelation::Delete() {
     remove->name = fmt::format("pgduplex_{}_delete", serial);
     remove->sql = BuildDeleteSql(shape);
     for (const auto& column : shape.columns) remove->params += column.key ? 1 : 0;
-    if (KeylessGuarded()) remove->params += 1;
   }
   return remove.get();
 }
@@ -69,7 +68,6 @@ PreparedStatement* TargetRelation::Update(const std::string& mask) {
     statement->params += set[i] ? 1 : 0;
   }
   for (const auto& column : shape.columns) statement->params += column.key ? 1 : 0;
-  if (KeylessGuarded()) statement->params += 1;
   statement->sql = BuildUpdateSql(shape, set);
   PreparedStatement* raw = statement.get();
   updates.emplace(mask, std::move(statement));
@@ -90,7 +88,6 @@ PreparedStatement* TargetRelation::Cached(const std::string& key, int params,
 }
 
 bool TargetRelation::Guarded() const { return shape.last_write.has_value() && shape.unique_key; }
-bool TargetRelation::KeylessGuarded() const { return shape.last_write.has_value() && !shape.unique_key; }
 
 PreparedStatement* TargetRelation::MultiInsert(int rows) {
   const bool guarded = shape.last_write && !shape.columns.empty();

@@ -85,10 +85,6 @@ struct TargetRelation {
   // Guarded(): UPDATE and DELETE are guarded (a unique key is needed);
   // INSERT is guarded whenever shape.last_write is set.
   bool Guarded() const;
-  // Keyless (no unique key) under last-write-wins: the single-row UPDATE and
-  // DELETE (Update(), Delete()) take the change's commit time as their last
-  // parameter (BuildDeleteSql).
-  bool KeylessGuarded() const;
   PreparedStatement* MultiInsert(int rows);
   PreparedStatement* MultiDelete(int rows);
   PreparedStatement* MultiUpdate(const std::string& mask, int rows);

@@ -307,7 +307,6 @@ void RunQueue::SendSingle(uint64_t index) {
         SendChange(change.relation->MultiUpdate(mask_, 1), index);
         return;
       }
-      if (change.relation->KeylessGuarded()) params_.push_back(CommitTimeOf(index));
       SendChange(change.relation->Update(mask_), index);
       return;
     case v1::Record::kDelete:
@@ -319,7 +318,6 @@ void RunQueue::SendSingle(uint64_t index) {
         SendChange(change.relation->MultiDelete(1), index);
         return;
       }
-      if (change.relation->KeylessGuarded()) params_.push_back(CommitTimeOf(index));
       SendChange(change.relation->Delete(), index);
       return;
     default:

@@ -37,15 +37,6 @@ std::string LastWriterIsOlder(const LastWriteGuard& guard, const std::string& ts
       guard.origin_id, guard.change_wins_ties ? "<=" : "<", ts);
 }
 
-// Keyless tables under last-write-wins: the row an UPDATE or DELETE takes
-// (by its whole old value) must be older than the change (param $n, its
-// commit time): a local row written later with the same value is another
-// row version, which the change never saw (see LastWriteGuard).
-std::string KeylessGuard(const TableShape& shape, int param) {
-  if (!shape.last_write || shape.unique_key) return "";
-  return " AND " + LastWriterIsOlder(*shape.last_write, fmt::format("${}::pg_catalog.timestamptz", param));
-}
-
 // No local delete of the key (v."_i" for the key columns) is later than `ts`.
 std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& columns, const std::string& ts) {
   const LastWriteGuard& guard = *shape.last_write;
@@ -125,10 +116,9 @@ std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set
   }
   // (tableoid, ctid): a ctid alone is not unique in a partitioned table.
   return fmt::format("UPDATE {0} SET {1} WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM {0} AS t "
-                     "WHERE {2}{3} LIMIT 1)",
+                     "WHERE {2} LIMIT 1)",
                      shape.quoted_table, assignments,
-                     BuildMatch(shape, KeyColumns(shape), param, false, /*qualify=*/true),
-                     KeylessGuard(shape, param + static_cast<int>(KeyColumns(shape).size())));
+                     BuildMatch(shape, KeyColumns(shape), param, false, /*qualify=*/true));
 }
 
 std::string BuildDeleteSql(const TableShape& shape) {
@@ -136,9 +126,8 @@ std::string BuildDeleteSql(const TableShape& shape) {
     return fmt::format("DELETE FROM {} WHERE {}", shape.quoted_table, WhereKey(shape, 1));
   }
   return fmt::format("DELETE FROM {0} WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid FROM {0} AS t "
-                     "WHERE {1}{2} LIMIT 1)",
-                     shape.quoted_table, BuildMatch(shape, KeyColumns(shape), 1, false, /*qualify=*/true),
-                     KeylessGuard(shape, 1 + static_cast<int>(KeyColumns(shape).size())));
+                     "WHERE {1} LIMIT 1)",
+                     shape.quoted_table, BuildMatch(shape, KeyColumns(shape), 1, false, /*qualify=*/true));
 }
 
 std::string BuildMultiInsertSql(const TableShape& shape, int rows) {

@@ -70,11 +70,6 @@ std::string BuildInsertSql(const TableShape& shape, bool skip_conflicts);
 std::string BuildUpdateSql(const TableShape& shape, const std::vector<bool>& set);
 
 // DELETE WHERE the key columns; params: key columns in order.
-// Keyless tables (unique_key false) with last_write: UPDATE and DELETE take
-// one more parameter, last, the change's commit time (timestamptz text): the
-// one row they pick must have been written before it or by this direction
-// (a later local row with the same value is another version; the change
-// then counts as missing).
 std::string BuildDeleteSql(const TableShape& shape);
 
 // Multi-row forms for runs of changes to one table (rows >= 1). Each row's
