@@ -209,7 +209,7 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
     DeleteRows(*relation, locals);
     std::string error;
     if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
-      AsOwner(*relation);
+    AsOwner(*relation);
     PgResult result = ExecPrepared(conn_, relation->Update(mask_), values_);
     conn_.Check(result.raw(), "UPDATE of " + relation->display + " (overwriting)");
   }
