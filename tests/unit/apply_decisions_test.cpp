@@ -211,3 +211,59 @@ TEST_CASE("authentication_failures_are_recognised") {
   CHECK(IsAuthenticationFailure("fe_sendauth: no password supplied"));
   CHECK_FALSE(IsAuthenticationFailure("could not connect to server: Connection refused"));
 }
+
+TEST_CASE("unique_collisions_follow_a_serial_history_by_commit_time") {
+  auto plan = [](PgTimestamp remote, UniqueCollisions facts, Direction direction = Direction::kForward) {
+    return ConflictResolver::PlanCollisions(remote, facts, direction);
+  };
+  // newer than everything: replaces its own row, displaces the others
+  CollisionPlan p = plan(300, {true, 100, std::nullopt, {200, std::nullopt}});
+  CHECK(p.apply);
+  CHECK_FALSE(p.remove_own);
+  CHECK(p.remove_others == std::vector<size_t>{0, 1});
+  // a newer colliding row: the change stays out, the older own row and the older others go
+  p = plan(300, {true, 100, std::nullopt, {400, 200}});
+  CHECK_FALSE(p.apply);
+  CHECK(p.remove_own);
+  CHECK(p.remove_others == std::vector<size_t>{1});
+  // loses on its own key (newer own row): the older others still go, the own row stays
+  p = plan(300, {true, 400, std::nullopt, {200, 500}});
+  CHECK_FALSE(p.apply);
+  CHECK_FALSE(p.remove_own);
+  CHECK(p.remove_others == std::vector<size_t>{0});
+  // loses to a later local delete of its key: the same
+  p = plan(300, {false, std::nullopt, 350, {200}});
+  CHECK_FALSE(p.apply);
+  CHECK_FALSE(p.remove_own);
+  CHECK(p.remove_others == std::vector<size_t>{0});
+  // no own row, a newer other: nothing to remove for the own key
+  p = plan(300, {false, std::nullopt, std::nullopt, {400}});
+  CHECK_FALSE(p.apply);
+  CHECK_FALSE(p.remove_own);
+  CHECK(p.remove_others.empty());
+  // ties go to cluster A in both directions
+  CHECK(plan(300, {true, 100, std::nullopt, {300}}, Direction::kForward).apply);
+  p = plan(300, {true, 100, std::nullopt, {300}}, Direction::kReverse);
+  CHECK_FALSE(p.apply);
+  CHECK(p.remove_own);
+}
+
+TEST_CASE("keyless_update_that_changes_no_value_is_skipped_when_its_row_is_missing") {
+  ConflictFacts facts{ConflictType::kUpdateMissing, true, 100, std::nullopt};
+  facts.keyless_unchanged = true;
+  ConflictResolver lww(ConflictPolicy::kLastWriteWins, Direction::kForward);
+  CHECK(lww.Decide(facts).action == ConflictAction::kSkip);
+  CHECK(lww.Decide(facts).resolution == Resolution::kSkipped);
+  // other policies keep converting it
+  CHECK(ConflictResolver(ConflictPolicy::kOverwrite, Direction::kForward).Decide(facts).action ==
+        ConflictAction::kConvertToInsert);
+  // an earlier local TRUNCATE removed it: the update is later and puts it back
+  facts.type = ConflictType::kUpdateDeleted;
+  facts.local_commit_time = 50;
+  CHECK(lww.Decide(facts).action == ConflictAction::kConvertToInsert);
+  facts.local_commit_time = 150;
+  CHECK(lww.Decide(facts).action == ConflictAction::kKeepLocal);
+  facts.keyless_unchanged = false;
+  facts.local_commit_time = 50;
+  CHECK(lww.Decide(facts).action == ConflictAction::kConvertToInsert);
+}

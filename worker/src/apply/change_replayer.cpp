@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "apply/change_params.h"
@@ -18,6 +19,22 @@ constexpr const char* kRollbackChange = "ROLLBACK TO SAVEPOINT pgduplex_change";
 bool IsUniqueViolation(const PgResult& result) {
   const char* state = PQresultErrorField(result.raw(), PG_DIAG_SQLSTATE);
   return state && std::string(state) == sqlstate::kUniqueViolation;
+}
+// The UPDATE's full old image holds the same values as `row` (its whole new row).
+bool SameValues(const v1::Update& update, const std::vector<const char*>& row) {
+  if (update.old_kind() != v1::OLD_TUPLE_FULL) return false;
+  std::vector<const char*> old;
+  TupleValues(update.old_tuple(), &old);
+  if (old.size() != row.size()) return false;
+  for (size_t i = 0; i < old.size(); ++i) {
+    if (old[i] == kUnknownValue || row[i] == kUnknownValue) return false;
+    if (!old[i] || !row[i]) {
+      if (old[i] != row[i]) return false;
+      continue;
+    }
+    if (std::strcmp(old[i], row[i]) != 0) return false;
+  }
+  return true;
 }
 }  // namespace
 
@@ -43,7 +60,11 @@ void ChangeReplayer::Apply(const v1::Record& record, TargetRelation* relation, c
 
 void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   InsertParams(*relation, record.insert(), &row_);
-  if (relation->shape.last_write && DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row_)) return;
+  if (relation->shape.last_write && DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row_)) {
+    std::vector<const char*> row = row_;
+    DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
+    return;
+  }
   PreparedStatement* statement = relation->Insert(/*skip_conflicts=*/true);
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, statement, row_);
@@ -58,6 +79,9 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
   if (!UpdateParams(*relation, record.update(), &mask_, &values_, &error)) throw ApplyError(error);
   if (relation->shape.last_write && relation->shape.unique_key &&
       LocalRowIsNewer(record, relation, txn, ConflictType::kUpdateOriginDiffers)) {
+    std::vector<const char*> row;
+    TupleValues(record.update().new_tuple(), &row);
+    DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
     return;
   }
   PreparedStatement* statement = relation->Update(mask_);
@@ -115,10 +139,12 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
       facts = {ConflictType::kUpdateDeleted, whole, txn.commit_time, deleted};
     }
   }
+  facts.keyless_unchanged = !relation->shape.unique_key && whole && SameValues(record.update(), row);
   ConflictDecision decision = resolver_.Decide(facts);
   ConflictRecord conflict = MakeRecord(record, relation, txn, facts.type, decision.resolution, {}, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
   WriteConflict(conflict);
+  if (decision.action == ConflictAction::kKeepLocal && whole) DisplaceOthers(*relation, txn, row, "");
   if (decision.action != ConflictAction::kConvertToInsert) return;
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/true), row);
@@ -160,7 +186,22 @@ void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* rela
   ConflictDecision decision = resolver_.Decide(facts);
   ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
-  if (decision.action == ConflictAction::kKeepLocal) RemoveOlder(*relation, txn, locals);
+  if (decision.action == ConflictAction::kKeepLocal) {
+    // A newer colliding row keeps the change out: the older rows it collides
+    // with go, and so does its own row (the change replaced it before the
+    // newer row displaced the change; see UniqueCollisions).
+    UniqueCollisions facts;
+    for (const auto& local : locals) facts.others.push_back(local.commit_time);
+    if (std::optional<LocalRow> mine = own.empty() ? std::nullopt : LocalRowByKey(*relation, record)) {
+      facts.own_present = true;
+      facts.own_commit_time = mine->commit_time;
+    }
+    CollisionPlan plan = resolver_.PlanCollisions(txn.commit_time, facts);
+    std::vector<LocalRow> doomed;
+    for (size_t i : plan.remove_others) doomed.push_back(locals[i]);
+    if (plan.remove_own) doomed.push_back(LocalRow{own, "", std::nullopt});
+    if (!doomed.empty()) DeleteRows(*relation, doomed);
+  }
   if (decision.action == ConflictAction::kApplyRemote) {
     if (locals.empty()) {
       throw ApplyError(fmt::format("an UPDATE of {} conflicts with a local row that cannot be located through a "
@@ -314,6 +355,12 @@ void ChangeReplayer::RemoveOlder(const TargetRelation& relation, const SourceTxn
     if (resolver_.RemoteWins(txn.commit_time, local.commit_time)) older.push_back(local);
   }
   if (!older.empty()) DeleteRows(relation, older);
+}
+
+void ChangeReplayer::DisplaceOthers(const TargetRelation& relation, const SourceTxn& txn,
+                                    const std::vector<const char*>& row, const std::string& own_id) {
+  if (relation.unique_indexes.size() < 2) return;  // no other unique key to collide on
+  RemoveOlder(relation, txn, ConflictingRows(relation, row, own_id));
 }
 
 std::optional<PgTimestamp> ChangeReplayer::NewestLocal(const std::vector<LocalRow>& rows) const {

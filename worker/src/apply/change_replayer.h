@@ -66,6 +66,11 @@ class ChangeReplayer {
   std::optional<LocalRow> RowByKey(const TargetRelation& relation, const std::vector<const char*>& key,
                                    bool with_commit_time);
   void DeleteRows(const TargetRelation& relation, const std::vector<LocalRow>& rows);
+  // The change lost on its own key (a newer local row, a later local
+  // delete) but still displaced, at its commit time, the older local rows
+  // it collides with on the other unique keys (see UniqueCollisions).
+  void DisplaceOthers(const TargetRelation& relation, const SourceTxn& txn, const std::vector<const char*>& row,
+                      const std::string& own_id);
   std::optional<PgTimestamp> NewestLocal(const std::vector<LocalRow>& rows) const;
 
   // last-write-wins. The local row with the change's key (commit time NULL

@@ -8,6 +8,28 @@ bool ConflictResolver::RemoteWins(PgTimestamp remote, std::optional<PgTimestamp>
   return direction == Direction::kForward;  // ties go to cluster A
 }
 
+CollisionPlan ConflictResolver::PlanCollisions(PgTimestamp remote, const UniqueCollisions& local,
+                                               Direction direction) {
+  CollisionPlan plan;
+  bool newer_other = false;
+  for (size_t i = 0; i < local.others.size(); ++i) {
+    if (RemoteWins(remote, local.others[i], direction)) {
+      plan.remove_others.push_back(i);
+    } else {
+      newer_other = true;
+    }
+  }
+  bool loses_own = (local.own_present && !RemoteWins(remote, local.own_commit_time, direction)) ||
+                   (local.own_deleted_at && !RemoteWins(remote, local.own_deleted_at, direction));
+  if (loses_own) return plan;
+  if (newer_other) {
+    plan.remove_own = local.own_present;
+    return plan;
+  }
+  plan.apply = true;
+  return plan;
+}
+
 ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
   switch (facts.type) {
     case ConflictType::kDeleteMissing:
@@ -17,6 +39,9 @@ ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
       if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
       return {ConflictAction::kSkip, Resolution::kSkipped};
     case ConflictType::kUpdateMissing:
+      if (facts.keyless_unchanged && policy_ == ConflictPolicy::kLastWriteWins) {
+        return {ConflictAction::kSkip, Resolution::kSkipped};
+      }
       if (facts.whole_row_known) return {ConflictAction::kConvertToInsert, Resolution::kConvertedToInsert};
       if (policy_ == ConflictPolicy::kFail) return {ConflictAction::kStop, Resolution::kFailed};
       return {ConflictAction::kSkip, Resolution::kSkipped};
