@@ -80,9 +80,11 @@ void Applier::WriteDriftConflict(uint64_t index) {
   std::string line =
       SchemaDriftLine(view.drift_type, view.display, conn_->label(), view.missing_columns, view.source_display);
   if (decision.action == ConflictAction::kStop) {
-    throw ConflictStop(fmt::format("{}: key {} (conflict_policy fail: stopped; nothing of source transaction {} "
-                                   "was applied, a restart retries it)",
-                                   line, conflict.key, txn.xid),
+    throw ConflictStop(fmt::format("conflict {} on table {} key {} under conflict_policy fail: {}; stopped; "
+                                   "nothing of source transaction {} (commit LSN {}) was applied, a restart "
+                                   "retries it",
+                                   ToString(view.drift_type), view.display, conflict.key, line, txn.xid,
+                                   LsnToString(txn.commit_lsn)),
                        std::move(conflict));
   }
   spdlog::warn("{}: key {} {} (recorded in pgduplex.conflicts as {})", line, conflict.key,
