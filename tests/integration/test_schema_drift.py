@@ -96,3 +96,18 @@ def test_missing_column_under_policy_fail_stops_with_one_line(dbpair, worker_fac
     # A restart stops again: nothing is skipped silently.
     rev = start(worker_factory, cfg, "reverse")
     assert rev.wait(60) == 3
+
+
+def test_missing_key_column_skips_the_row_and_keeps_streaming(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    cfg = row_in_flight_from_b(db, worker_factory, tmp_path)
+    run_a(db, "ALTER TABLE t RENAME COLUMN id TO ident")
+    fwd, rev = start_both(db, worker_factory, cfg)
+    wait_until(lambda: len(a_conflicts(db)) >= 1, timeout=60, what="the conflict row on A")
+    assert a_conflicts(db) == [("target_column_missing", "skipped", "public.t",
+                                {"id": "1", "v": "from b", "n": "10"}, "reverse")]
+    assert db.sql_a("SELECT count(*) FROM t")[0][0] == 0
+    db.sql_b("INSERT INTO t2 VALUES (7)")
+    wait_until(lambda: db.sql_a("SELECT id FROM t2") == [(7,)], timeout=60, what="a later row from B on A")
+    assert 'has no column "id"' in rev.output()
+    assert fwd.stop() == 0 and rev.stop() == 0

@@ -241,7 +241,7 @@ std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& trun
   for (uint32_t oid : truncate.relation_oids()) {
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
-    if (relation->conflict_only) {
+    if (relation->oid == 0) {
       spdlog::warn("TRUNCATE of {} not applied: {}", relation->source_display,
                    SchemaDriftLine(relation->drift_type, relation->display, conn_->label(),
                                    relation->missing_columns, relation->source_display));
@@ -271,6 +271,7 @@ std::vector<TruncateStatement> Applier::LastWriteTruncate(const v1::Truncate& tr
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
     if (relation->conflict_only) {
+      // The guarded DELETE needs the key, which the target lacks.
       spdlog::warn("TRUNCATE of {} not applied: {}", relation->source_display,
                    SchemaDriftLine(relation->drift_type, relation->display, conn_->label(),
                                    relation->missing_columns, relation->source_display));

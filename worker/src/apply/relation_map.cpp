@@ -398,6 +398,10 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   if (key_missing) {
     // The row cannot be placed: every change is recorded, none applied.
     entry.target = DriftView(target, source, ConflictType::kTargetColumnMissing, std::move(missing), display);
+    // The table is there: a TRUNCATE of it still applies.
+    entry.target->oid = static_cast<uint32_t>(std::stoul(table->oid));
+    entry.target->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
+    ReadApplyTraits(target, table->oid, entry.target.get());
     return entry.target.get();
   }
   auto relation = std::make_unique<TargetRelation>();
