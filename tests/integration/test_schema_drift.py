@@ -111,3 +111,24 @@ def test_missing_key_column_skips_the_row_and_keeps_streaming(dbpair, worker_fac
     wait_until(lambda: db.sql_a("SELECT id FROM t2") == [(7,)], timeout=60, what="a later row from B on A")
     assert 'has no column "id"' in rev.output()
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+@pytest.mark.parametrize("policy", ["overwrite", "last-write-wins"])
+def test_update_in_flight_is_applied_without_the_renamed_column(dbpair, worker_factory, tmp_path, policy):
+    db = dbpair
+    db.sql_a("CREATE TABLE t (id int PRIMARY KEY, v text, n int)")
+    db.sql_a("CREATE TABLE t2 (id int PRIMARY KEY)")
+    db.sql_a("INSERT INTO t VALUES (1, 'old', 10)")
+    fwd, rev = two_way(db, worker_factory, tmp_path, {"conflict_policy": policy})
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM t")[0][0] == 1, timeout=60, what="row 1 on B")
+    assert fwd.stop() == 0 and rev.stop() == 0
+    db.sql_b("UPDATE t SET v = 'new', n = 11 WHERE id = 1")
+    run_a(db, "ALTER TABLE t RENAME COLUMN v TO w")
+    fwd, rev = start_both(db, worker_factory, tmp_path / "t.toml")
+    wait_until(lambda: len(a_conflicts(db)) >= 1, timeout=60, what="the conflict row on A")
+    assert a_conflicts(db) == [("target_column_missing", "applied", "public.t",
+                                {"id": "1", "v": "new", "n": "11"}, "reverse")]
+    assert db.sql_a("SELECT id, w, n FROM t") == [(1, "old", 11)]
+    db.sql_b("INSERT INTO t2 VALUES (7)")
+    wait_until(lambda: db.sql_a("SELECT id FROM t2") == [(7,)], timeout=60, what="a later row from B on A")
+    assert fwd.stop() == 0 and rev.stop() == 0
