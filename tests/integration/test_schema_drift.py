@@ -132,3 +132,16 @@ def test_update_in_flight_is_applied_without_the_renamed_column(dbpair, worker_f
     db.sql_b("INSERT INTO t2 VALUES (7)")
     wait_until(lambda: db.sql_a("SELECT id FROM t2") == [(7,)], timeout=60, what="a later row from B on A")
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_truncate_of_a_table_dropped_on_a_is_a_warning_not_a_stall(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    cfg = row_in_flight_from_b(db, worker_factory, tmp_path)
+    db.sql_b("TRUNCATE t")
+    run_a(db, "DROP TABLE t")
+    fwd, rev = start_both(db, worker_factory, cfg)
+    db.sql_b("INSERT INTO t2 VALUES (7)")
+    wait_until(lambda: db.sql_a("SELECT id FROM t2") == [(7,)], timeout=60, what="a later row from B on A")
+    assert [(r[0], r[1]) for r in a_conflicts(db)] == [("target_table_missing", "skipped")]
+    assert "TRUNCATE of public.t not applied: table public.t does not exist on cluster a" in rev.output()
+    assert fwd.stop() == 0 and rev.stop() == 0
