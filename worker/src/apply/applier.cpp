@@ -4,12 +4,14 @@
 #include "apply/applier.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
 
 #include "apply/apply_session.h"
 #include "apply/apply_sql.h"
+#include "apply/schema_drift.h"
 #include "apply/sql_builder.h"
 #include "apply/tombstone_triggers.h"
 #include "wire/record_decoder.h"
@@ -84,7 +86,7 @@ TargetRelation* Applier::Relation(uint32_t oid) {
     AsWorker();
   }
   relation = relations_.Resolve(oid, *conn_);
-  if (options_.policy == ConflictPolicy::kLastWriteWins) {
+  if (options_.policy == ConflictPolicy::kLastWriteWins && !relation->conflict_only) {
     // Judged by commit time on the fast path, with tombstones of local deletes.
     relation->shape.last_write =
         LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_};
@@ -116,6 +118,10 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
       break;
     default:
       throw std::logic_error("Applier::OnChange: not a change record");
+  }
+  if (relation && (relation->conflict_only || relation->drift_view)) {
+    OnDriftedChange(record, relation, lsn, bytes);
+    return;
   }
   Enqueue(record, relation, lsn, bytes);
 }
@@ -207,6 +213,7 @@ void Applier::SendRollbackToSavepoint() {
 Applier::Step Applier::ExecFast(uint64_t index) {
   BatchChange& change = At(index);
   const v1::Record& record = *change.record;
+  if (change.relation && change.relation->conflict_only) return ExecDriftConflict(index);
   switch (record.kind_case()) {
     case v1::Record::kInsert:
     case v1::Record::kUpdate:
@@ -234,6 +241,12 @@ std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& trun
   for (uint32_t oid : truncate.relation_oids()) {
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
+    if (relation->oid == 0) {
+      spdlog::warn("TRUNCATE of {} not applied: {}", relation->source_display,
+                   SchemaDriftLine(relation->drift_type, relation->display, conn_->label(),
+                                   relation->missing_columns, relation->source_display));
+      continue;
+    }
     if (seen.insert(relation->shape.quoted_table).second) {
       tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered});
     }
@@ -257,6 +270,13 @@ std::vector<TruncateStatement> Applier::LastWriteTruncate(const v1::Truncate& tr
   for (uint32_t oid : truncate.relation_oids()) {
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
+    if (relation->conflict_only) {
+      // The guarded DELETE needs the key, which the target lacks.
+      spdlog::warn("TRUNCATE of {} not applied: {}", relation->source_display,
+                   SchemaDriftLine(relation->drift_type, relation->display, conn_->label(),
+                                   relation->missing_columns, relation->source_display));
+      continue;
+    }
     if (seen.insert(relation->shape.quoted_table).second) {
       out.push_back({roles_.RoleFor(relation->owner), BuildLastWriteTruncateSql(relation->shape, commit_time)});
     }

@@ -194,6 +194,15 @@ class Applier {
   Step ExecSyncChange(uint64_t index);
   void ExecDdl(uint64_t index);
 
+  // Schema drift (applier_drift.cpp, schema_drift.h): a change of a table or
+  // column the target lacks is one conflict entry in the batch (written on
+  // the fast path at a sync point, again on replay), followed, when the row
+  // can be placed, by the change projected onto the target's columns.
+  void OnDriftedChange(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
+  Step ExecDriftConflict(uint64_t index);
+  // Writes the conflict row, or throws ConflictStop under policy fail.
+  void WriteDriftConflict(uint64_t index);
+
   std::unique_ptr<PgConnection> conn_;
   ApplierOptions options_;
   WorkerMetrics& metrics_;

@@ -80,6 +80,9 @@ void Applier::RunSlow(uint32_t txn, uint64_t from, uint64_t to, bool whole_txn) 
       } else if (record.has_ddl()) {
         AsWorker();
         ExecDdl(i);
+      } else if (change.relation && change.relation->conflict_only) {
+        AsWorker();
+        WriteDriftConflict(i);
       } else {
         replayer_.Apply(record, change.relation, batch_.txn(txn));
       }

@@ -63,6 +63,8 @@ ConflictDecision ConflictResolver::Decide(const ConflictFacts& facts) const {
     case ConflictType::kInsertExists:
     case ConflictType::kUpdateExists:
     case ConflictType::kMultipleUniqueConflicts:
+    case ConflictType::kTargetTableMissing:   // decided by DecideSchemaDrift (schema_drift.h)
+    case ConflictType::kTargetColumnMissing:
       break;
   }
   switch (policy_) {

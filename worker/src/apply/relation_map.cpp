@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 
 #include "common/errors.h"
 
@@ -148,6 +149,11 @@ void RelationMap::InvalidateTargets() {
 }
 
 void RelationMap::ReleaseRetired() {
+  // A drifted table is looked up again in the next transaction: the target
+  // may have been repaired meanwhile.
+  for (auto& [oid, entry] : entries_) {
+    if (entry.target && (entry.target->conflict_only || entry.target->drift_view)) Retire(entry);
+  }
   retired_targets_.clear();
   retired_sources_.clear();
 }
@@ -217,20 +223,16 @@ std::map<std::string, TargetColumn> ReadTargetColumns(PgConnection& target, cons
   return target_columns;
 }
 
-// Every source column, in source order, as the target has it (an
-// ApplyError when it has not). Returns each column's position by name.
-std::map<std::string, int> MapColumns(PgConnection& target, const std::string& table_oid,
+// Every source column, in source order, as the target has it (the caller
+// took out the ones it lacks). Returns each column's position by name.
+std::map<std::string, int> MapColumns(PgConnection& target, const std::map<std::string, TargetColumn>& target_columns,
                                       const SourceRelation& source, const std::string& label,
                                       TargetRelation* relation) {
-  std::map<std::string, TargetColumn> target_columns = ReadTargetColumns(target, table_oid);
   std::map<std::string, int> position;
   for (size_t i = 0; i < source.column_names.size(); ++i) {
     const std::string& column = source.column_names[i];
     auto found = target_columns.find(column);
-    if (found == target_columns.end()) {
-      throw ApplyError(fmt::format("table {} on cluster {} has no column \"{}\" (the source table {} has it)",
-                                   relation->display, label, column, source.Display()));
-    }
+    if (found == target_columns.end()) throw std::logic_error("MapColumns: a missing column was not taken out");
     if (found->second.generated) {
       throw ApplyError(fmt::format("column \"{}\" of table {} on cluster {} is generated, but the source sends "
                                    "values for it",
@@ -248,6 +250,38 @@ std::map<std::string, int> MapColumns(PgConnection& target, const std::string& t
     position[column] = static_cast<int>(i);
   }
   return position;
+}
+
+// A conflict-only relation (schema drift): every source column, as text,
+// for the conflict row's remote_row.
+std::unique_ptr<TargetRelation> DriftView(PgConnection& target, const SourceRelation& source, ConflictType type,
+                                          std::vector<std::string> missing, std::string display) {
+  auto view = std::make_unique<TargetRelation>();
+  view->source = &source;
+  view->conflict_only = true;
+  view->drift_type = type;
+  view->missing_columns = std::move(missing);
+  view->display = std::move(display);
+  view->source_display = source.Display();
+  for (const std::string& name : source.column_names) {
+    ShapeColumn column;
+    column.quoted_name = target.QuoteIdent(name);
+    column.name = name;
+    column.type_name = "text";
+    view->shape.columns.push_back(std::move(column));
+  }
+  return view;
+}
+
+SourceRelation Project(const SourceRelation& source, const std::vector<int>& kept) {
+  SourceRelation projected = source;
+  projected.column_names.clear();
+  projected.column_is_key.clear();
+  for (int i : kept) {
+    projected.column_names.push_back(source.column_names[i]);
+    projected.column_is_key.push_back(source.column_is_key[i]);
+  }
+  return projected;
 }
 
 // The key candidates among the unique indexes (positions in source column
@@ -345,18 +379,49 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
 
   std::optional<TargetTable> table = FindTargetTable(target, source);
   if (!table) {
-    throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
-                                 "sync.tables); nothing after it is applied",
-                                 source.Display(), target_label_));
+    entry.target = DriftView(target, source, ConflictType::kTargetTableMissing, {}, source.Display());
+    return entry.target.get();
+  }
+  std::map<std::string, TargetColumn> target_columns = ReadTargetColumns(target, table->oid);
+  std::vector<std::string> missing;
+  std::vector<int> kept;
+  bool key_missing = false;
+  for (size_t i = 0; i < source.column_names.size(); ++i) {
+    if (target_columns.count(source.column_names[i])) {
+      kept.push_back(static_cast<int>(i));
+    } else {
+      missing.push_back(source.column_names[i]);
+      key_missing = key_missing || source.column_is_key[i];
+    }
+  }
+  std::string display = table->schema + "." + table->name;
+  if (key_missing) {
+    // The row cannot be placed: every change is recorded, none applied.
+    entry.target = DriftView(target, source, ConflictType::kTargetColumnMissing, std::move(missing), display);
+    // The table is there: a TRUNCATE of it still applies.
+    entry.target->oid = static_cast<uint32_t>(std::stoul(table->oid));
+    entry.target->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
+    ReadApplyTraits(target, table->oid, entry.target.get());
+    return entry.target.get();
   }
   auto relation = std::make_unique<TargetRelation>();
   relation->source = &source;
+  if (!missing.empty()) {
+    relation->projected_source = std::make_unique<SourceRelation>(Project(source, kept));
+    relation->source = relation->projected_source.get();
+    relation->kept = kept;
+    relation->missing_columns = missing;
+    relation->source_display = source.Display();
+    relation->drift_view = DriftView(target, source, ConflictType::kTargetColumnMissing, missing, display);
+    relation->drift_view->drift_placeable = true;
+  }
   relation->serial = next_serial_++;
   relation->oid = static_cast<uint32_t>(std::stoul(table->oid));
-  relation->display = table->schema + "." + table->name;
+  relation->display = display;
   relation->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
-  std::map<std::string, int> position = MapColumns(target, table->oid, source, target_label_, relation.get());
-  ChooseKey(source, ReadUniqueIndexes(target, table->oid, position, relation.get()), relation.get());
+  std::map<std::string, int> position =
+      MapColumns(target, target_columns, *relation->source, target_label_, relation.get());
+  ChooseKey(*relation->source, ReadUniqueIndexes(target, table->oid, position, relation.get()), relation.get());
   ReadApplyTraits(target, table->oid, relation.get());
 
   entry.target = std::move(relation);

@@ -6,8 +6,9 @@
 // by its root's name), every source column must exist there by name, and
 // the key used to find rows is the target's primary key, else its replica
 // identity index, else the source's replica identity columns (then rows are
-// matched by value and one is picked). A missing table or column is an
-// ApplyError naming it: nothing is ever skipped.
+// matched by value and one is picked). A missing table or column is schema
+// drift (schema_drift.h): the target relation says what is missing, and the
+// applier records a conflict for each change, never skipping silently.
 //
 // Lifetime: TargetRelation objects stay valid until ReleaseRetired() (called
 // at the end of every target transaction), even when a newer definition
@@ -26,6 +27,7 @@
 #include "apply/sql_builder.h"
 #include "apply/table_run.h"
 #include "common/pg_connection.h"
+#include "common/worker_metrics.h"
 #include "pgduplex.pb.h"
 
 namespace pgduplex {
@@ -65,6 +67,21 @@ struct TargetRelation {
   // pg_class.relowner on the target, read with the rest at every resolve:
   // with sync.apply_as_table_owner its changes run as this role.
   uint32_t owner = 0;
+
+  // Schema drift (schema_drift.h). conflict_only: changes of this relation
+  // are recorded as a conflict and not applied (the table, or a key column,
+  // is missing); its shape lists every source column (as text). Otherwise,
+  // when some non-key source columns are missing, `kept` lists the source
+  // positions applied (shape and source are the projection onto them) and
+  // drift_view (conflict_only) records each change.
+  bool conflict_only = false;
+  bool drift_placeable = false;  // conflict_only view of a relation whose rows are applied (projected)
+  ConflictType drift_type = ConflictType::kTargetColumnMissing;
+  std::vector<std::string> missing_columns;
+  std::string source_display;
+  std::vector<int> kept;
+  std::unique_ptr<TargetRelation> drift_view;
+  std::unique_ptr<SourceRelation> projected_source;
 
   // The changes waiting to go out as multi-row statements (run_queue.h).
   TableRun run;

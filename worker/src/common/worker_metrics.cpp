@@ -26,6 +26,8 @@ const char* ToString(ConflictType type) {
     case ConflictType::kUpdateDeleted: return "update_deleted";
     case ConflictType::kInsertDeleted: return "insert_deleted";
     case ConflictType::kMultipleUniqueConflicts: return "multiple_unique_conflicts";
+    case ConflictType::kTargetTableMissing: return "target_table_missing";
+    case ConflictType::kTargetColumnMissing: return "target_column_missing";
   }
   return "?";
 }

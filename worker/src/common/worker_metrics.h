@@ -17,7 +17,8 @@ const char* ToString(WorkerState state);
 // kUpdateOriginDiffers, kDeleteOriginDiffers: the local row was last written
 // by another origin, later than the incoming change; kUpdateDeleted,
 // kInsertDeleted: the row was deleted here (a tombstone); and
-// kMultipleUniqueConflicts: the incoming row collides with several local rows.
+// kMultipleUniqueConflicts: the incoming row collides with several local rows;
+// kTargetTableMissing, kTargetColumnMissing: schema drift (PGD's names).
 enum class ConflictType : int {
   kInsertExists = 0,
   kUpdateMissing,
@@ -29,8 +30,10 @@ enum class ConflictType : int {
   kUpdateDeleted,
   kInsertDeleted,
   kMultipleUniqueConflicts,
+  kTargetTableMissing,   // the target lacks the change's table (apply/schema_drift.h)
+  kTargetColumnMissing,  // the target table lacks a column of the change
 };
-constexpr int kConflictTypes = 10;
+constexpr int kConflictTypes = 12;
 const char* ToString(ConflictType type);
 
 // What was done about a conflict (pgduplex.conflicts.resolution).
