@@ -27,6 +27,7 @@ TEST_CASE("minimal_config_gets_documented_defaults") {
   CHECK(config.sync.initial == InitialSync::kSchemaAndData);
   CHECK(config.retry.connection_retry_minutes == 720);
   CHECK(config.retry.error_retry_minutes == 10);
+  CHECK(config.retry.receive_timeout_sec == 60);
   CHECK(config.SlotName(Direction::kForward) == "pgduplex_shop_forward");
   CHECK(&config.Source(Direction::kReverse) == &config.b);
   CHECK(&config.Target(Direction::kReverse) == &config.a);

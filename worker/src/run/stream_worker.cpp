@@ -209,7 +209,8 @@ void StreamWorker::StartReader() {
   idle_lsn_ = kInvalidLsn;
   retry_.OnStreaming(Clock::now());
   next_heartbeat_ = Clock::now();
-  reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes);
+  reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes,
+                                           std::chrono::seconds(config_.retry.receive_timeout_sec));
   PublishPositions();
   reader_->Start();
 }
@@ -365,6 +366,7 @@ void StreamWorker::WriteHeartbeat() {
   if (!heartbeat_conn_) {
     heartbeat_conn_ = std::make_unique<PgConnection>(
         PgConnection::Connect(config_.Source(direction_).conninfo, TaskConfig::SourceLabel(direction_)));
+    heartbeat_conn_->BoundQueries(config_.retry.receive_timeout_sec);
   }
   PgResult result = heartbeat_conn_->ExecParams(
       "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
