@@ -172,6 +172,7 @@ OperatorActionRequired StreamWorker::SlotLost(Lsn start) const {
 // The target's progress of this direction's origin, kInvalidLsn with none.
 Lsn StreamWorker::OriginProgress() const {
   PgConnection target = PgConnection::Connect(config_.Target(direction_).conninfo, TaskConfig::TargetLabel(direction_));
+  target.BoundQueries(config_.retry.receive_timeout_sec);
   auto progress = target.Scalar(
       "SELECT pg_catalog.pg_replication_origin_progress(roname, false)::text FROM pg_catalog.pg_replication_origin "
       "WHERE roname = $1",
