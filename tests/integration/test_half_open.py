@@ -90,13 +90,14 @@ def test_half_open_replication_connection_is_detected_and_retried(dbpair, worker
         cfg.write_text(
             f'name = "t"\n[a]\nconninfo = "host=127.0.0.1 port={proxy.port} dbname={db.dbname} user=postgres '
             f'connect_timeout=3"\n[b]\nconninfo = "{db.conninfo_b()}"\n'
-            f'[sync]\ninitial = "none"\n[retry]\nreceive_timeout_sec = {RECEIVE_TIMEOUT}\n')
+            f'[sync]\ninitial = "none"\nheartbeat_interval_sec = 30\n[retry]\nreceive_timeout_sec = {RECEIVE_TIMEOUT}\n')
         w = run(worker_factory, cfg, "forward", db)
         db.sql_a("INSERT INTO t VALUES (1)")
         wait_until(lambda: db.sql_b("SELECT count(*) FROM t")[0][0] == 1, timeout=30, what="first row on B")
 
-        # A healthy but idle stream is not taken for a dead one: the worker
-        # asks the walsender for a keepalive after half the timeout.
+        # A healthy but idle stream is not taken for a dead one: with no
+        # heartbeat record for 30 s, only the worker's ping (a status update
+        # asking for a reply after half the timeout) keeps it alive.
         time.sleep(RECEIVE_TIMEOUT * 2)
         assert "taken as lost" not in w.output(), w.output()
 
