@@ -27,6 +27,7 @@ TEST_CASE("minimal_config_gets_documented_defaults") {
   CHECK(config.sync.initial == InitialSync::kSchemaAndData);
   CHECK(config.retry.connection_retry_minutes == 720);
   CHECK(config.retry.error_retry_minutes == 10);
+  CHECK(config.retry.receive_timeout_sec == 60);
   CHECK(config.SlotName(Direction::kForward) == "pgduplex_shop_forward");
   CHECK(&config.Source(Direction::kReverse) == &config.b);
   CHECK(&config.Target(Direction::kReverse) == &config.a);
@@ -154,4 +155,11 @@ TEST_CASE("config_that_is_not_a_regular_file_is_refused_at_once") {
   CHECK_THROWS_WITH(LoadConfig("/dev/zero"), Catch::Contains("/dev/zero") && Catch::Contains("not a regular file"));
   CHECK_THROWS_WITH(LoadConfig("/tmp"), Catch::Contains("not a regular file"));
   CHECK_THROWS_WITH(LoadConfig("/nonexistent/shop.toml"), Catch::Contains("cannot read config file"));
+}
+
+TEST_CASE("config_receive_timeout_sec_is_read_and_bounded") {
+  std::string ok = std::string(kMinimal) + "[retry]\nreceive_timeout_sec = 15\n";
+  CHECK(ParseConfig(ok, "t.toml").retry.receive_timeout_sec == 15);
+  std::string low = std::string(kMinimal) + "[retry]\nreceive_timeout_sec = 1\n";
+  CHECK_THROWS_WITH(ParseConfig(low, "t.toml"), Catch::Contains("retry.receive_timeout_sec") && Catch::Contains("between"));
 }

@@ -45,6 +45,13 @@ int CommandPrecheck(const PrecheckOptions& options) {
   input.config = &config;
   auto a = TryConnect(config.a.conninfo, "a", input.a);
   auto b = TryConnect(config.b.conninfo, "b", input.b);
+  // Catalog reads only, unless --fix (whose ALTER TABLE may wait on a lock):
+  // a server that stops answering is reported, not waited on forever.
+  if (!options.fix) {
+    for (PgConnection* conn : {a.get(), b.get()}) {
+      if (conn) conn->BoundQueries(config.retry.receive_timeout_sec);
+    }
+  }
 
   GatherOptions gather;
   gather.fix_replica_identity = options.fix && NeedsFullIdentity(config.sync.conflict_policy);

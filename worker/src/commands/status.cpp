@@ -82,12 +82,14 @@ DirectionStatus ReadDirection(const TaskConfig& config, Direction d, Sample* sam
   s.target = TaskConfig::TargetLabel(d);
   try {
     PgConnection source = PgConnection::Connect(config.Source(d).conninfo, s.source);
+    source.BoundQueries(config.retry.receive_timeout_sec);
     ReadSource(source, config.SlotName(d), s);
   } catch (const std::exception& e) {
     s.error = e.what();
   }
   try {
     PgConnection target = PgConnection::Connect(config.Target(d).conninfo, s.target);
+    target.BoundQueries(config.retry.receive_timeout_sec);
     *sample = ReadTarget(target, config, d, s);
   } catch (const std::exception& e) {
     s.error += (s.error.empty() ? "" : "; ") + std::string(e.what());

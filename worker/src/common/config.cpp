@@ -270,11 +270,13 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
 
   if (const toml::table* retry_table = root.Subtable("retry", false)) {
     TableReader retry(*retry_table, "retry", path);
-    retry.RejectUnknown({"connection_retry_minutes", "error_retry_minutes"});
+    retry.RejectUnknown({"connection_retry_minutes", "error_retry_minutes", "receive_timeout_sec"});
     config.retry.connection_retry_minutes =
         retry.Integer("connection_retry_minutes", config.retry.connection_retry_minutes, 0, kMaxRetryMinutes);
     config.retry.error_retry_minutes =
         retry.Integer("error_retry_minutes", config.retry.error_retry_minutes, 0, kMaxRetryMinutes);
+    config.retry.receive_timeout_sec =
+        retry.Integer("receive_timeout_sec", config.retry.receive_timeout_sec, 2, 3600);
   }
   return config;
 }

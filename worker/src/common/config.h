@@ -65,6 +65,10 @@ struct SyncConfig {
 struct RetryConfig {
   int connection_retry_minutes = 720;  // connection failures
   int error_retry_minutes = 10;        // other errors
+  // How long the replication stream may stay silent (no data, no answer to
+  // the worker's ping) and a heartbeat or status query may go unanswered
+  // before the connection is taken as lost (a half-open connection).
+  int receive_timeout_sec = 60;
 };
 
 struct TaskConfig {

@@ -62,6 +62,31 @@ bool ConninfoHasPassword(const std::string& conninfo) {
   return found;
 }
 
+std::vector<std::pair<std::string, std::string>> ConnectionDefaults(const std::string& conninfo) {
+  static const std::vector<std::pair<std::string, std::string>> kDefaults = {
+      {"keepalives", "1"},        {"keepalives_idle", "20"}, {"keepalives_interval", "10"},
+      {"keepalives_count", "3"},  {"connect_timeout", "30"},
+  };
+  std::vector<std::string> set;
+  // A bare database name sets nothing else; an unparsable conninfo fails
+  // in PQconnectdbParams with libpq's own reason.
+  if (IsConnectionString(conninfo)) {
+    if (PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), nullptr)) {
+      for (PQconninfoOption* option = options; option->keyword; ++option) {
+        if (option->val && *option->val) set.emplace_back(option->keyword);
+      }
+      PQconninfoFree(options);
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : kDefaults) {
+    bool operator_set = false;
+    for (const auto& keyword : set) operator_set = operator_set || keyword == entry.first;
+    if (!operator_set) out.push_back(entry);
+  }
+  return out;
+}
+
 std::string RedactSecrets(const std::string& text) {
   static const std::regex kKeyValue(R"((password|sslpassword)\s*=\s*('([^'\\]|\\.)*'|[^\s]*))",
                                     std::regex::icase);

@@ -9,6 +9,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pgduplex {
 
@@ -23,5 +25,14 @@ std::optional<std::string> ConninfoError(const std::string& conninfo);
 // True when `conninfo` itself holds a secret (password=, sslpassword=, or
 // a URI's user:password@).
 bool ConninfoHasPassword(const std::string& conninfo);
+
+// The connection settings every connection of the worker gets unless
+// `conninfo` sets them itself (the operator's win): TCP keepalives that
+// find a peer gone silent in about 50 s (idle 20 s, then 3 probes 10 s
+// apart) and connect_timeout=30, so that neither an idle connection nor a
+// connection attempt waits on a vanished host for as long as the OS would.
+// (Keepalives do nothing on a unix socket, which is fine.) Returns the
+// keyword/value pairs to add, in a fixed order.
+std::vector<std::pair<std::string, std::string>> ConnectionDefaults(const std::string& conninfo);
 
 }  // namespace pgduplex

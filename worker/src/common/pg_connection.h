@@ -12,6 +12,8 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
+
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -63,6 +65,13 @@ class PgConnection {
   // First column of the first row, or nullopt when no row / NULL.
   std::optional<std::string> Scalar(const std::string& sql, const std::vector<SqlParam>& params = {});
 
+  // For the worker's own short queries (heartbeat, status, catalog reads;
+  // never the apply session): sets statement_timeout to two thirds of
+  // `wait_sec` (at most 30 s), and from then on Exec*/Scalar wait at most
+  // `wait_sec` for the server's answer, then throw ConnectionError (a
+  // half-open connection answers nothing, not even the cancel).
+  void BoundQueries(int wait_sec);
+
   std::string QuoteIdent(const std::string& identifier) const;
   std::string QuoteLiteral(const std::string& literal) const;
 
@@ -77,6 +86,14 @@ class PgConnection {
 
  private:
   PgConnection(PGconn* conn, std::string label) : conn_(conn, &PQfinish), label_(std::move(label)) {}
+  // Sends with `send` (PQsendQuery...), waits for the last result (at most
+  // wait_sec_ when set), returns it.
+  PGresult* Run(bool sent);
+
+  void ThrowIfLost() const;
+
+  int wait_sec_ = 0;  // 0: wait as long as it takes
+  bool lost_ = false;  // a bounded wait ran out: the connection is not used again
 
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn_;
   std::string label_;

@@ -172,6 +172,7 @@ OperatorActionRequired StreamWorker::SlotLost(Lsn start) const {
 // The target's progress of this direction's origin, kInvalidLsn with none.
 Lsn StreamWorker::OriginProgress() const {
   PgConnection target = PgConnection::Connect(config_.Target(direction_).conninfo, TaskConfig::TargetLabel(direction_));
+  target.BoundQueries(config_.retry.receive_timeout_sec);
   auto progress = target.Scalar(
       "SELECT pg_catalog.pg_replication_origin_progress(roname, false)::text FROM pg_catalog.pg_replication_origin "
       "WHERE roname = $1",
@@ -209,7 +210,8 @@ void StreamWorker::StartReader() {
   idle_lsn_ = kInvalidLsn;
   retry_.OnStreaming(Clock::now());
   next_heartbeat_ = Clock::now();
-  reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes);
+  reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes,
+                                           std::chrono::seconds(config_.retry.receive_timeout_sec));
   PublishPositions();
   reader_->Start();
 }
@@ -346,6 +348,10 @@ void StreamWorker::PublishPositions() {
 
 // Heartbeats are information (lag, status), not the session's work: a
 // failed one is one warning until one succeeds again, never a reason to stop.
+// It runs on the apply loop, so it waits at most half of
+// retry.receive_timeout_sec for an answer, and after a failure the next one
+// waits a whole receive timeout: a source that stopped answering is the
+// reader's to detect (stream_reader.h), and the loop must be free to see it.
 void StreamWorker::Heartbeat() {
   next_heartbeat_ = Clock::now() + std::chrono::seconds(config_.sync.heartbeat_interval_sec);
   try {
@@ -356,6 +362,7 @@ void StreamWorker::Heartbeat() {
                                          RedactSecrets(e.what()));
     heartbeat_warned_ = true;
     heartbeat_conn_.reset();
+    next_heartbeat_ = std::max(next_heartbeat_, Clock::now() + std::chrono::seconds(config_.retry.receive_timeout_sec));
   }
 }
 
@@ -365,6 +372,7 @@ void StreamWorker::WriteHeartbeat() {
   if (!heartbeat_conn_) {
     heartbeat_conn_ = std::make_unique<PgConnection>(
         PgConnection::Connect(config_.Source(direction_).conninfo, TaskConfig::SourceLabel(direction_)));
+    heartbeat_conn_->BoundQueries(std::max(2, config_.retry.receive_timeout_sec / 2));
   }
   PgResult result = heartbeat_conn_->ExecParams(
       "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "

@@ -19,7 +19,10 @@
 // last error in worker_status (last_error.h), where it stays until the
 // direction carries something again: a committed batch, or a heartbeat
 // that the session wrote on the source arriving at the target. Authentication
-// failures are not retried. ConflictStop (policy fail) exits 3 at once;
+// failures are not retried. A half-open connection is a ConnectionError
+// too: the reader's receive timeout (retry.receive_timeout_sec,
+// stream/stream_reader.h), a heartbeat left unanswered (pg_connection.h,
+// BoundQueries). ConflictStop (policy fail) exits 3 at once;
 // SetupRefused (extension too old for sync.apply_as_table_owner) exits 2;
 // an invariant failure (std::logic_error) exits 4 at once, never retried.
 //

@@ -114,6 +114,7 @@ void ReplicationStream::StartReplication(const std::string& slot, Lsn start, con
     conn_->ThrowError(result.raw(), fmt::format("START_REPLICATION of slot {}", slot));
   }
   streaming_ = true;
+  last_activity_ = std::chrono::steady_clock::now();
 }
 
 ReplicationStream::ReceiveStatus ReplicationStream::Receive(int timeout_ms, ServerMessage* message) {
@@ -122,6 +123,7 @@ ReplicationStream::ReceiveStatus ReplicationStream::Receive(int timeout_ms, Serv
     int size = PQgetCopyData(conn_->get(), &buffer_, /*async=*/1);
     if (size > 0) {
       *message = ParseServerMessage(buffer_, static_cast<size_t>(size));
+      last_activity_ = std::chrono::steady_clock::now();
       if (message->kind == ServerMessage::kInvalid) {
         throw PgError(fmt::format("cluster {}: replication stream: {}", label(), message->error), sqlstate::kProtocolViolation);
       }
@@ -150,8 +152,13 @@ ReplicationStream::ReceiveStatus ReplicationStream::Receive(int timeout_ms, Serv
         throw ConnectionError(fmt::format("cluster {}: poll on the replication socket failed", label()));
       }
       if (ready == 0) return ReceiveStatus::kNoData;
+      last_activity_ = std::chrono::steady_clock::now();
     } else if (attempt >= 2) {
       return ReceiveStatus::kNoData;  // a partial message; the rest is on its way
+    } else {
+      // Bytes of a message too long for one read count as a sign of life.
+      pollfd pfd{PQsocket(conn_->get()), POLLIN, 0};
+      if (poll(&pfd, 1, 0) > 0) last_activity_ = std::chrono::steady_clock::now();
     }
     if (!PQconsumeInput(conn_->get())) {
       streaming_ = false;

@@ -18,6 +18,7 @@
 // the cluster label. Not copyable.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -72,6 +73,8 @@ class ReplicationStream {
   // signal interrupting the wait returns kNoData.
   ReceiveStatus Receive(int timeout_ms, ServerMessage* message);
   void SendStatus(const StandbyStatus& status);
+  // When the server last sent anything: a message, or bytes of one.
+  std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
   // Ends the COPY cleanly (best effort) and closes the connection.
   void Finish();
 
@@ -86,6 +89,7 @@ class ReplicationStream {
   std::unique_ptr<PgConnection> conn_;
   char* buffer_ = nullptr;  // last PQgetCopyData buffer
   bool streaming_ = false;
+  std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace pgduplex

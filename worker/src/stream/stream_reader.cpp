@@ -1,5 +1,6 @@
 #include "stream/stream_reader.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -13,8 +14,9 @@ constexpr auto kQuietStatusInterval = std::chrono::seconds(10);
 constexpr int kPollMs = 100;
 }  // namespace
 
-StreamReader::StreamReader(std::unique_ptr<ReplicationStream> stream, size_t max_bytes)
-    : stream_(std::move(stream)), max_bytes_(max_bytes) {}
+StreamReader::StreamReader(std::unique_ptr<ReplicationStream> stream, size_t max_bytes,
+                           std::chrono::milliseconds receive_timeout)
+    : stream_(std::move(stream)), max_bytes_(max_bytes), receive_timeout_(receive_timeout) {}
 
 StreamReader::~StreamReader() { Stop(); }
 
@@ -40,20 +42,32 @@ void StreamReader::SendStatus(bool reply_requested) {
 void StreamReader::Run() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_status{};
+  Clock::time_point heard = Clock::now();  // the server's last sign of life, or our last pause
+  Clock::time_point pinged{};              // when we last asked for a reply
   try {
     ServerMessage message;
     while (!stop_.load(std::memory_order_relaxed)) {
       auto now = Clock::now();
+      heard = std::max(heard, stream_->last_activity());
+      if (now - heard >= receive_timeout_) {
+        throw ConnectionError(fmt::format(
+            "cluster {}: nothing received on the replication connection for {} s (retry.receive_timeout_sec): "
+            "connection taken as lost",
+            stream_->label(), std::chrono::duration_cast<std::chrono::seconds>(now - heard).count()));
+      }
+      bool ping = now - heard >= receive_timeout_ / 2 && pinged < heard;
       Lsn flush = flush_.load(std::memory_order_relaxed);
       if ((flush != reported_flush_ && now - last_status >= kStatusInterval) ||
-          now - last_status >= kQuietStatusInterval) {
-        SendStatus(false);
+          now - last_status >= kQuietStatusInterval || ping) {
+        SendStatus(ping);
         last_status = now;
+        if (ping) pinged = now;
       }
       {
         std::unique_lock<std::mutex> lock(mutex_);
         if (queued_bytes_ >= max_bytes_) {
           space_.wait_for(lock, std::chrono::milliseconds(kPollMs));
+          heard = Clock::now();  // not reading: the server's silence is ours
           continue;
         }
       }

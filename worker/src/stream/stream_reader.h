@@ -8,6 +8,15 @@
 // update at least every second, always with the positions the apply loop
 // last published: the reader never decides what is durable.
 //
+// Receive timeout: when the walsender sent nothing (no data, no keepalive)
+// for half of receive_timeout while the reader was reading, the next status
+// update asks for a reply (as PostgreSQL's walreceiver does with
+// wal_receiver_timeout); when it stays silent for all of receive_timeout,
+// the stream fails with ConnectionError (a half-open connection: the
+// peer's host gone, a firewall dropping packets), which the run loop
+// retries like any lost connection. Time spent not reading because the
+// queue is full does not count.
+//
 // Contract: one producer (the thread), one consumer (the apply loop).
 // Take() hands over everything queued; when the stream failed it first
 // hands over what was queued before the failure, then rethrows the
@@ -15,6 +24,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -37,7 +47,8 @@ struct StreamItem {
 
 class StreamReader {
  public:
-  StreamReader(std::unique_ptr<ReplicationStream> stream, size_t max_bytes);
+  StreamReader(std::unique_ptr<ReplicationStream> stream, size_t max_bytes,
+               std::chrono::milliseconds receive_timeout);
   ~StreamReader();
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
@@ -61,6 +72,7 @@ class StreamReader {
 
   std::unique_ptr<ReplicationStream> stream_;
   const size_t max_bytes_;
+  const std::chrono::milliseconds receive_timeout_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
 
