@@ -36,6 +36,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       runs_(*conn_, pipeline_, roles_, batch_),
       status_(options_.task, ToString(options_.direction), metrics) {
   pipeline_.SetInterrupt(options_.interrupt);
+  relations_.set_missing_table_is_conflict(options_.direction == Direction::kReverse);
 }
 
 Applier::~Applier() = default;

@@ -378,6 +378,11 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   const SourceRelation& source = *entry.source;
 
   std::optional<TargetTable> table = FindTargetTable(target, source);
+  if (!table && !missing_table_is_conflict_) {
+    throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
+                                 "sync.tables); nothing after it is applied",
+                                 source.Display(), target_label_));
+  }
   if (!table) {
     entry.target = DriftView(target, source, ConflictType::kTargetTableMissing, {}, source.Display());
     return entry.target.get();

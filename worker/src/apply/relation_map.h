@@ -124,6 +124,12 @@ class RelationMap {
   TargetRelation* Find(uint32_t oid) const;
   // Resolves on the target (synchronous queries: no pipeline in flight).
   TargetRelation* Resolve(uint32_t oid, PgConnection& target);
+  // A table missing on the target: a target_table_missing conflict (the
+  // reverse direction: A dropped it while B's rows were in flight), or, by
+  // default, an ApplyError that stops the direction with nothing skipped
+  // (the forward direction: B lacks a table A has, which the operator must
+  // create or take out of sync.tables).
+  void set_missing_table_is_conflict(bool value) { missing_table_is_conflict_ = value; }
   const SourceRelation* Source(uint32_t oid) const;
   // After DDL ran on the target: re-resolve every table on next use.
   void InvalidateTargets();
@@ -141,6 +147,7 @@ class RelationMap {
   std::vector<std::unique_ptr<TargetRelation>> retired_targets_;
   std::vector<std::unique_ptr<SourceRelation>> retired_sources_;
   uint32_t next_serial_ = 1;
+  bool missing_table_is_conflict_ = false;
 };
 
 // Types without an equality operator: compared by text when rows must be

@@ -3,7 +3,10 @@
 // source, e.g. A renamed or dropped column v while B's row with v was on
 // its way). Never a stall: the change becomes a conflict.
 //
-//   target_table_missing   the row is skipped and recorded (relation = the
+//   target_table_missing   (reverse direction only; in the forward one a
+//                          table missing on B is an ApplyError that stops,
+//                          see RelationMap::set_missing_table_is_conflict)
+//                          the row is skipped and recorded (relation = the
 //                          source's schema.table, remote_row = the row)
 //   target_column_missing  a non-key column: the row is applied without it,
 //                          its value recorded in remote_row; a key column
