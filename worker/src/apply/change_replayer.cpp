@@ -156,11 +156,7 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
 void ChangeReplayer::InsertExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
                                   const std::vector<const char*>& row) {
   std::vector<LocalRow> locals = ConflictingRows(*relation, row, "");
-  ConflictType type = locals.size() > 1 ? ConflictType::kMultipleUniqueConflicts : ConflictType::kInsertExists;
-  ConflictFacts facts{type, true, txn.commit_time, NewestLocal(locals)};
-  ConflictDecision decision = resolver_.Decide(facts);
-  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
-  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  auto [decision, conflict] = JudgeCollision(record, relation, txn, ConflictType::kInsertExists, locals, row);
   if (decision.action == ConflictAction::kKeepLocal) RemoveOlder(*relation, txn, locals);
   if (decision.action == ConflictAction::kApplyRemote) {
     if (locals.empty()) {
@@ -176,16 +172,22 @@ void ChangeReplayer::InsertExists(const v1::Record& record, TargetRelation* rela
   WriteConflict(conflict);
 }
 
+std::pair<ConflictDecision, ConflictRecord> ChangeReplayer::JudgeCollision(
+    const v1::Record& record, const TargetRelation* relation, const SourceTxn& txn, ConflictType one_row,
+    const std::vector<LocalRow>& locals, const std::vector<const char*>& row) {
+  ConflictType type = locals.size() > 1 ? ConflictType::kMultipleUniqueConflicts : one_row;
+  ConflictDecision decision = resolver_.Decide({type, true, txn.commit_time, NewestLocal(locals)});
+  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
+  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  return {decision, std::move(conflict)};
+}
+
 void ChangeReplayer::UpdateExists(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   std::vector<const char*> row;
   TupleValues(record.update().new_tuple(), &row);
   std::string own = TargetRowId(*relation, record);
   std::vector<LocalRow> locals = ConflictingRows(*relation, row, own);
-  ConflictType type = locals.size() > 1 ? ConflictType::kMultipleUniqueConflicts : ConflictType::kUpdateExists;
-  ConflictFacts facts{type, true, txn.commit_time, NewestLocal(locals)};
-  ConflictDecision decision = resolver_.Decide(facts);
-  ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, locals, row);
-  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
+  auto [decision, conflict] = JudgeCollision(record, relation, txn, ConflictType::kUpdateExists, locals, row);
   if (decision.action == ConflictAction::kKeepLocal) {
     // A newer colliding row keeps the change out: the older rows it collides
     // with go, and so does its own row (the change replaced it before the

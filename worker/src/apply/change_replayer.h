@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apply/conflict_log.h"
@@ -72,6 +73,13 @@ class ChangeReplayer {
   void DisplaceOthers(const TargetRelation& relation, const SourceTxn& txn, const std::vector<const char*>& row,
                       const std::string& own_id);
   std::optional<PgTimestamp> NewestLocal(const std::vector<LocalRow>& rows) const;
+  // A row colliding with `locals` on unique keys: the conflict (`one_row`,
+  // or multiple_unique_conflicts for two or more rows), the decision and the
+  // conflict row to write; under fail it stops here (ConflictStop).
+  std::pair<ConflictDecision, ConflictRecord> JudgeCollision(const v1::Record& record,
+                                                             const TargetRelation* relation, const SourceTxn& txn,
+                                                             ConflictType one_row, const std::vector<LocalRow>& locals,
+                                                             const std::vector<const char*>& row);
 
   // last-write-wins. The local row with the change's key (commit time NULL
   // when unknown or written by this direction).
