@@ -37,6 +37,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       status_(options_.task, ToString(options_.direction), metrics) {
   pipeline_.SetInterrupt(options_.interrupt);
   relations_.set_missing_table_is_conflict(options_.direction == Direction::kReverse);
+  relations_.set_name_mapping(&options_.mapping, options_.direction);
 }
 
 Applier::~Applier() = default;

@@ -12,6 +12,7 @@
 #include "apply/applier.h"
 #include "apply/apply_sql.h"
 #include "apply/ddl_applier.h"
+#include "ddl/ddl_name_mapping.h"
 #include "ddl/ddl_parse.h"
 #include "ddl/ddl_redaction.h"
 
@@ -44,6 +45,13 @@ void Applier::OnDdl(const v1::Record& record, Lsn lsn, size_t bytes) {
     if (auto schema = ResolveTableSchema(table, parsed.search_path)) looked_up.emplace(table, std::move(*schema));
   }
   DdlDecision decision = ddl_policy_.Decide(record.ddl(), parsed, looked_up);
+  if (decision.apply && !options_.mapping.empty()) {
+    // [mapping]: the statement under B's names, or refused.
+    MappedDdl mapped = MapDdlNames(decision.statement, parsed, looked_up, options_.mapping);
+    decision.apply = mapped.refusal.empty();
+    decision.reason = mapped.refusal;
+    decision.statement = mapped.statement;
+  }
   if (!decision.apply) {
     refused(decision);
     return;
@@ -93,7 +101,23 @@ std::optional<std::string> Applier::ResolveTableSchema(const std::string& table,
     array += (i ? "," : "") + quoted + "\"";
   }
   array += "}";
-  std::optional<std::string> schema = conn_->Scalar(
+  std::optional<std::string> schema;
+  if (!options_.mapping.empty()) {
+    // [mapping]: the first schema of the path whose table has a B
+    // counterpart here; the answer is A's schema, like the statement's.
+    for (const auto& s : path) {
+      TableName b = options_.mapping.ToB({s, table});
+      if (conn_->Scalar("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                        "ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+                        {b.schema, b.name})) {
+        schema = s;
+        break;
+      }
+    }
+    if (open_) pipeline_.Enter();
+    return schema;
+  }
+  schema = conn_->Scalar(
       "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.relname = $1 AND n.nspname = ANY($2::text[]) "
       "ORDER BY array_position($2::text[], n.nspname::text) LIMIT 1",

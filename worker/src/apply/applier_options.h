@@ -22,6 +22,11 @@ struct ApplierOptions {
   double max_rows_per_sec = 0;
   double max_bytes_per_sec = 0;
   std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in
+  NameMapping mapping;  // [mapping]: the target's names of the source's objects
+  // sync.tables as the target names its tables.
+  std::vector<std::string> TargetTables() const {
+    return direction == Direction::kForward ? mapping.PatternsOnB(tables) : tables;
+  }
   bool apply_as_table_owner = true;  // sync.apply_as_table_owner (needs extension 1.1)
   int tombstone_retention_hours = 168;  // sync.tombstone_retention_hours (last-write-wins)
   const std::atomic<bool>* interrupt = nullptr;  // stop request: abandon waits on the target

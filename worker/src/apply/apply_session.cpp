@@ -46,7 +46,7 @@ std::vector<uint32_t> CopyOriginIds(PgConnection& c, const std::string& task) {
 
 void PrepareLastWriteWins(PgConnection& c, const ApplierOptions& options, RoleSwitch& roles) {
   RequireLastWriteWinsSupport(c);
-  int created = EnsureTombstoneTriggers(c, roles, TableScope(options.tables));
+  int created = EnsureTombstoneTriggers(c, roles, TableScope(options.TargetTables()));
   if (created) spdlog::info("cluster {}: tombstone triggers created on {} table(s)", c.label(), created);
   int64_t purged = PurgeTombstones(c, options.tombstone_retention_hours);
   if (purged) spdlog::info("cluster {}: {} tombstone(s) older than {} h forgotten", c.label(), purged,

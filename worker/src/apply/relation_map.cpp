@@ -31,6 +31,36 @@ SourceRelation SourceRelationFromRecord(const v1::Relation& relation) {
   return source;
 }
 
+void MapSourceNames(const NameMapping& mapping, Direction direction, SourceRelation* source) {
+  TableName own{source->schema, source->name};
+  TableName target = mapping.ToTarget(direction, own);
+  // Columns are keyed by A's table: the partition's own entry, else its root's.
+  TableName columns_of = own;
+  if (!source->root_name.empty()) {
+    TableName root{source->root_schema, source->root_name};
+    TableName a_own = direction == Direction::kForward ? own : mapping.ToA(own);
+    if (!mapping.HasColumnMapping(a_own)) columns_of = root;
+    TableName root_target = mapping.ToTarget(direction, root);
+    source->root_schema = root_target.schema;
+    source->root_name = root_target.name;
+  }
+  std::map<std::string, std::string> seen;  // target column -> source column
+  for (std::string& column : source->column_names) {
+    std::string mapped = mapping.ColumnToTarget(direction, columns_of, column);
+    auto [it, fresh] = seen.emplace(mapped, column);
+    if (!fresh) {
+      throw ApplyError(fmt::format("[mapping] gives columns \"{}\" and \"{}\" of table {} the same name \"{}\" on "
+                                   "the target: the mapping must be one-to-one",
+                                   it->second, column, own.Display(), mapped));
+    }
+    column = mapped;
+  }
+  if (target == own) return;
+  source->source_name = own.Display();
+  source->schema = target.schema;
+  source->name = target.name;
+}
+
 bool TypeNeedsTextCompare(const std::string& type_name) {
   std::string base = type_name;
   while (base.size() > 2 && base.compare(base.size() - 2, 2, "[]") == 0) base.resize(base.size() - 2);
@@ -126,6 +156,7 @@ void RelationMap::Retire(Entry& entry) {
 
 bool RelationMap::Define(const v1::Relation& relation) {
   auto source = std::make_unique<SourceRelation>(SourceRelationFromRecord(relation));
+  if (mapping_) MapSourceNames(*mapping_, direction_, source.get());
   Entry& entry = entries_[relation.oid()];
   if (entry.source && entry.source->SameDefinition(*source)) return false;
   Retire(entry);
@@ -262,7 +293,7 @@ std::unique_ptr<TargetRelation> DriftView(PgConnection& target, const SourceRela
   view->drift_type = type;
   view->missing_columns = std::move(missing);
   view->display = std::move(display);
-  view->source_display = source.Display();
+  view->source_display = source.DisplayBoth();
   for (const std::string& name : source.column_names) {
     ShapeColumn column;
     column.quoted_name = target.QuoteIdent(name);
@@ -380,8 +411,9 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   std::optional<TargetTable> table = FindTargetTable(target, source);
   if (!table && !missing_table_is_conflict_) {
     throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
-                                 "sync.tables); nothing after it is applied",
-                                 source.Display(), target_label_));
+                                 "sync.tables{}); nothing after it is applied",
+                                 source.DisplayBoth(), target_label_,
+                                 source.source_name.empty() ? "" : ", or correct [mapping]"));
   }
   if (!table) {
     entry.target = DriftView(target, source, ConflictType::kTargetTableMissing, {}, source.Display());
@@ -416,7 +448,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
     relation->source = relation->projected_source.get();
     relation->kept = kept;
     relation->missing_columns = missing;
-    relation->source_display = source.Display();
+    relation->source_display = source.DisplayBoth();
     relation->drift_view = DriftView(target, source, ConflictType::kTargetColumnMissing, missing, display);
     relation->drift_view->drift_placeable = true;
   }

@@ -26,6 +26,8 @@
 #include "apply/pipeline.h"
 #include "apply/sql_builder.h"
 #include "apply/table_run.h"
+#include "common/config.h"
+#include "common/name_mapping.h"
 #include "common/pg_connection.h"
 #include "common/worker_metrics.h"
 #include "pgduplex.pb.h"
@@ -42,11 +44,22 @@ struct SourceRelation {
   std::vector<std::string> column_names;
   std::vector<bool> column_is_key;  // part of the source's replica identity
 
+  // With [mapping]: the names above are the target's (the source's names
+  // mapped, common/name_mapping.h) and this is the source's schema.table.
+  std::string source_name;
+
   std::string Display() const { return schema + "." + name; }
+  // "public.orders (sales.orders_b on the target)" when mapped.
+  std::string DisplayBoth() const {
+    return source_name.empty() ? Display() : source_name + " (" + Display() + " on the target)";
+  }
   bool SameDefinition(const SourceRelation& other) const;
 };
 
 SourceRelation SourceRelationFromRecord(const v1::Relation& relation);
+// The source relation under the target's names (table, root, columns);
+// throws ApplyError when two source columns get one target name.
+void MapSourceNames(const NameMapping& mapping, Direction direction, SourceRelation* source);
 
 struct TargetRelation {
   const SourceRelation* source = nullptr;
@@ -130,6 +143,11 @@ class RelationMap {
   // (the forward direction: B lacks a table A has, which the operator must
   // create or take out of sync.tables).
   void set_missing_table_is_conflict(bool value) { missing_table_is_conflict_ = value; }
+  // [mapping]: source relations are resolved under the target's names.
+  void set_name_mapping(const NameMapping* mapping, Direction direction) {
+    mapping_ = mapping && !mapping->empty() ? mapping : nullptr;
+    direction_ = direction;
+  }
   const SourceRelation* Source(uint32_t oid) const;
   // After DDL ran on the target: re-resolve every table on next use.
   void InvalidateTargets();
@@ -148,6 +166,8 @@ class RelationMap {
   std::vector<std::unique_ptr<SourceRelation>> retired_sources_;
   uint32_t next_serial_ = 1;
   bool missing_table_is_conflict_ = false;
+  const NameMapping* mapping_ = nullptr;
+  Direction direction_ = Direction::kForward;
 };
 
 // Types without an equality operator: compared by text when rows must be

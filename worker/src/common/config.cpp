@@ -192,6 +192,30 @@ void ValidateTablePattern(const TableReader& reader, const std::string& pattern)
   }
 }
 
+// [mapping]: three tables of strings (common/name_mapping.h).
+NameMapping ReadMapping(const TableReader& root, const std::vector<std::string>& scope, const std::string& path) {
+  const toml::table* section = root.Subtable("mapping", false);
+  if (!section) return NameMapping();
+  TableReader reader(*section, "mapping", path);
+  reader.RejectUnknown({"schemas", "tables", "columns"});
+  NameMappingSpec spec;
+  for (auto [key, out] : {std::pair{"schemas", &spec.schemas}, {"tables", &spec.tables}, {"columns", &spec.columns}}) {
+    const toml::node* node = section->get(key);
+    if (!node) continue;
+    const std::string dotted = std::string("mapping.") + key;
+    if (!node->is_table()) throw reader.Error(dotted, "must be a table of \"A name\" = \"B name\"");
+    for (const auto& [from, to] : *node->as_table()) {
+      if (!to.is_string()) throw reader.Error(dotted, fmt::format("entry \"{}\" must be a string", from.str()));
+      (*out)[std::string(from.str())] = to.as_string()->get();
+    }
+  }
+  try {
+    return NameMapping::Build(spec, scope);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
 ClusterConfig ReadCluster(const TableReader& root, const std::string& label, const std::string& path) {
   TableReader reader(*root.Subtable(label, true), label, path);
   reader.RejectUnknown({"conninfo"});
@@ -217,7 +241,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
   TaskConfig config;
   config.path = path;
   TableReader root(root_table, "", path);
-  root.RejectUnknown({"name", "a", "b", "sync", "retry"});
+  root.RejectUnknown({"name", "a", "b", "sync", "retry", "mapping"});
 
   config.name = root.String("name", "", true);
   static const std::regex kName("^[a-z0-9_]{1,40}$");
@@ -267,6 +291,8 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.tombstone_retention_hours =
         sync.Integer("tombstone_retention_hours", s.tombstone_retention_hours, 1, kMaxTombstoneRetentionHours);
   }
+
+  config.mapping = ReadMapping(root, config.sync.tables, path);
 
   if (const toml::table* retry_table = root.Subtable("retry", false)) {
     TableReader retry(*retry_table, "retry", path);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "common/name_mapping.h"
 
 namespace pgduplex {
 
@@ -79,6 +80,7 @@ struct TaskConfig {
   ClusterConfig b;
   SyncConfig sync;
   RetryConfig retry;
+  NameMapping mapping;  // [mapping]: B's names of A's objects (common/name_mapping.h)
 
   // pgduplex_<task>_<direction>: the slot on the source of that direction
   // and the replication origin on its target share this name.

@@ -79,12 +79,13 @@ class CopyPool {
     const PlannedTable& t = (*in_.tables)[task.table];
     CopyJob job;
     job.source = t.source.name;
-    job.target = t.source.name;
+    job.target = t.target_name;
     job.columns = t.source.columns;
+    job.target_columns = t.CopyTargetColumns();
     job.where = task.where;
     job.skip_existing_keys = t.had_rows;
     job.binary = t.create && t.source.builtin_types_only;
-    if (t.had_rows) job.after_copy_sql = in_.state->RecordXactSql(t.source.name);
+    if (t.had_rows) job.after_copy_sql = in_.state->RecordXactSql(t.target_name);
     if (in_.as_owner) {
       job.owner_role = roles.RoleFor(t.target_owner);
       job.owner_name = t.target_owner_name;

@@ -20,6 +20,7 @@
 #include "initial_sync/copied_sequences.h"
 #include "initial_sync/copy_plan.h"
 #include "initial_sync/copy_pool.h"
+#include "initial_sync/mapped_schema.h"
 #include "initial_sync/planned_tables.h"
 #include "initial_sync/progress.h"
 #include "initial_sync/schema_copy.h"
@@ -58,11 +59,14 @@ PgConnection ControlSession(const TaskConfig& config) {
 }
 
 
+using MoveToMapped = std::function<void()>;
+
 // Step 3: pre-data, the copied sequences, owners and grants, recorded with
 // the table list in one target transaction.
 void ApplyPreData(PgConnection& target, PgConnection& planner, const SchemaDump& dump,
                   const std::vector<CopiedSequence>& copied_sequences, SyncState& state,
-                  const std::vector<SyncTableRecord>& records, const Log& note, const Log& warn) {
+                  const std::vector<SyncTableRecord>& records, const MoveToMapped& move, const Log& note,
+                  const Log& warn) {
   Transaction tx(target);
   if (!dump.pre_data.empty()) {
     try {
@@ -89,6 +93,7 @@ void ApplyPreData(PgConnection& target, PgConnection& planner, const SchemaDump&
                        grant.role, grant.object, OneLine(*error)));
     }
   }
+  move();  // [mapping]: the created tables under B's names
   state.RecordTables(records);
   tx.Commit();
 }
@@ -97,7 +102,7 @@ void ApplyPreData(PgConnection& target, PgConnection& planner, const SchemaDump&
 // returns the dump, whose post-data step 5 applies.
 SchemaDump CopySchema(PgConnection& planner, PgConnection& target, const std::string& snapshot,
                       const std::vector<PlannedTable>& tables, const std::vector<TableName>& to_create,
-                      SyncState& state, const Log& note, const Log& warn) {
+                      const NameMapping& mapping, SyncState& state, const Log& note, const Log& warn) {
   SchemaDump dump;
   if (!to_create.empty()) {
     SchemaRequest request;
@@ -112,9 +117,10 @@ SchemaDump CopySchema(PgConnection& planner, PgConnection& target, const std::st
   std::vector<CopiedSequence> copied_sequences = FindCopiedSequences(planner, target, to_create);
   std::vector<SyncTableRecord> records;
   for (const auto& t : tables) {
-    records.push_back({t.source.name, !t.source.partitioned, t.create, t.had_rows});
+    records.push_back({t.target_name, !t.source.partitioned, t.create, t.had_rows});
   }
-  ApplyPreData(target, planner, dump, copied_sequences, state, records, note, warn);
+  ApplyPreData(target, planner, dump, copied_sequences, state, records,
+               [&] { MoveCreatedTables(target, mapping, tables, warn); }, note, warn);
   if (!to_create.empty()) note(fmt::format("initial copy: created {} table(s) on cluster b", to_create.size()));
   return dump;
 }
@@ -211,7 +217,7 @@ void InitialSync::Run() {
 
   // 1. What to copy, as of the snapshot.
   PgConnection planner = SnapshotSession(config_, snapshot_);
-  std::vector<PlannedTable> tables = SelectTables(planner, sync);
+  std::vector<PlannedTable> tables = SelectTables(planner, sync, config_.mapping);
   if (tables.empty()) spdlog::warn("initial copy: no table on cluster a matches [sync] tables; nothing to copy");
 
   // 2. The target side. Rows are written as each table's owner
@@ -229,7 +235,8 @@ void InitialSync::Run() {
                    tables.size(), check.to_create.size(), check.with_rows.size(), snapshot_, consistent_lsn_));
 
   // 3. Pre-data, recorded with the table list in one transaction.
-  SchemaDump dump = CopySchema(planner, target, snapshot_, tables, check.to_create, state, note, warn);
+  SchemaDump dump =
+      CopySchema(planner, target, snapshot_, tables, check.to_create, config_.mapping, state, note, warn);
   if (as_owner) LoadTargetOwners(target, tables);
   for (const auto& line : dump.owner_warnings) warn("initial copy: " + line);
   for (const auto& line : dump.grant_warnings) warn("initial copy: " + line);
@@ -248,7 +255,8 @@ void InitialSync::Run() {
   RunCopyPool(pool);
 
   // 5. Post-data.
-  if (!dump.post_data.empty()) BuildPostData(config_, dump.post_data, warn);
+  if (!dump.post_data.empty()) BuildPostData(config_, MapPostData(config_.mapping, dump.post_data), warn);
+  RenameCreatedColumns(target, config_.mapping, tables);
 
   // 6. Done: the stream takes over from the consistent point.
   FinishCopy(config_, target, planner, state, consistent_lsn_, started);

@@ -93,14 +93,14 @@ void LoadTargetFacts(PgConnection& target, std::vector<PlannedTable>& tables) {
   std::map<TableName, std::pair<std::string, bool>> existing;
   for (int i = 0; i < r.rows(); ++i) existing[{r.Get(i, 0), r.Get(i, 1)}] = {r.Get(i, 2), r.Get(i, 3) == "t"};
   for (auto& t : tables) {
-    auto it = existing.find(t.source.name);
+    auto it = existing.find(t.target_name);
     if (it == existing.end()) continue;
     t.exists_on_target = true;
     t.unique_on_target = it->second.second;
     if (!t.source.partitioned) {
       t.had_rows = target
                        .Scalar("SELECT EXISTS (SELECT 1 FROM ONLY " +
-                               QuoteQualified(t.source.name.schema, t.source.name.name) + ")")
+                               QuoteQualified(t.target_name.schema, t.target_name.name) + ")")
                        .value_or("f") == "t";
     }
   }
@@ -111,11 +111,11 @@ std::vector<std::string> MissingTargetColumns(PgConnection& target, const Planne
   PgResult r = target.ExecParams(
       "SELECT a.attname FROM pg_catalog.pg_attribute a "
       "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''",
-      {QuoteQualified(t.source.name.schema, t.source.name.name)});
+      {QuoteQualified(t.target_name.schema, t.target_name.name)});
   std::set<std::string> have;
   for (int i = 0; i < r.rows(); ++i) have.insert(r.Get(i, 0));
   std::vector<std::string> missing;
-  for (const auto& c : t.source.columns) {
+  for (const auto& c : t.target_columns) {
     if (!have.count(c)) missing.push_back(c);
   }
   return missing;
@@ -160,7 +160,7 @@ PgConnection SnapshotSession(const TaskConfig& config, const std::string& snapsh
   return conn;
 }
 
-std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& sync) {
+std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& sync, const NameMapping& mapping) {
   TableScope scope(sync.tables);
   std::vector<SourceTable> all = ListSourceTables(planner);
   std::vector<TableName> selected_names;
@@ -182,6 +182,11 @@ std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& 
   }
   planner.Exec(lock + " IN ACCESS SHARE MODE");
   LoadColumnsAndKeys(planner, tables);
+  for (auto& t : tables) {
+    t.target_name = mapping.ToB(t.source.name);
+    TableName columns_of = t.source.parent && !mapping.HasColumnMapping(t.source.name) ? *t.source.parent : t.source.name;
+    for (const auto& c : t.source.columns) t.target_columns.push_back(mapping.ColumnToB(columns_of, c));
+  }
   return tables;
 }
 
@@ -197,17 +202,17 @@ TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std:
         t.create = true;
         out.to_create.push_back(t.source.name);
       } else {
-        problems.missing.push_back(t.source.name);
+        problems.missing.push_back(t.target_name);
       }
       continue;
     }
-    if (t.had_rows) out.with_rows.push_back(t.source.name);
-    if (t.had_rows && ignore_conflicts && !t.unique_on_target) problems.no_key.push_back(t.source.name);
+    if (t.had_rows) out.with_rows.push_back(t.target_name);
+    if (t.had_rows && ignore_conflicts && !t.unique_on_target) problems.no_key.push_back(t.target_name);
     if (!t.source.partitioned) {
       auto lacking = MissingTargetColumns(target, t);
       if (!lacking.empty()) {
         problems.columns.push_back(
-            fmt::format("{} lacks column(s) {}", t.source.name.Display(), JoinTexts(lacking, ", ")));
+            fmt::format("{} lacks column(s) {}", t.target_name.Display(), JoinTexts(lacking, ", ")));
       }
     }
   }
@@ -226,7 +231,7 @@ void LoadTargetOwners(PgConnection& target, std::vector<PlannedTable>& tables) {
     owners[{r.Get(i, 0), r.Get(i, 1)}] = {static_cast<uint32_t>(std::stoul(r.Get(i, 2))), r.Get(i, 3)};
   }
   for (auto& t : tables) {
-    auto it = owners.find(t.source.name);
+    auto it = owners.find(t.target_name);
     if (it == owners.end()) continue;
     t.target_owner = it->second.first;
     t.target_owner_name = it->second.second;

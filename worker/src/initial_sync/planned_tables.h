@@ -38,13 +38,20 @@ struct PlannedTable {
   size_t progress = 0;          // CopyProgress slot (leaf tables)
   uint32_t target_owner = 0;    // pg_class.relowner on the target, after pre-data
   std::string target_owner_name;
+  // B's name of the table and of each copied column ([mapping]; A's when
+  // unmapped). A created table gets B's column names only after post-data
+  // (mapped_schema.h): the copy writes `source.columns` into it.
+  TableName target_name;
+  std::vector<std::string> target_columns;
+  const std::vector<std::string>& CopyTargetColumns() const { return create ? source.columns : target_columns; }
 };
 
 // Opens a source session inside the snapshot's REPEATABLE READ transaction.
 PgConnection SnapshotSession(const TaskConfig& config, const std::string& snapshot);
 
 // `planner` is a SnapshotSession; its transaction keeps the locks.
-std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& sync);
+// target_name and target_columns follow `mapping`.
+std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& sync, const NameMapping& mapping);
 
 // What the target holds of the selected tables; sets exists_on_target,
 // had_rows, unique_on_target and create.

@@ -136,8 +136,14 @@ std::string SourceCopySql(const CopyJob& job) {
                      job.where, format);
 }
 
+namespace {
+const std::vector<std::string>& TargetColumns(const CopyJob& job) {
+  return job.target_columns.empty() ? job.columns : job.target_columns;
+}
+}  // namespace
+
 std::string TargetCopySql(const CopyJob& job, const std::string& into) {
-  return fmt::format("COPY {} ({}) FROM STDIN{}", into, ColumnList(job.columns),
+  return fmt::format("COPY {} ({}) FROM STDIN{}", into, ColumnList(TargetColumns(job)),
                      job.binary ? " (FORMAT binary)" : "");
 }
 
@@ -177,7 +183,7 @@ CopyResult CopyTable(PgConnection& source, PgConnection& target, const CopyJob& 
     if (as_owner) job.switch_role(job.owner_role);
     PgResult inserted = target.Exec(fmt::format(
         "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} ON CONFLICT DO NOTHING", target_table,
-        ColumnList(job.columns), ColumnList(job.columns), kStageTable));
+        ColumnList(TargetColumns(job)), ColumnList(TargetColumns(job)), kStageTable));
     uint64_t n = std::strtoull(PQcmdTuples(inserted.raw()), nullptr, 10);
     result.skipped = result.rows - std::min(result.rows, n);
   }

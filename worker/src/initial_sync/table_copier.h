@@ -41,6 +41,7 @@ struct CopyJob {
   TableName source;
   TableName target;
   std::vector<std::string> columns;
+  std::vector<std::string> target_columns;  // the same columns as the target names them
   std::string where;               // empty = whole table
   bool skip_existing_keys = false;
   // COPY in binary: no text conversions on either side. Only when both

@@ -9,7 +9,8 @@ PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
   return {{"proto_version", "1"},
           {"origins", "none"},
           {"ddl", ddl ? "true" : "false"},
-          {"tables", TableScope(config.sync.tables).PluginOption()}};
+          {"tables", TableScope(config.mapping.PatternsOn(TaskConfig::SourceLabel(direction), config.sync.tables))
+                         .PluginOption()}};
 }
 
 ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
@@ -24,6 +25,7 @@ ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
   options.max_rows_per_sec = config.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config.sync.apply_max_mb_per_sec * 1024 * 1024;
   options.tables = config.sync.tables;
+  options.mapping = config.mapping;
   options.apply_as_table_owner = config.sync.apply_as_table_owner;
   options.tombstone_retention_hours = config.sync.tombstone_retention_hours;
   options.interrupt = interrupt;
