@@ -6,7 +6,7 @@ and a mapping that is not one-to-one is refused before anything runs."""
 import random
 
 from conftest import wait_until
-from opshelp import pgduplex
+from opshelp import check_lines, pgduplex
 from test_initial_sync import start, wait_streaming
 
 MAPPING = """
@@ -125,10 +125,13 @@ def test_streaming_into_existing_mapped_tables_and_verify_finds_a_difference(dbp
     assert "public.orders" in out and "sales.orders_b" in out, out
 
     code, out = pgduplex("precheck", "--config", str(cfg))
-    assert "sales.orders_b" not in out or "missing" not in out, out
+    mapping = [line for line in check_lines(out) if line[0] == "name mapping"]
+    assert mapping == [("name mapping", "b", "PASS", mapping[0][3])], out
+    assert "public.orders -> sales.orders_b" in mapping[0][3], out
     db.sql_b("DROP TABLE app_b.items")
     code, out = pgduplex("precheck", "--config", str(cfg))
-    assert code != 0 and "app_b.items" in out, out
+    mapping = [line for line in check_lines(out) if line[0] == "name mapping" and line[2] == "FAIL"]
+    assert code != 0 and mapping and "app.items -> app_b.items" in mapping[0][3], out
 
 
 def test_a_mapping_that_is_not_one_to_one_is_refused(dbpair, tmp_path):

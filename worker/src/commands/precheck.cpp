@@ -15,6 +15,7 @@
 #include "ops/grant_needs.h"
 #include "common/message_text.h"
 #include "ops/precheck_facts.h"
+#include "ops/precheck_mapping.h"
 #include "ops/precheck_rules.h"
 
 namespace pgduplex {
@@ -56,6 +57,7 @@ int CommandPrecheck(const PrecheckOptions& options) {
   GatherOptions gather;
   gather.fix_replica_identity = options.fix && NeedsFullIdentity(config.sync.conflict_policy);
   gather.fix_extension = options.fix;
+  std::vector<CheckResult> mapping_results;
   try {
     std::vector<TableName> a_tables;
     if (a) {
@@ -66,13 +68,19 @@ int CommandPrecheck(const PrecheckOptions& options) {
     if (b) {
       GatherOptions gb = gather;
       gb.slot_name = config.SlotName(Direction::kReverse);
-      if (config.sync.initial != InitialSync::kNone) gb.probe_rows = a_tables;
-      for (const auto& t : input.a.tables) gb.probe_create.push_back({t.owner, t.name.schema});
-      input.b = GatherClusterFacts(*b, scope, gb);
+      // B under its own names ([mapping]); the rules below read it under A's.
+      ClusterFacts a_as_b = NameFactsAsB(config.mapping, input.a);
+      if (config.sync.initial != InitialSync::kNone) {
+        for (const auto& t : a_as_b.tables) gb.probe_rows.push_back(t.name);
+      }
+      for (const auto& t : a_as_b.tables) gb.probe_create.push_back({t.owner, t.name.schema});
+      input.b = GatherClusterFacts(*b, TableScope(config.mapping.PatternsOnB(config.sync.tables)), gb);
+      CheckGrants(*b, RequiredGrants(NeedsOf(config, a_as_b, input.b, true, input.b.role)), input.b);
+      mapping_results = MappingChecks(config, input.a, input.b);
+      NameFactsAsA(config.mapping, input.b);
     }
     // Each right the role needs, checked on its own (grant_script.h).
     if (a) CheckGrants(*a, RequiredGrants(NeedsOf(config, input.a, input.b, false, input.a.role)), input.a);
-    if (b) CheckGrants(*b, RequiredGrants(NeedsOf(config, input.a, input.b, true, input.b.role)), input.b);
     if (a) input.sequences = GatherSequenceFacts(*a, b.get(), a_tables);
   } catch (const PgError& e) {
     std::cerr << "pgduplex precheck: " << OneLine(e.what()) << "\n";
@@ -80,6 +88,7 @@ int CommandPrecheck(const PrecheckOptions& options) {
   }
 
   std::vector<CheckResult> results = EvaluatePrecheck(input);
+  results.insert(results.end(), mapping_results.begin(), mapping_results.end());
   std::cout << FormatCheckTable(results);
   for (const ClusterFacts* f : {&input.a, &input.b}) {
     for (const auto& change : f->fixed) std::cout << fmt::format("fixed on {}: {}\n", f->label, change);

@@ -53,7 +53,9 @@ void PrintKeys(const TableComparison& c, int max_keys) {
 }
 
 void PrintComparison(const TableComparison& c, int max_keys) {
-  std::string name = c.table.Display();
+  std::string name = c.table_b == c.table || c.table_b.name.empty()
+                         ? c.table.Display()
+                         : fmt::format("{} (B: {})", c.table.Display(), c.table_b.Display());
   if (!c.on_a || !c.on_b) {
     std::cout << fmt::format("{}: DIFFERENT: table missing on {}\n", name, !c.on_a && !c.on_b ? "A and B"
                                                                            : !c.on_a              ? "A"
@@ -102,7 +104,8 @@ std::string SetUpRepairOrigin(PgConnection& b, const std::string& origin) {
   }
 }
 
-void PrintSequences(PgConnection& a, PgConnection& b, const std::vector<TableName>& tables) {
+void PrintSequences(PgConnection& a, PgConnection& b, const std::vector<TableName>& tables,
+                    const NameMapping& mapping) {
   std::vector<SequenceUse> uses = SequencesUsedBy(a, tables);
   std::set<TableName> seen;
   bool header = false;
@@ -116,19 +119,21 @@ void PrintSequences(PgConnection& a, PgConnection& b, const std::vector<TableNam
       if (!s.exists) return std::string("missing");
       return fmt::format("last_value {}{}", s.last_value, s.is_called ? "" : " (not yet used)");
     };
+    // On B a sequence lives in B's schema of A's (it moves with its table).
+    TableName on_b{mapping.SchemaToB(use.sequence.schema), use.sequence.name};
     std::cout << fmt::format("    {}: A {}, B {}\n", use.sequence.Display(), show(ReadSequence(a, use.sequence)),
-                             show(ReadSequence(b, use.sequence)));
+                             show(ReadSequence(b, on_b)));
   }
 }
 
 // The tables named by --table; nullopt (after a message) when one exists
 // on neither side.
 std::optional<std::vector<TableName>> NamedTables(PgConnection& a, PgConnection& b,
-                                                  const std::vector<std::string>& args) {
+                                                  const std::vector<std::string>& args, const NameMapping& mapping) {
   std::vector<TableName> tables;
   for (const auto& arg : args) {
-    TableName t = ParseTableArg(arg);
-    if (!RelationExists(a, t) && !RelationExists(b, t)) {
+    TableName t = ParseTableArg(arg);  // A's name
+    if (!RelationExists(a, t) && !RelationExists(b, mapping.ToB(t))) {
       std::cerr << fmt::format("pgduplex verify: table {} exists on neither A nor B\n", t.Display());
       return std::nullopt;
     }
@@ -139,16 +144,18 @@ std::optional<std::vector<TableName>> NamedTables(PgConnection& a, PgConnection&
 
 // The task's tables on A or B, partitioned tables left out.
 std::vector<TableName> ScopeTables(const TaskConfig& config, PgConnection& a, PgConnection& b) {
+  // By A's names; B's tables under [mapping] are named as A names them.
   TableScope scope(config.sync.tables);
+  TableScope scope_b(config.mapping.PatternsOnB(config.sync.tables));
   std::set<TableName> all;
   for (auto& t : scope.Resolve(a)) all.insert(t);
-  for (auto& t : scope.Resolve(b)) all.insert(t);
+  for (auto& t : scope_b.Resolve(b)) all.insert(config.mapping.ToA(t));
   std::vector<TableName> tables;
   for (const auto& t : all) {
     // A partitioned table holds no rows of its own: its partitions (in
     // scope, or precheck FAILs) are compared one by one instead.
     char kind = RelationKind(a, t);
-    if ((kind ? kind : RelationKind(b, t)) == 'p') {
+    if ((kind ? kind : RelationKind(b, config.mapping.ToB(t))) == 'p') {
       std::cout << fmt::format("{}: partitioned, compared through its partitions\n", t.Display());
       continue;
     }
@@ -201,7 +208,7 @@ int CommandVerify(const VerifyOptions& options) {
 
   std::vector<TableName> tables;
   if (!options.tables.empty()) {
-    auto named = NamedTables(a, b, options.tables);
+    auto named = NamedTables(a, b, options.tables, config.mapping);
     if (!named) return kExitUsage;
     tables = std::move(*named);
   } else {
@@ -230,14 +237,14 @@ int CommandVerify(const VerifyOptions& options) {
 
   Tally tally;
   for (const auto& table : tables) {
-    TableComparer comparer(a, b, table, settle);
+    TableComparer comparer(a, b, table, settle, &config.mapping);
     VerifyTable(comparer, options, repair_as_owner ? &roles : nullptr, tally);
   }
   std::vector<TableName> on_a;
   for (const auto& t : tables) {
     if (RelationExists(a, t)) on_a.push_back(t);
   }
-  PrintSequences(a, b, on_a);
+  PrintSequences(a, b, on_a, config.mapping);
   std::cout << fmt::format("summary: {}, {} identical, {} different{}\n", Plural(tables.size(), "table"),
                            tally.identical, tally.different,
                            options.repair ? fmt::format(", {} repaired", tally.repaired) : "");

@@ -30,17 +30,28 @@ void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 
 }  // namespace
 
-TableComparer::TableComparer(PgConnection& a, PgConnection& b, TableName table, bool settle)
-    : a_conn_(a), b_conn_(b), table_(std::move(table)), settle_(settle) {}
+TableComparer::TableComparer(PgConnection& a, PgConnection& b, TableName table, bool settle,
+                             const NameMapping* mapping)
+    : a_conn_(a), b_conn_(b), table_(std::move(table)), settle_(settle) {
+  static const NameMapping kNone;
+  mapping_ = mapping ? mapping : &kNone;
+  table_b_ = mapping_->ToB(table_);
+}
 
 bool TableComparer::Prepare(TableComparison& out) {
   out.table = table_;
+  out.table_b = table_b_;
   out.on_a = RelationExists(a_conn_, table_);
-  out.on_b = RelationExists(b_conn_, table_);
+  out.on_b = RelationExists(b_conn_, table_b_);
   if (!out.on_a || !out.on_b) return false;
 
   std::vector<ColumnInfo> a_cols = TableColumns(a_conn_, table_);
-  std::vector<ColumnInfo> b_cols = TableColumns(b_conn_, table_);
+  std::vector<ColumnInfo> b_cols = TableColumns(b_conn_, table_b_);
+  for (auto& c : b_cols) {  // under A's names; b_names_ keeps B's
+    std::string b_name = c.name;
+    c.name = mapping_->ColumnToA(table_, b_name);
+    b_names_[c.name] = b_name;
+  }
   std::map<std::string, const ColumnInfo*> b_by_name, a_by_name;
   for (const auto& c : b_cols) b_by_name[c.name] = &c;
   for (const auto& c : a_cols) a_by_name[c.name] = &c;
@@ -66,13 +77,15 @@ bool TableComparer::Prepare(TableComparison& out) {
     PgConnection& conn = *(side == &a_ ? &a_conn_ : &b_conn_);
     auto& by_name = side == &a_ ? a_by_name : b_by_name;
     side->conn = &conn;
-    side->relation = QualifiedName(conn, table_);
+    const bool on_b = side == &b_;
+    auto real = [&](const std::string& c) { return on_b ? b_names_[c] : c; };
+    side->relation = QualifiedName(conn, on_b ? table_b_ : table_);
     std::vector<std::string> quoted;
-    for (const auto& c : common) quoted.push_back(conn.QuoteIdent(c));
+    for (const auto& c : common) quoted.push_back(conn.QuoteIdent(real(c)));
     side->row_hash = fmt::format("hashtextextended(ROW({})::text, 0)", Join(quoted, ", "));
     if (key_on_b) {
       for (const auto& k : key.columns) {
-        side->key_columns.push_back(conn.QuoteIdent(k));
+        side->key_columns.push_back(conn.QuoteIdent(real(k)));
         side->key_types.push_back(by_name[k]->type);
       }
     }
@@ -221,7 +234,7 @@ size_t TableComparer::CopyToB(const std::vector<KeyTuple>& keys) {
   std::vector<std::string> a_cols, b_cols;
   for (const auto& column : write_columns_) {
     a_cols.push_back(a_conn_.QuoteIdent(column) + "::text");
-    b_cols.push_back(b_conn_.QuoteIdent(column));
+    b_cols.push_back(b_conn_.QuoteIdent(b_names_[column]));
   }
   const size_t per_batch = RepairBatchSize();
   size_t n = 0;

@@ -34,7 +34,10 @@
 #include "ops/key_range.h"
 #include "ops/row_diff.h"
 #include "common/pg_connection.h"
+#include "common/name_mapping.h"
 #include "common/table_scope.h"
+
+#include <map>
 
 namespace pgduplex {
 
@@ -47,6 +50,7 @@ struct ChunkDigest {
 
 struct TableComparison {
   TableName table;
+  TableName table_b;  // B's name of it ([mapping]); columns are named as A names them
   bool on_a = true;
   bool on_b = true;
   std::vector<std::string> columns_only_on_a;
@@ -76,7 +80,10 @@ class TableComparer {
 
   // settle: re-read differing chunks a few times before believing them
   // (a sync that is running may have changes in flight).
-  TableComparer(PgConnection& a, PgConnection& b, TableName table, bool settle);
+  // `table` is A's name; `mapping` ([mapping], may be null) gives B's names
+  // of it and of its columns.
+  TableComparer(PgConnection& a, PgConnection& b, TableName table, bool settle,
+                const NameMapping* mapping = nullptr);
   TableComparer(const TableComparer&) = delete;
   TableComparer& operator=(const TableComparer&) = delete;
 
@@ -114,7 +121,10 @@ class TableComparer {
   PgConnection& a_conn_;
   PgConnection& b_conn_;
   TableName table_;
+  TableName table_b_;
   bool settle_;
+  std::map<std::string, std::string> b_names_;
+  const NameMapping* mapping_ = nullptr;  // A's column name -> B's
   Side a_;
   Side b_;
   std::vector<std::string> write_columns_;  // common, not generated, A's order
