@@ -1,5 +1,6 @@
 #include "apply/conflict_log.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "apply/change_params.h"
@@ -41,8 +42,11 @@ void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
   metrics_.CountConflict(record.type, record.resolution);
   // A failed one is reported by the line the worker stops with.
   if (record.resolution != Resolution::kFailed) {
-    spdlog::info("conflict {} on {} key {}: {}", ToString(record.type), relation.display, record.key,
-                 ToString(record.resolution));
+    // [mapping]: the source's name of the table too.
+    const bool mapped = relation.source && !relation.source->source_name.empty();
+    spdlog::info("conflict {} on {}{} key {}: {}", ToString(record.type), relation.display,
+                 mapped ? fmt::format(" (source table {})", relation.source->source_name) : std::string(),
+                 record.key, ToString(record.resolution));
   }
 }
 

@@ -56,6 +56,20 @@ std::vector<SequenceColumns> GroupBySequence(const std::vector<SequenceUse>& use
   return out;
 }
 
+// The same sequence and columns as B names them ([mapping]): the sequence
+// stays in B's schema of A's (it moves with its table), tables and columns
+// take their B names.
+SequenceColumns OnB(const SequenceColumns& s, const NameMapping& mapping) {
+  SequenceColumns out{{mapping.SchemaToB(s.sequence.schema), s.sequence.name}, {}};
+  for (SequenceUse use : s.uses) {
+    use.column = mapping.ColumnToB(use.table, use.column);
+    use.table = mapping.ToB(use.table);
+    use.sequence = out.sequence;
+    out.uses.push_back(std::move(use));
+  }
+  return out;
+}
+
 std::string ColumnList(const SequenceColumns& s) {
   std::string out;
   for (const auto& u : s.uses) out += (out.empty() ? "" : ", ") + u.table.Display() + "." + u.column;
@@ -102,11 +116,13 @@ std::optional<SequenceState> ReadOrNameGrant(PgConnection& conn, const TableName
   }
 }
 
-int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences, bool apply) {
+int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColumns>& sequences, bool apply,
+               const NameMapping& mapping) {
   int problems = 0;
   for (const auto& s : sequences) {
+    const SequenceColumns s_b = OnB(s, mapping);
     auto on_a = ReadOrNameGrant(a, s.sequence);
-    auto on_b = ReadOrNameGrant(b, s.sequence);
+    auto on_b = ReadOrNameGrant(b, s_b.sequence);
     if (!on_a || !on_b) {
       ++problems;
       continue;
@@ -117,7 +133,7 @@ int Switchover(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
     std::string name = s.sequence.Display();
     switch (action.kind) {
       case SequenceAction::kSetval: {
-        std::string sql = fmt::format("SELECT setval({}, {}, false);", SeqLiteral(b, s.sequence), action.next_value);
+        std::string sql = fmt::format("SELECT setval({}, {}, false);", SeqLiteral(b, s_b.sequence), action.next_value);
         std::cout << fmt::format("{}  -- {}: {}\n", sql, name, action.reason);
         if (apply) {
           b.Exec(sql);
@@ -152,8 +168,9 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
   int not_run = 0;  // statements only their owner can run
   for (PgConnection* conn : {&a, &b}) conn->Exec("SET session_replication_role = replica");
   for (const auto& s : sequences) {
+    const SequenceColumns s_b = OnB(s, config.mapping);
     auto read_a = ReadOrNameGrant(a, s.sequence);
-    auto read_b = ReadOrNameGrant(b, s.sequence);
+    auto read_b = ReadOrNameGrant(b, s_b.sequence);
     if (!read_a || !read_b) {
       ++problems;
       continue;
@@ -162,12 +179,13 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
     SequenceState on_b = *read_b;
     std::vector<std::optional<int64_t>> maxima;
     AddColumnMaxima(a, s, kClusters, maxima);
-    AddColumnMaxima(b, s, kClusters, maxima);
+    AddColumnMaxima(b, s_b, kClusters, maxima);
     std::optional<int64_t> used = on_a.exists ? on_a.HighestUsed() : std::nullopt;
     if (on_b.exists && on_b.HighestUsed() && (!used || *on_b.HighestUsed() > *used)) used = on_b.HighestUsed();
     std::cout << fmt::format("{} (feeds {}):\n", s.sequence.Display(), ColumnList(s));
     for (auto [conn, state, offset] : {std::make_tuple(&a, &on_a, kOffsetA), std::make_tuple(&b, &on_b, kOffsetB)}) {
-      if (conn == &b && !on_b.exists && CopyWillCreate(b, s, config)) {
+      const TableName& sequence = conn == &b ? s_b.sequence : s.sequence;
+      if (conn == &b && !on_b.exists && CopyWillCreate(b, s_b, config)) {
         std::cout << fmt::format("  {}: B's sequences do not exist yet; the initial copy will create them interleaved\n",
                                  conn->label());
         continue;
@@ -175,8 +193,8 @@ int Interleave(PgConnection& a, PgConnection& b, const std::vector<SequenceColum
       SequenceAction action = PlanInterleave(*state, kClusters, offset, maxima, used);
       if (action.kind == SequenceAction::kAlter) {
         std::string sql = fmt::format("ALTER SEQUENCE {0} INCREMENT BY {1} START WITH {2} RESTART WITH {2}",
-                                      QualifiedName(*conn, s.sequence), action.increment, action.next_value);
-        if (auto refused = RunAsOwner(*conn, s.sequence, sql)) {
+                                      QualifiedName(*conn, sequence), action.increment, action.next_value);
+        if (auto refused = RunAsOwner(*conn, sequence, sql)) {
           std::cout << fmt::format("  {}: not run: {}\n", conn->label(), refused->Describe());
           ++not_run;
           continue;
@@ -212,7 +230,7 @@ int CommandSequences(const SequencesOptions& options) {
     std::cout << "-- no sequence feeds the synced tables\n";
     return kExitOk;
   }
-  int problems = options.interleave ? Interleave(a, b, sequences, config) : Switchover(a, b, sequences, options.apply);
+  int problems = options.interleave ? Interleave(a, b, sequences, config) : Switchover(a, b, sequences, options.apply, config.mapping);
   return problems ? kExitFound : kExitOk;
 }
 

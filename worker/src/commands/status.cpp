@@ -151,9 +151,22 @@ int CommandStatus(const StatusOptions& options) {
   if (options.json) {
     nlohmann::json out = {{"task", config.name}, {"directions", nlohmann::json::array()}};
     for (const auto& s : statuses) out["directions"].push_back(ToJson(s, config.sync.heartbeat_interval_sec));
+    if (!config.mapping.empty()) {
+      const NameMappingSpec& m = config.mapping.spec();
+      out["mapping"] = {{"schemas", m.schemas}, {"tables", m.tables}, {"columns", m.columns}};
+    }
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << fmt::format("task {}\n", config.name);
+    if (!config.mapping.empty()) {
+      // B keeps these objects under other names: the tables named in
+      // conflicts of the reverse direction are A's, of the forward B's.
+      const NameMappingSpec& m = config.mapping.spec();
+      std::cout << "mapping (A -> B)\n";
+      for (const auto& [a, b] : m.schemas) std::cout << fmt::format("  schema {} -> {}\n", a, b);
+      for (const auto& [a, b] : m.tables) std::cout << fmt::format("  table  {} -> {}\n", a, b);
+      for (const auto& [a, b] : m.columns) std::cout << fmt::format("  column {} -> {}\n", a, b);
+    }
     for (const auto& s : statuses) PrintText(config, s);
   }
   return kExitOk;

@@ -97,6 +97,7 @@ NameMapping NameMapping::Build(const NameMappingSpec& spec, const std::vector<st
     m.columns_to_b_[table][parts[2]] = to;
     m.columns_to_a_[table][to] = parts[2];
   }
+  m.spec_ = spec;
   return m;
 }
 

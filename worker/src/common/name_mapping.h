@@ -62,10 +62,14 @@ class NameMapping {
   std::vector<std::string> PatternsOnB(const std::vector<std::string>& a_patterns) const;
   // The patterns of the cluster `label` ("a" or "b").
   std::vector<std::string> PatternsOn(const std::string& label, const std::vector<std::string>& a_patterns) const;
+  // The entries as configured (for status).
+  const NameMappingSpec& spec() const { return spec_; }
+
   // "public.orders (sales.orders_b on B)" when the names differ, else the name.
   std::string DisplayBoth(const TableName& a_table) const;
 
  private:
+  NameMappingSpec spec_;
   std::map<std::string, std::string> schemas_to_b_, schemas_to_a_;
   std::map<TableName, TableName> tables_to_b_, tables_to_a_;
   std::map<TableName, std::map<std::string, std::string>> columns_to_b_, columns_to_a_;

@@ -79,11 +79,35 @@ class Rewriter {
   bool Punct(size_t i, char c) const { return i < t_.size() && t_[i].IsPunct(c); }
   bool Word(size_t i, const char* w) const { return i < t_.size() && t_[i].IsWord(w); }
 
+  // Tables the statement names that the parse does not list (a foreign
+  // key's REFERENCES): qualified ones as written; an unqualified one that
+  // might be mapped under some schema of the search_path is refused.
+  std::string OtherTables(std::set<TableName>& with_columns) {
+    for (size_t i = 0; i + 1 < t_.size(); ++i) {
+      if (t_[i].IsIdentifier() && Punct(i + 1, '.') && i + 2 < t_.size() && t_[i + 2].IsIdentifier() &&
+          !Punct(i - 1, '.')) {
+        TableName a{t_[i].value, t_[i + 2].value};
+        if (mapping_.HasColumnMapping(a)) with_columns.insert(a);
+      }
+      if (!Word(i, "references") || !t_[i + 1].IsIdentifier() || Punct(i + 2, '.')) continue;
+      if (settled_.count(Key{"", t_[i + 1].value})) continue;
+      for (const auto& schema : parsed_.search_path) {
+        TableName a{schema, t_[i + 1].value};
+        if (!(mapping_.ToB(a) == a) || mapping_.HasColumnMapping(a)) {
+          return fmt::format("[mapping]: the referenced table \"{}\" is unqualified and may be the mapped {}",
+                             a.name, a.Display());
+        }
+      }
+    }
+    return "";
+  }
+
   std::string Refusal() {
     std::set<TableName> with_columns;
     for (const auto& [written, a] : settled_) {
       if (mapping_.HasColumnMapping(a)) with_columns.insert(a);
     }
+    if (std::string why = OtherTables(with_columns); !why.empty()) return why;
     if (with_columns.size() > 1) {
       return fmt::format("[mapping]: the statement names several tables whose columns are renamed ({}, {})",
                          with_columns.begin()->Display(), std::next(with_columns.begin())->Display());
