@@ -27,6 +27,8 @@ def load_a(db):
     db.sql_a("CREATE TABLE public.orders (id int PRIMARY KEY, note text, amount numeric)")
     db.sql_a("CREATE INDEX orders_note_idx ON public.orders (note)")
     db.sql_a("CREATE TABLE public.plain (id int PRIMARY KEY, v text)")
+    db.sql_a("CREATE TABLE app.events (id serial PRIMARY KEY, what text)")
+    db.sql_a("INSERT INTO app.events (what) SELECT 'e' || g FROM generate_series(1, 30) g")
     db.sql_a("INSERT INTO app.items SELECT g, 'item ' || g, g FROM generate_series(1, 50) g")
     db.sql_a("INSERT INTO public.orders SELECT g, 'note ' || g, g * 1.5 FROM generate_series(1, 50) g")
     db.sql_a("INSERT INTO public.plain SELECT g, 'p' || g FROM generate_series(1, 20) g")
@@ -101,6 +103,15 @@ def test_renamed_schema_table_and_column_sync_both_ways(dbpair, worker_factory, 
     assert code == 0, out
     assert "sales.orders_b" in out and "app_b.items" in out, out
 
+    # sequences: A's app.events_id_seq is app_b.events_id_seq on B.
+    code, out = pgduplex("sequences", "--apply", "--config", str(cfg))
+    assert code == 0, out
+    assert "app_b" in out or "app.events_id_seq" in out, out
+    assert db.sql_b("SELECT nextval('app_b.events_id_seq')") == [(31,)]
+
+    code, out = pgduplex("status", "--config", str(cfg))
+    assert code == 0 and "table  public.orders -> sales.orders_b" in out, out
+
 
 def test_streaming_into_existing_mapped_tables_and_verify_finds_a_difference(dbpair, worker_factory, tmp_path):
     db = dbpair
@@ -110,6 +121,7 @@ def test_streaming_into_existing_mapped_tables_and_verify_finds_a_difference(dbp
     db.sql_b("CREATE TABLE app_b.items (id int PRIMARY KEY, title text, qty int)")
     db.sql_b("CREATE TABLE sales.orders_b (id int PRIMARY KEY, remark text, amount numeric)")
     db.sql_b("CREATE TABLE public.plain (id int PRIMARY KEY, v text)")
+    db.sql_b("CREATE TABLE app_b.events (id serial PRIMARY KEY, what text)")
     cfg = db.write_config(tmp_path / "t.toml", sync={"tables": ["public.*", "app.*"], "initial": "data"},
                           extra=MAPPING)
     fwd = start(worker_factory, cfg, "forward")
