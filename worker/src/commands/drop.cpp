@@ -146,7 +146,8 @@ int CommandDrop(const DropOptions& options) {
 
   bool ok = true;
   for (auto& part : parts) {
-    if (part.conn) ok = DropPart(part, config.name, TableScope(config.sync.tables)) && ok;
+    if (part.conn) ok = DropPart(part, config.name,
+                                      TableScope(config.mapping.PatternsOn(part.label, config.sync.tables))) && ok;
   }
   if (!ok) {
     std::cerr << fmt::format("pgduplex drop: a worker of task {} is still running; stop it and run drop again\n",

@@ -14,6 +14,7 @@
 #include "ops/grant_script.h"
 #include "common/message_text.h"
 #include "ops/precheck_facts.h"
+#include "ops/precheck_mapping.h"
 
 namespace pgduplex {
 
@@ -29,8 +30,11 @@ int CommandGrants(const GrantsOptions& options) {
     facts[0] = GatherClusterFacts(a, scope, ga);
     GatherOptions gb;
     gb.slot_name = config.SlotName(Direction::kReverse);
-    for (const auto& t : facts[0].tables) gb.probe_create.push_back({t.owner, t.name.schema});
-    facts[1] = GatherClusterFacts(b, scope, gb);
+    // B under its own names ([mapping]).
+    for (const auto& t : NameFactsAsB(config.mapping, facts[0]).tables) {
+      gb.probe_create.push_back({t.owner, t.name.schema});
+    }
+    facts[1] = GatherClusterFacts(b, TableScope(config.mapping.PatternsOnB(config.sync.tables)), gb);
   } catch (const PgError& e) {
     std::cerr << "pgduplex grants: " << OneLine(e.what()) << "\n";
     return kExitFatal;
@@ -43,7 +47,8 @@ int CommandGrants(const GrantsOptions& options) {
                                                  facts[i].label, role);
       continue;
     }
-    GrantNeeds needs = NeedsOf(config, facts[0], facts[1], i == 1, role);
+    GrantNeeds needs = i == 1 ? NeedsOf(config, NameFactsAsB(config.mapping, facts[0]), facts[1], true, role)
+                              : NeedsOf(config, facts[0], facts[1], false, role);
     std::cout << (i ? "\n" : "") << GrantScript(needs, role);
   }
   return kExitOk;

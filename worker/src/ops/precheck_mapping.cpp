@@ -12,7 +12,13 @@ ClusterFacts NameFactsAsB(const NameMapping& mapping, ClusterFacts a) {
 }
 
 void NameFactsAsA(const NameMapping& mapping, ClusterFacts& b) {
-  for (auto& t : b.tables) t.name = mapping.ToA(t.name);
+  for (auto& t : b.tables) {
+    t.name = mapping.ToA(t.name);
+    for (auto& part : t.partitions) {  // "schema.name"
+      size_t dot = part.find('.');
+      if (dot != std::string::npos) part = mapping.ToA({part.substr(0, dot), part.substr(dot + 1)}).Display();
+    }
+  }
 }
 
 std::vector<CheckResult> MappingChecks(const TaskConfig& config, const ClusterFacts& a, const ClusterFacts& b) {
