@@ -130,6 +130,15 @@ def test_streaming_into_existing_mapped_tables_and_verify_finds_a_difference(dbp
     db.sql_a("UPDATE public.orders SET note = 'x' WHERE id = 5")
     wait_until(lambda: db.sql_b("SELECT remark FROM sales.orders_b WHERE id = 5") == [("x",)],
                timeout=30, what="update to reach B")
+    # A conflict on the mapped table is logged under B's name, the log line
+    # names A's too.
+    db.sql_b("INSERT INTO sales.orders_b VALUES (5000, 'on b', 1)")
+    db.sql_a("INSERT INTO public.orders VALUES (5000, 'on a', 2)")
+    wait_until(lambda: db.sql_b("SELECT remark FROM sales.orders_b WHERE id = 5000") == [("on a",)],
+               timeout=30, what="insert_exists overwritten on B")
+    assert db.sql_b("SELECT relation, conflict_type, remote_row->>'remark' FROM pgduplex.conflicts") == \
+        [("sales.orders_b", "insert_exists", "on a")]
+    wait_until(lambda: "(source table public.orders)" in fwd.output(), timeout=10, what="conflict log line")
     fwd.stop()
     db.sql_b("UPDATE sales.orders_b SET amount = -1 WHERE id = 7")
     code, out = pgduplex("verify", "--config", str(cfg))
