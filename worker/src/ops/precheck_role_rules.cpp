@@ -18,21 +18,6 @@
 namespace pgduplex {
 namespace precheck {
 
-namespace {
-
-bool ExtensionHasRunAs(const std::optional<std::string>& version) {
-  if (!version) return false;
-  size_t dot = version->find('.');
-  try {
-    int major = std::stoi(version->substr(0, dot));
-    int minor = dot == std::string::npos ? 0 : std::stoi(version->substr(dot + 1));
-    return major > 1 || (major == 1 && minor >= 1);
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-}  // namespace
 
 // One line per missing privilege, with the statement that grants it;
 // memberships in owner roles are the "apply as table owner" check's.
@@ -79,7 +64,7 @@ void ApplyAsOwner(const SyncConfig& sync, const ClusterFacts& f, Results& out) {
     return;
   }
   if (!f.extension_version) return;  // the extension check already FAILs
-  if (!ExtensionHasRunAs(f.extension_version)) {
+  if (!VersionAtLeast(*f.extension_version, 1, 1)) {
     out.push_back(Fail(check, f.label,
                        fmt::format("pgduplex {} cannot apply changes as the table owner (the worker refuses to "
                                    "start)",
