@@ -46,6 +46,7 @@ Lsn Applier::Setup(const std::string& source_encoding) {
   session_search_path_ = session.search_path;
   origin_id_ = session.origin_id;
   copy_origin_ids_ = session.copy_origin_ids;
+  value_claims_ = session.value_claims;
   status_.set_available(session.has_status_table);
   RefreshDurable();
   committed_lsn_ = durable_lsn_;
@@ -90,7 +91,8 @@ TargetRelation* Applier::Relation(uint32_t oid) {
   if (options_.policy == ConflictPolicy::kLastWriteWins && !relation->conflict_only) {
     // Judged by commit time on the fast path, with tombstones of local deletes.
     relation->shape.last_write =
-        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_};
+        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_,
+                       value_claims_};
     EnsureTombstoneTriggersOn(*conn_, roles_, relation->oid);
   }
   if (open_) pipeline_.Enter();

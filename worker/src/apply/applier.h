@@ -238,6 +238,7 @@ class Applier {
   std::string session_search_path_;
   uint32_t origin_id_ = 0;  // this direction's replication origin on the target
   std::vector<uint32_t> copy_origin_ids_;  // and the initial copy's (last-write-wins)
+  bool value_claims_ = false;  // the target keeps released unique values (last-write-wins, 1.3)
   static constexpr std::chrono::hours kPurgeInterval{1};
   std::chrono::steady_clock::time_point last_purge_{};  // tombstones (last-write-wins)
   void MaybePurgeTombstones(std::chrono::steady_clock::time_point now);

@@ -349,6 +349,10 @@ void ChooseKey(const SourceRelation& source, const KeyIndexes& keys, TargetRelat
   }
   for (int index : key) relation->shape.columns[index].key = true;
   relation->has_key = !key.empty();
+  for (const auto& columns : relation->unique_indexes) {
+    if (columns == key) continue;
+    for (int index : columns) relation->shape.columns[index].claimed = true;
+  }
 }
 
 // What the apply order may rely on: triggers that fire for the apply

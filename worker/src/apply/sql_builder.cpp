@@ -58,9 +58,21 @@ std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& col
     names += (names.empty() ? "" : ", ") + Literal(shape.columns[columns[i]].name);
     values += fmt::format("{}v.\"_{}\"::text", values.empty() ? "" : ", ", i);
   }
-  return fmt::format(
+  std::string guard_sql = fmt::format(
       "NOT coalesce(pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)", guard.table_oid,
       names, values, guard.change_wins_ties ? ">" : ">=", ts);
+  if (!guard.value_claims) return guard_sql;
+  bool claims = false;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!shape.columns[columns[i]].claimed) continue;
+    claims = true;
+    names += (names.empty() ? "" : ", ") + Literal(shape.columns[columns[i]].name);
+    values += fmt::format("{}v.\"_{}\"::text", values.empty() ? "" : ", ", i);
+  }
+  if (!claims) return guard_sql;
+  return guard_sql + fmt::format(
+      " AND NOT coalesce(pgduplex.claim_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)",
+      guard.table_oid, names, values, guard.change_wins_ties ? ">" : ">=", ts);
 }
 }  // namespace
 
@@ -263,6 +275,20 @@ std::string BuildTombstoneTimeSql(const TableShape& shape) {
   }
   return fmt::format(
       "SELECT ((extract(epoch FROM pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[])) "
+      "- 946684800) * 1000000)::bigint::text",
+      shape.last_write ? shape.last_write->table_oid : 0, names, values);
+}
+
+std::string BuildClaimTimeSql(const TableShape& shape) {
+  std::string names, values;
+  int param = 1;
+  for (const auto& column : shape.columns) {
+    if (!column.key && !column.claimed) continue;
+    names += (names.empty() ? "" : ", ") + Literal(column.name);
+    values += fmt::format("{}${}", values.empty() ? "" : ", ", param++);
+  }
+  return fmt::format(
+      "SELECT ((extract(epoch FROM pgduplex.claim_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[])) "
       "- 946684800) * 1000000)::bigint::text",
       shape.last_write ? shape.last_write->table_oid : 0, names, values);
 }
