@@ -10,6 +10,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/relcache.h"
 }
@@ -25,6 +26,13 @@ void		append_key_value(StringInfo key, Oid type, bool isnull, Datum value);
 
 /* The bytes of key as a bytea. */
 bytea	   *bytes_of(StringInfo key);
+
+/*
+ * Runs the INSERT `sql` (prepared once into *plan and kept) with `values`
+ * through SPI; `what` names it in errors.
+ */
+void		insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values,
+								  const char *what);
 
 /*
  * A local UPDATE (new_tuple set) or DELETE (new_tuple NULL) of old_tuple in

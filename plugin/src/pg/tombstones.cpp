@@ -157,36 +157,40 @@ key_of_tuple(Relation rel, HeapTuple tuple)
 	return bytes_of(&key);
 }
 
-static void
-remember(Oid relid, bytea *key)
+void
+insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *what)
 {
-	static SPIPlanPtr plan = NULL;
-	Datum		values[2];
-	Oid			types[2] = {OIDOID, BYTEAOID};
 	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgduplex: SPI_connect failed");
-	if (plan == NULL)
+	if (*plan == NULL)
 	{
-		SPIPlanPtr	prepared = SPI_prepare(
-			"INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
-			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
-			2, types);
+		SPIPlanPtr	prepared = SPI_prepare(sql, nargs, types);
 
 		if (prepared == NULL)
-			elog(ERROR, "pgduplex: cannot prepare the tombstone insert: %s",
-				 SPI_result_code_string(SPI_result));
+			elog(ERROR, "pgduplex: cannot prepare the %s insert: %s", what, SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(prepared) != 0)
-			elog(ERROR, "pgduplex: cannot keep the tombstone insert plan");
-		plan = prepared;
+			elog(ERROR, "pgduplex: cannot keep the %s insert plan", what);
+		*plan = prepared;
 	}
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = PointerGetDatum(key);
-	rc = SPI_execute_plan(plan, values, NULL, false, 0);
+	rc = SPI_execute_plan(*plan, values, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "pgduplex: cannot write a tombstone: %s", SPI_result_code_string(rc));
+		elog(ERROR, "pgduplex: cannot write a %s: %s", what, SPI_result_code_string(rc));
 	SPI_finish();
+}
+
+static void
+remember(Oid relid, bytea *key)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[2] = {ObjectIdGetDatum(relid), PointerGetDatum(key)};
+	Oid			types[2] = {OIDOID, BYTEAOID};
+
+	insert_with_kept_plan(&plan,
+						  "INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
+						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
+						  2, types, values, "tombstone");
 }
 
 extern "C" Datum

@@ -113,35 +113,15 @@ static void
 remember_claim(Oid relid, Oid indexrelid, bytea *value, TimestampTz held_at)
 {
 	static SPIPlanPtr plan = NULL;
-	Datum		values[4];
+	Datum		values[4] = {ObjectIdGetDatum(relid), ObjectIdGetDatum(indexrelid), PointerGetDatum(value),
+							 TimestampTzGetDatum(held_at)};
 	Oid			types[4] = {OIDOID, OIDOID, BYTEAOID, TIMESTAMPTZOID};
-	int			rc;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgduplex: SPI_connect failed");
-	if (plan == NULL)
-	{
-		SPIPlanPtr	prepared = SPI_prepare(
-			"INSERT INTO pgduplex.value_claims AS c (relid, indexrelid, value, held_at) VALUES ($1, $2, $3, $4) "
-			"ON CONFLICT (relid, indexrelid, value) DO UPDATE "
-			"SET held_at = GREATEST(c.held_at, EXCLUDED.held_at)",
-			4, types);
-
-		if (prepared == NULL)
-			elog(ERROR, "pgduplex: cannot prepare the value claim insert: %s",
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(prepared) != 0)
-			elog(ERROR, "pgduplex: cannot keep the value claim insert plan");
-		plan = prepared;
-	}
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = ObjectIdGetDatum(indexrelid);
-	values[2] = PointerGetDatum(value);
-	values[3] = TimestampTzGetDatum(held_at);
-	rc = SPI_execute_plan(plan, values, NULL, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "pgduplex: cannot write a value claim: %s", SPI_result_code_string(rc));
-	SPI_finish();
+	insert_with_kept_plan(&plan,
+						  "INSERT INTO pgduplex.value_claims AS c (relid, indexrelid, value, held_at) "
+						  "VALUES ($1, $2, $3, $4) ON CONFLICT (relid, indexrelid, value) DO UPDATE "
+						  "SET held_at = GREATEST(c.held_at, EXCLUDED.held_at)",
+						  4, types, values, "value claim");
 }
 
 static bool
