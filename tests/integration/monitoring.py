@@ -74,9 +74,11 @@ def scrape(port):
 class Prometheus:
     """A Prometheus server in a private directory scraping `targets` every
     second as job "pgduplex" and evaluating a copy of the shipped rules
-    every second, their `for:` durations cut to `for_override`."""
+    every second, their `for:` durations cut to `for_override` and each
+    alert named in `thresholds` with the text old replaced by new in its
+    expression (thresholds = {alertname: (old, new)})."""
 
-    def __init__(self, directory, targets, for_override="0s"):
+    def __init__(self, directory, targets, for_override="0s", thresholds=None):
         self.port = free_port()
         os.makedirs(directory, exist_ok=True)
         with open(RULES) as f:
@@ -84,6 +86,10 @@ class Prometheus:
         for group in doc["groups"]:
             for rule in group["rules"]:
                 rule["for"] = for_override
+                if rule["alert"] in (thresholds or {}):
+                    old, new = thresholds[rule["alert"]]
+                    assert old in rule["expr"], (rule["alert"], old)
+                    rule["expr"] = rule["expr"].replace(old, new)
         rules_copy = os.path.join(directory, "rules.yml")
         with open(rules_copy, "w") as f:
             yaml.safe_dump(doc, f)
