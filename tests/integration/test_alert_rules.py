@@ -2,8 +2,12 @@
 issue 14): valid for promtool, each alert firing and staying quiet as its
 rule-unit tests say, and only metric names the worker serves (checked
 against a live worker's /metrics in test_alerts.py)."""
+import json
+import os
+import re
 import subprocess
 
+from conftest import ROOT
 from monitoring import (DASHBOARD, RULE_TESTS, RULES, PROMETHEUS_SERIES, dashboard_queries, metric_names,
                         rules, tool)
 
@@ -41,4 +45,27 @@ def test_dashboard_queries_name_pgduplex_metrics():
     names = set().union(*(metric_names(q) for q in dashboard_queries()))
     assert names - PROMETHEUS_SERIES, "the dashboard queries no pgduplex metric"
     assert all(n.startswith("pgduplex_") or n in PROMETHEUS_SERIES for n in names), names
-    assert DASHBOARD.endswith(".json")
+
+
+def test_dashboard_panels_are_well_formed():
+    with open(DASHBOARD) as f:
+        dash = json.load(f)
+    ids = [p["id"] for p in dash["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in dash["panels"]:
+        assert panel["title"] and panel["targets"], panel
+        assert set(panel["gridPos"]) == {"x", "y", "w", "h"} and panel["gridPos"]["x"] + panel["gridPos"]["w"] <= 24
+        assert panel["datasource"]["uid"] == "${datasource}", panel["title"]
+
+
+def test_rule_thresholds_are_the_documented_alerts_defaults():
+    """The rules and `status --check` use the same defaults (README's
+    configuration reference lists the [alerts] keys)."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    defaults = {k: int(v) for k, v in re.findall(r"^\| `alerts\.(\w+)` \| `(\d+)` \|", readme, re.M)}
+    assert set(defaults) == {"max_lag_sec", "max_retained_wal_mb", "max_conflicts_per_hour"}
+    expr = {r["alert"]: r["expr"] for r in rules()}
+    assert expr["PgduplexApplyLagHigh"].count(f"> {defaults['max_lag_sec']}\n") == 2
+    assert f"> {defaults['max_retained_wal_mb']} * 1024 * 1024" in expr["PgduplexSlotRetainedWalHigh"]
+    assert expr["PgduplexConflictsRising"].endswith(f"> {defaults['max_conflicts_per_hour']}")
