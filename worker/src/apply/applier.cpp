@@ -179,8 +179,7 @@ void Applier::OnHeartbeat(PgTimestamp source_time) {
   status().last_heartbeat_source = source_time;
   status().last_heartbeat_at = PgNow();
   if (!open_ && !in_txn_) {
-    metrics_.apply_lag_seconds.store(std::max(0.0, SecondsBetween(source_time, PgNow())),
-                                     std::memory_order_relaxed);
+    metrics_.MarkApplied(source_time);
     WriteStatusNow();
     MaybeResetArena();
   }
