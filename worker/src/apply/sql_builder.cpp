@@ -267,8 +267,9 @@ std::string BuildTombstoneTimeSql(const TableShape& shape) {
       shape.last_write ? shape.last_write->table_oid : 0, names, values);
 }
 
-std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time) {
-  return fmt::format("DELETE FROM {} AS t WHERE {}", shape.quoted_table,
+std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,
+                                      const std::string& rows) {
+  return fmt::format("DELETE FROM {} AS t WHERE {}{}", shape.quoted_table, rows.empty() ? "" : "(" + rows + ") AND ",
                      LastWriterIsOlder(*shape.last_write, Literal(commit_time) + "::pg_catalog.timestamptz"));
 }
 
