@@ -65,3 +65,24 @@ def test_leaf_truncate_onto_differently_partitioned_table_removes_only_that_leaf
     db.sql_a("TRUNCATE m")
     wait_until(lambda: db.sql_b("SELECT count(*) FROM m")[0][0] == 0, timeout=30, what="B's table emptied")
     assert w.alive(), w.output()
+
+
+def test_leaf_truncate_whose_bounds_cannot_travel_stops_naming_the_partition(dbpair, worker_factory, tmp_path):
+    """A partition key calling a function that is not built in: its bounds
+    would run on B, where that name may be someone else's function, so they
+    do not travel and the TRUNCATE is refused rather than emptying B's table."""
+    db = dbpair
+    # plpgsql: not inlined into the key expression (a SQL function would be).
+    db.both("CREATE FUNCTION bucket(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS 'BEGIN RETURN $1 / 10; END'")
+    db.sql_a("CREATE TABLE m (id int, region int, v text) PARTITION BY LIST (bucket(region));"
+             "CREATE TABLE m_0 PARTITION OF m FOR VALUES IN (0);"
+             "CREATE TABLE m_1 PARTITION OF m FOR VALUES IN (1, 2);"
+             "ALTER TABLE m_0 REPLICA IDENTITY FULL; ALTER TABLE m_1 REPLICA IDENTITY FULL")
+    db.sql_b("CREATE TABLE m (id int, region int, v text)")
+    w = start_forward(db, worker_factory, tmp_path)
+    db.sql_a("INSERT INTO m SELECT g, g % 30, 'a' FROM generate_series(1, 300) g")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM m")[0][0] == 300, timeout=30, what="the rows on B")
+    db.sql_a("TRUNCATE m_0")
+    assert w.wait(60) == 4
+    assert "TRUNCATE of partition public.m_0 not applied" in w.output(), w.output()
+    assert db.sql_b("SELECT count(*) FROM m")[0][0] == 300
