@@ -51,7 +51,8 @@ void SyncState::RecordTables(const std::vector<SyncTableRecord>& tables) {
                     {"leaf", t.leaf},
                     {"created", t.created},
                     {"had_rows", t.had_rows},
-                    {"written_during_copy", t.written_during_copy}});
+                    {"written_during_copy", t.written_during_copy},
+                    {"xacts_recorded", true}});
   }
   target_.ExecParams("UPDATE pgduplex.initial_sync SET tables = $2::jsonb WHERE task = $1", {task_, list.dump()});
 }
@@ -67,6 +68,7 @@ std::vector<SyncTableRecord> SyncState::Tables() {
     r.created = item.value("created", false);
     r.had_rows = item.value("had_rows", false);
     r.written_during_copy = item.value("written_during_copy", false);
+    r.xacts_recorded = item.value("xacts_recorded", false);
     out.push_back(std::move(r));
   }
   return out;
@@ -106,7 +108,8 @@ std::string SyncState::UndoTargetWrites(RoleSwitch* roles) {
     // sees stays true until the commit.
     auto others_wrote = [&](const SyncTableRecord& t) {
       std::string table = QuoteQualified(t.name.schema, t.name.name);
-      if (!t.leaf || t.had_rows || !target_.Scalar("SELECT pg_catalog.to_regclass($1)::text", {table})) return false;
+      if (!t.leaf || t.had_rows || !t.xacts_recorded) return false;  // (not recorded: a copy by an older version)
+      if (!target_.Scalar("SELECT pg_catalog.to_regclass($1)::text", {table})) return false;
       exec_as(owner_role(t.name), "LOCK TABLE ONLY " + table + " IN EXCLUSIVE MODE", {});
       return HasRowsNotCopied(t.name);
     };
@@ -193,7 +196,10 @@ void SyncState::RecordKeptTables(const std::vector<TableName>& kept) {
   // skipped), and a later undo keeps them again.
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : kept) {
-    list.push_back({{"schema", t.schema}, {"name", t.name}, {"leaf", true}, {"written_during_copy", true}});
+    // had_rows: an undo before the next copy records its tables prunes
+    // these by xmin again and keeps them.
+    list.push_back({{"schema", t.schema}, {"name", t.name}, {"leaf", true}, {"had_rows", true},
+                    {"written_during_copy", true}, {"xacts_recorded", true}});
   }
   target_.ExecParams("UPDATE pgduplex.initial_sync SET tables = $2::jsonb WHERE task = $1", {task_, list.dump()});
 }

@@ -51,6 +51,10 @@ struct SyncTableRecord {
   // while a copy that did not finish ran: those rows are B's, kept by the
   // undo and by the copies after it (their keys are skipped).
   bool written_during_copy = false;
+  // Every copy transaction into it is in initial_sync_xacts (false for a
+  // copy started by a version that recorded them only for had_rows tables:
+  // its undo empties tables that were empty, as that version did).
+  bool xacts_recorded = false;
 };
 
 class SyncState {
