@@ -117,6 +117,7 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
     case v1::Record::kDelete: relation = Relation(record.delete_().relation_oid()); break;
     case v1::Record::kTruncate:
       for (uint32_t oid : record.truncate().relation_oids()) Relation(oid);
+      CheckTruncateReferences(record.truncate());
       batch_.AddTruncatePlan(TruncatePlanFor(record.truncate()));
       break;
     default:
@@ -239,7 +240,7 @@ Applier::Step Applier::ExecFast(uint64_t index) {
 std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& truncate) {
   if (options_.policy == ConflictPolicy::kLastWriteWins) return LastWriteTruncate(truncate);
   std::vector<TruncateTable> tables;
-  std::set<std::string> seen;
+  std::set<std::pair<std::string, std::string>> seen;  // (table, rows)
   for (uint32_t oid : truncate.relation_oids()) {
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
@@ -249,8 +250,9 @@ std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& trun
                                    relation->missing_columns, relation->source_display));
       continue;
     }
-    if (seen.insert(relation->shape.quoted_table).second) {
-      tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered});
+    std::string rows = TruncatedRowsOf(*relation);
+    if (seen.insert({relation->shape.quoted_table, rows}).second) {
+      tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered, rows});
     }
   }
   // Never CASCADE (the source lists every table it emptied; B's tables
@@ -279,8 +281,9 @@ std::vector<TruncateStatement> Applier::LastWriteTruncate(const v1::Truncate& tr
                                    relation->missing_columns, relation->source_display));
       continue;
     }
-    if (seen.insert(relation->shape.quoted_table).second) {
-      out.push_back({roles_.RoleFor(relation->owner), BuildLastWriteTruncateSql(relation->shape, commit_time)});
+    std::string rows = TruncatedRowsOf(*relation);
+    if (seen.insert(relation->shape.quoted_table + " " + rows).second) {
+      out.push_back({roles_.RoleFor(relation->owner), BuildLastWriteTruncateSql(relation->shape, commit_time, rows)});
     }
   }
   return out;

@@ -155,6 +155,11 @@ class Applier {
   void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
   std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
   std::vector<TruncateStatement> LastWriteTruncate(const v1::Truncate& truncate);
+  // The TRUNCATE's tables on the target (applier_truncate.cpp): refuses one
+  // that a table outside it references by foreign key (RefuseOutsideReferences).
+  void CheckTruncateReferences(const v1::Truncate& truncate);
+  // The rows of `relation` a TRUNCATE of its source empties (TruncatedRows).
+  std::string TruncatedRowsOf(const TargetRelation& relation) const;
   void Open();
   Step ExecFast(uint64_t index);
   void SendControl(const char* sql);

@@ -291,8 +291,9 @@ std::string BuildClaimTimeSql(const TableShape& shape) {
   return BuildLookupTimeSql(shape, "claim_time", /*with_claimed=*/true);
 }
 
-std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time) {
-  return fmt::format("DELETE FROM {} AS t WHERE {}", shape.quoted_table,
+std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,
+                                      const std::string& rows) {
+  return fmt::format("DELETE FROM {} AS t WHERE {}{}", shape.quoted_table, rows.empty() ? "" : "(" + rows + ") AND ",
                      LastWriterIsOlder(*shape.last_write, Literal(commit_time) + "::pg_catalog.timestamptz"));
 }
 

@@ -123,8 +123,10 @@ std::string BuildClaimTimeSql(const TableShape& shape);
 
 // TRUNCATE under last-write-wins: DELETE of the rows whose last writer is
 // older than the TRUNCATE (its commit time, timestamptz text) or is this
-// direction; rows written here after it stay. Needs last_write.
-std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time);
+// direction; rows written here after it stay. Needs last_write. `rows`,
+// when set, limits it to the rows of one source partition (truncate_plan.h).
+std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,
+                                      const std::string& rows = "");
 
 // DELETE of rows by row id (as BuildLocalRowsSql gives them): $1 is a tid[]
 // text literal of their ctids (for a TID scan), $2 a text[] literal of the
