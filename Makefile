@@ -36,6 +36,8 @@ worker: proto
 install: all
 	$(MAKE) -C plugin install
 	install -D -m 0755 $(BUILD)/worker/pgduplex $(DESTDIR)$(PREFIX)/bin/pgduplex
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/pgduplex/monitoring \
+	  worker/monitoring/pgduplex-alerts.yml worker/monitoring/pgduplex-dashboard.json
 
 deps:
 	bash .ci/install-deps

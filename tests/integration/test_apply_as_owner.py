@@ -410,5 +410,7 @@ def test_undo_of_an_unfinished_copy_deletes_and_truncates_as_the_table_owner(dbp
                what="the owner's triggers to fire")
     assert not superuser(db.b, owner), f"{owner} became superuser on B through the undo of a copy"
     assert db.sql_b("SELECT DISTINCT who FROM undo_log") == [(owner,)]
-    assert db.sql_b("SELECT id, v FROM t ORDER BY id") == [(1, "a"), (2, "a"), (3, "a"), (100, "b")]
+    # The slot is active from the copy's start: wait for the copy itself.
+    wait_until(alive_and(w, lambda: db.sql_b("SELECT id, v FROM t ORDER BY id") == [
+        (1, "a"), (2, "a"), (3, "a"), (100, "b")]), timeout=30, what="the copy after the undo")
     w.stop()

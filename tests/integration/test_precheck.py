@@ -132,3 +132,28 @@ def test_precheck_warns_on_grantees_missing_on_b(dbpair, tmp_path):
     db.b.sql(f"CREATE ROLE {col}; CREATE ROLE {seq}")
     code, out = pgduplex("precheck", "--config", str(cfg))
     assert [r[2] for r in results(out, "table grantees", "a+b")] == ["PASS"], out
+
+
+def test_precheck_warns_on_table_owners_missing_on_b_or_different_there(dbpair, tmp_path):
+    """Issue 12: owners are not copied by DDL, and DDL from A runs on B as its
+    author: an owner missing on B, or a table owned by someone else on B
+    (`must be owner of table`), is a WARN with the statements that fix it."""
+    db = dbpair
+    gone, owner = f"gone_{db.dbname}", f"owner_{db.dbname}"
+    db.a.sql(f"CREATE ROLE {gone}; CREATE ROLE {owner}")
+    db.b.sql(f"CREATE ROLE {owner}")
+    db.sql_a(f"CREATE TABLE t1 (id int PRIMARY KEY); ALTER TABLE t1 OWNER TO {gone}")
+    db.sql_a(f"CREATE TABLE t2 (id int PRIMARY KEY); ALTER TABLE t2 OWNER TO {owner}")
+    db.sql_b("CREATE TABLE t1 (id int PRIMARY KEY); CREATE TABLE t2 (id int PRIMARY KEY)")  # the worker's
+    cfg = db.write_config(tmp_path / "t.toml")
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    rows = results(out, "table owners", "a+b")
+    assert [r[2] for r in rows] == ["WARN", "WARN"], out
+    assert f"{gone} (owns public.t1 on a, missing on b)" in rows[0][3], out
+    assert f'on b: CREATE ROLE "{gone}"; on b: ALTER TABLE "public"."t1" OWNER TO "{gone}";' in out, out
+    assert f"public.t2 (owned by {owner} on a, by " in rows[1][3], out
+    assert f'on b: ALTER TABLE "public"."t2" OWNER TO "{owner}";' in out, out
+    db.b.sql(f"CREATE ROLE {gone}")
+    db.sql_b(f"ALTER TABLE t1 OWNER TO {gone}; ALTER TABLE t2 OWNER TO {owner}")
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    assert [r[2] for r in results(out, "table owners", "a+b")] == ["PASS"], out

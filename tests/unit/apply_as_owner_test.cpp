@@ -161,8 +161,24 @@ TEST_CASE("precheck_warns_for_each_table_owner_missing_on_the_other_cluster") {
   REQUIRE(r);
   CHECK(r->status == CheckStatus::kWarn);
   CHECK(r->detail.find("app (owns public.orders on a, missing on b)") != std::string::npos);
+  // The fix: the role, then the owner of the table b already has.
+  CHECK(r->fix.find("on b: CREATE ROLE \"app\"; on b: ALTER TABLE \"public\".\"orders\" OWNER TO \"app\";") == 0);
   results = Precheck("", Cluster("a", "app"), Cluster("b", "app"));
   r = Result(results, "table owners", "a+b");
   REQUIRE(r);
   CHECK(r->status == CheckStatus::kPass);
+}
+
+TEST_CASE("precheck_warns_for_a_table_whose_owner_differs_on_b") {
+  auto a = Cluster("a", "app");
+  auto b = Cluster("b", "other");
+  a.roles.insert("other");
+  b.roles.insert("app");
+  auto results = Precheck("", a, b);
+  const CheckResult* r = Result(results, "table owners", "a+b");
+  REQUIRE(r);
+  CHECK(r->status == CheckStatus::kWarn);
+  CHECK(r->detail.find("public.orders (owned by app on a, by other on b)") != std::string::npos);
+  CHECK(r->detail.find("must be owner of table") != std::string::npos);
+  CHECK(r->fix == "on b: ALTER TABLE \"public\".\"orders\" OWNER TO \"app\";");
 }

@@ -232,3 +232,21 @@ TEST_CASE("last_write_guard_counts_the_initial_copy_origins_as_this_directions_h
   CHECK(BuildLocalRowsSql(shape, {0}, true, true).find("CASE WHEN w.roident IN (3, 7, 9) THEN NULL") !=
         std::string::npos);
 }
+
+TEST_CASE("last_write_guard_inserts_only_rows_no_later_local_holder_gave_a_unique_value_up") {
+  TableShape shape = GuardedOrders(true);
+  shape.columns[1].name = "note";
+  shape.columns[1].claimed = true;
+  // the extension keeps no claims (before 1.3): only the tombstone
+  CHECK(BuildMultiInsertSql(shape, 1).find("claim_time") == std::string::npos);
+  shape.last_write->value_claims = true;
+  CHECK(BuildMultiInsertSql(shape, 1).find(
+            " AND NOT coalesce(pgduplex.claim_time(16384, ARRAY['id', 'note']::text[], "
+            "ARRAY[v.\"_0\"::text, v.\"_1\"::text]::text[]) > v.\"_ts\", false)") != std::string::npos);
+  CHECK(BuildClaimTimeSql(shape) ==
+        "SELECT ((extract(epoch FROM pgduplex.claim_time(16384, ARRAY['id', 'note']::text[], "
+        "ARRAY[$1, $2]::text[])) - 946684800) * 1000000)::bigint::text");
+  // no claimed column: nothing to ask
+  shape.columns[1].claimed = false;
+  CHECK(BuildMultiInsertSql(shape, 1).find("claim_time") == std::string::npos);
+}

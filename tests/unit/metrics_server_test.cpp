@@ -36,6 +36,25 @@ TEST_CASE("forged_messages_are_a_counter") {
   CHECK_THAT(text, Catch::Contains("pgduplex_forged_messages_total{task=\"shop\",direction=\"forward\"} 3"));
 }
 
+TEST_CASE("slot_retained_wal_is_a_gauge_in_bytes") {
+  WorkerMetrics m;
+  m.slot_retained_wal_bytes = 123456789;
+  std::string text = RenderPrometheus(m, "shop", "reverse");
+  CHECK_THAT(text, Catch::Contains("# TYPE pgduplex_slot_retained_wal_bytes gauge"));
+  CHECK_THAT(text, Catch::Contains("pgduplex_slot_retained_wal_bytes{task=\"shop\",direction=\"reverse\"} 123456789"));
+}
+
+TEST_CASE("applied_source_time_is_unix_seconds_of_the_latest_applied_commit") {
+  WorkerMetrics m;
+  CHECK_THAT(RenderPrometheus(m, "shop", "forward"),
+             Catch::Contains("pgduplex_applied_source_time_seconds{task=\"shop\",direction=\"forward\"} 0\n"));
+  m.MarkApplied(PgTimestampFromSystem(std::chrono::system_clock::from_time_t(1700000000)));
+  CHECK(m.applied_source_time_seconds.load() == Approx(1700000000.0));
+  CHECK(m.apply_lag_seconds.load() > 0);
+  CHECK_THAT(RenderPrometheus(m, "shop", "forward"),
+             Catch::Contains("pgduplex_applied_source_time_seconds{task=\"shop\",direction=\"forward\"} 1700000000\n"));
+}
+
 namespace {
 // Connects to 127.0.0.1/::1:port and sends nothing; -1 on failure.
 int IdleConnection(const char* host, int port) {

@@ -5,6 +5,7 @@
 #include "ops/check_table.h"
 #include "common/message_text.h"
 #include "ops/grant_script.h"
+#include "ops/precheck_rule_families.h"
 #include "ops/precheck_rules.h"
 
 using namespace pgduplex;
@@ -20,8 +21,8 @@ ClusterFacts GoodCluster(const std::string& label) {
   f.track_commit_timestamp = true;
   f.max_replication_slots = 10;
   f.max_wal_senders = 10;
-  f.extension_version = "1.1";
-  f.extension_available = "1.1";
+  f.extension_version = "1.2";
+  f.extension_available = "1.2";
   f.role = "sync";
   f.superuser = true;
   f.replication_attribute = true;
@@ -393,4 +394,28 @@ TEST_CASE("precheck_lists_identity_columns_as_applied_with_overriding_system_val
   REQUIRE(p);
   CHECK(p->detail.find("1 column applied with OVERRIDING SYSTEM VALUE") != std::string::npos);
   CHECK(p->detail.find("public.t.id") != std::string::npos);
+}
+
+TEST_CASE("precheck_fails_lww_on_an_extension_without_tombstones") {
+  auto a = GoodCluster("a");
+  a.extension_version = "1.1";
+  a.extension_available = "1.2";
+  auto b = GoodCluster("b");
+  b.extension_version = "1.2";
+  b.extension_available = "1.2";
+  auto results = Run(Config("conflict_policy = \"last-write-wins\"\n"), a, b);
+  const CheckResult* r = Find(results, "tombstones", "a", CheckStatus::kFail);
+  REQUIRE(r);
+  CHECK(r->fix == "ALTER EXTENSION pgduplex UPDATE");
+  CHECK(Find(results, "tombstones", "b", CheckStatus::kPass));
+  auto overwrite = Run(Config(), a, b);
+  CHECK_FALSE(Find(overwrite, "tombstones", "a", CheckStatus::kFail));
+}
+
+TEST_CASE("extension_versions_compare_by_number") {
+  CHECK(precheck::VersionAtLeast("1.2", 1, 2));
+  CHECK(precheck::VersionAtLeast("1.10", 1, 2));
+  CHECK(precheck::VersionAtLeast("2.0", 1, 2));
+  CHECK_FALSE(precheck::VersionAtLeast("1.1", 1, 2));
+  CHECK_FALSE(precheck::VersionAtLeast("x", 1, 1));
 }

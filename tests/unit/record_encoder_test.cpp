@@ -140,7 +140,7 @@ TEST_CASE("relation_round_trips_with_columns_and_partition_root") {
       {"price", "numeric(10,2)", 1700, 655366, false},
   };
   RelationView rel{16400, "sales", "orders_2024", columns, 3, ReplicaIdentityKind::kIndex,
-                   16390, "sales", "orders"};
+                   16390, "sales", "orders", "((at IS NOT NULL) AND (at >= '2024-01-01'::date))"};
   v1::Record r = Decode(enc.Bytes(enc->EncodeRelation(rel)));
   REQUIRE(r.has_relation());
   const v1::Relation& m = r.relation();
@@ -151,6 +151,7 @@ TEST_CASE("relation_round_trips_with_columns_and_partition_root") {
   CHECK(m.root_oid() == 16390);
   CHECK(m.root_schema() == "sales");
   CHECK(m.root_name() == "orders");
+  CHECK(m.partition_constraint() == "((at IS NOT NULL) AND (at >= '2024-01-01'::date))");
   REQUIRE(m.columns_size() == 3);
   CHECK(m.columns(0).key());
   CHECK(m.columns(1).type_name() == "public.mood[]");
@@ -165,6 +166,7 @@ TEST_CASE("relation_round_trips_with_columns_and_partition_root") {
   CHECK(p.relation().columns_size() == 1);
   CHECK(p.relation().root_oid() == 0);
   CHECK(p.relation().root_name().empty());
+  CHECK(p.relation().partition_constraint().empty());
 }
 
 TEST_CASE("relation_name_that_is_not_utf8_is_an_error") {

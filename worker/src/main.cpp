@@ -75,7 +75,10 @@ CLI::App* AddVerify(CLI::App& app, VerifyOptions& verify) {
 CLI::App* AddStatus(CLI::App& app, StatusOptions& status) {
   auto* cmd = app.add_subcommand("status", "state, lag and conflicts per direction");
   AddConfigOption(cmd, status.config_path);
-  cmd->add_flag("--json", status.json, "machine-readable output");
+  auto* json = cmd->add_flag("--json", status.json, "machine-readable output");
+  cmd->add_flag("--check", status.check,
+                "print one line per problem (thresholds: the config's [alerts]) and exit 1, or OK and exit 0")
+      ->excludes(json);
   return cmd;
 }
 

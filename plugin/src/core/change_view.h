@@ -60,6 +60,7 @@ struct RelationView {
   uint32_t root_oid;        // 0 unless the relation is a partition
   const char* root_schema;  // nullptr unless root_oid != 0
   const char* root_name;
+  const char* partition_constraint;  // nullptr unless root_oid != 0
 };
 
 struct BeginView {

@@ -175,6 +175,9 @@ Status RecordEncoder::EncodeRelation(const RelationView& in) noexcept {
     m.set_root_oid(in.root_oid);
     m.set_root_schema(in.root_oid != 0 && in.root_schema ? in.root_schema : "");
     m.set_root_name(in.root_oid != 0 && in.root_name ? in.root_name : "");
+    if (!Utf8(in.partition_constraint))
+      return Status::Error("partition constraint of relation %u is not valid UTF-8", in.oid);
+    m.set_partition_constraint(in.root_oid != 0 && in.partition_constraint ? in.partition_constraint : "");
     auto* columns = m.mutable_columns();
     columns->Clear();
     for (uint32_t i = 0; i < in.column_count; ++i) {

@@ -114,6 +114,7 @@ Json RelationJson(const v1::Relation& m) {
     body["root_oid"] = m.root_oid();
     body["root_schema"] = m.root_schema();
     body["root_name"] = m.root_name();
+    body["partition_constraint"] = m.partition_constraint();
   }
   return body;
 }

@@ -7,13 +7,19 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "access/sysattr.h"
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "nodes/bitmapset.h"
 #include "utils/builtins.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/partcache.h"
+#include "utils/ruleutils.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -110,6 +116,62 @@ column_type_name(Oid type_oid, int32 typmod)
 	return format_type_extended(type_oid, typmod, flags);
 }
 
+static bool
+is_user_function(Oid func_id, void *context)
+{
+	return func_id >= FirstNormalObjectId;
+}
+
+/* Whether the expression calls a function or operator not built in. */
+static bool
+calls_user_function(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, is_user_function, context))
+		return true;
+	/* PostgreSQL 15 declares the walker as bool (*)() (K&R style). */
+	return expression_tree_walker(node,
+								  reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(calls_user_function)),
+								  context);
+}
+
+/*
+ * The partition's constraint (its bounds and its ancestors'), deparsed with
+ * only pg_catalog on the search path so every other name comes qualified
+ * (the text runs on the target, whatever the session's search_path here);
+ * "true" when there is none (a default partition that is the only one),
+ * "" when it cannot travel as text the target may run.
+ */
+static char *
+partition_constraint(Relation rel)
+{
+	List	   *quals = RelationGetPartitionQual(rel);
+	Oid			relid = RelationGetRelid(rel);
+	OverrideSearchPath *path;
+	char	   *text;
+
+	if (quals == NIL)
+		return pstrdup("true");
+	/*
+	 * Only built-in functions and operators: the text runs on the target,
+	 * where a function of the same name may be someone else's. Unknown ("")
+	 * makes the worker refuse such a TRUNCATE rather than guess.
+	 */
+	if (calls_user_function((Node *) quals, NULL))
+		return pstrdup("");
+	path = GetOverrideSearchPath(CurrentMemoryContext);
+	path->schemas = NIL;
+	path->addCatalog = true;
+	path->addTemp = false;
+	PushOverrideSearchPath(path);
+	text = deparse_expression((Node *) make_ands_explicit(quals),
+							  deparse_context_for(get_rel_name(relid), relid),
+							  false, false);
+	PopOverrideSearchPath();
+	return text;
+}
+
 void
 describe_relation(Relation rel, RelationEntry *entry, pgduplex::RelationView *view)
 {
@@ -159,6 +221,7 @@ describe_relation(Relation rel, RelationEntry *entry, pgduplex::RelationView *vi
 	view->root_oid = 0;
 	view->root_schema = NULL;
 	view->root_name = NULL;
+	view->partition_constraint = NULL;
 	if (rel->rd_rel->relispartition)
 	{
 		List	   *ancestors = get_partition_ancestors(RelationGetRelid(rel));
@@ -170,6 +233,7 @@ describe_relation(Relation rel, RelationEntry *entry, pgduplex::RelationView *vi
 			view->root_oid = root;
 			view->root_schema = name_to_utf8(get_namespace_name(get_rel_namespace(root)));
 			view->root_name = name_to_utf8(get_rel_name(root));
+			view->partition_constraint = name_to_utf8(partition_constraint(rel));
 		}
 	}
 }

@@ -6,6 +6,8 @@
  *     AFTER DELETE ... FOR EACH ROW: remembers (table, key) of the row;
  *     AFTER TRUNCATE ... FOR EACH STATEMENT: remembers (table, '') — every
  *     key of the table.
+ *     AFTER UPDATE ... FOR EACH ROW: only the unique values the row gave
+ *     up (value_claims.cpp).
  *   pgduplex.tombstone_time(relid oid, columns text[], key text[]) RETURNS timestamptz
  *     the commit time of the latest local delete of that key, or of a
  *     TRUNCATE of the table if later; NULL when there is none.
@@ -68,8 +70,10 @@ PG_FUNCTION_INFO_V1(pgduplex_record_tombstone);
 PG_FUNCTION_INFO_V1(pgduplex_tombstone_time);
 }
 
+#include "pg/tombstone_keys.h"
+
 /* The key index of rel: its replica identity index, else its primary key. */
-static Oid
+Oid
 key_index_of(Relation rel)
 {
 	Oid			index = RelationGetReplicaIndex(rel);
@@ -80,7 +84,7 @@ key_index_of(Relation rel)
 }
 
 /* The root of rel's partition tree (rel itself when it is no partition). */
-static Oid
+Oid
 root_of(Relation rel)
 {
 	List	   *ancestors;
@@ -91,7 +95,7 @@ root_of(Relation rel)
 	return llast_oid(ancestors);
 }
 
-static void
+void
 append_key_value(StringInfo key, Oid type, bool isnull, Datum value)
 {
 	Oid			send;
@@ -112,7 +116,7 @@ append_key_value(StringInfo key, Oid type, bool isnull, Datum value)
 	appendBinaryStringInfo(key, VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ);
 }
 
-static bytea *
+bytea *
 bytes_of(StringInfo key)
 {
 	bytea	   *result = (bytea *) palloc(VARHDRSZ + key->len);
@@ -153,36 +157,40 @@ key_of_tuple(Relation rel, HeapTuple tuple)
 	return bytes_of(&key);
 }
 
-static void
-remember(Oid relid, bytea *key)
+void
+insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *what)
 {
-	static SPIPlanPtr plan = NULL;
-	Datum		values[2];
-	Oid			types[2] = {OIDOID, BYTEAOID};
 	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgduplex: SPI_connect failed");
-	if (plan == NULL)
+	if (*plan == NULL)
 	{
-		SPIPlanPtr	prepared = SPI_prepare(
-			"INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
-			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
-			2, types);
+		SPIPlanPtr	prepared = SPI_prepare(sql, nargs, types);
 
 		if (prepared == NULL)
-			elog(ERROR, "pgduplex: cannot prepare the tombstone insert: %s",
-				 SPI_result_code_string(SPI_result));
+			elog(ERROR, "pgduplex: cannot prepare the %s insert: %s", what, SPI_result_code_string(SPI_result));
 		if (SPI_keepplan(prepared) != 0)
-			elog(ERROR, "pgduplex: cannot keep the tombstone insert plan");
-		plan = prepared;
+			elog(ERROR, "pgduplex: cannot keep the %s insert plan", what);
+		*plan = prepared;
 	}
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = PointerGetDatum(key);
-	rc = SPI_execute_plan(plan, values, NULL, false, 0);
+	rc = SPI_execute_plan(*plan, values, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "pgduplex: cannot write a tombstone: %s", SPI_result_code_string(rc));
+		elog(ERROR, "pgduplex: cannot write a %s: %s", what, SPI_result_code_string(rc));
 	SPI_finish();
+}
+
+static void
+remember(Oid relid, bytea *key)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[2] = {ObjectIdGetDatum(relid), PointerGetDatum(key)};
+	Oid			types[2] = {OIDOID, BYTEAOID};
+
+	insert_with_kept_plan(&plan,
+						  "INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
+						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
+						  2, types, values, "tombstone");
 }
 
 extern "C" Datum
@@ -195,6 +203,11 @@ pgduplex_record_tombstone(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("pgduplex.record_tombstone() must be fired AFTER DELETE FOR EACH ROW or AFTER TRUNCATE")));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		remember_released_values(trigdata->tg_relation, trigdata->tg_trigtuple, trigdata->tg_newtuple);
+		return PointerGetDatum(NULL);
+	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
 		key = (bytea *) palloc(VARHDRSZ);
@@ -202,6 +215,7 @@ pgduplex_record_tombstone(PG_FUNCTION_ARGS)
 	}
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) && TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
+		remember_released_values(trigdata->tg_relation, trigdata->tg_trigtuple, NULL);
 		key = key_of_tuple(trigdata->tg_relation, trigdata->tg_trigtuple);
 		if (key == NULL)
 			return PointerGetDatum(NULL);

@@ -47,6 +47,7 @@ Lsn Applier::Setup(const std::string& source_encoding) {
   session_search_path_ = session.search_path;
   origin_id_ = session.origin_id;
   copy_origin_ids_ = session.copy_origin_ids;
+  value_claims_ = session.value_claims;
   status_.set_available(session.has_status_table);
   RefreshDurable();
   committed_lsn_ = durable_lsn_;
@@ -91,7 +92,8 @@ TargetRelation* Applier::Relation(uint32_t oid) {
   if (options_.policy == ConflictPolicy::kLastWriteWins && !relation->conflict_only) {
     // Judged by commit time on the fast path, with tombstones of local deletes.
     relation->shape.last_write =
-        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_};
+        LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_,
+                       value_claims_};
     EnsureTombstoneTriggersOn(*conn_, roles_, relation->oid);
   }
   if (open_) pipeline_.Enter();
@@ -116,6 +118,7 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
     case v1::Record::kDelete: relation = Relation(record.delete_().relation_oid()); break;
     case v1::Record::kTruncate:
       for (uint32_t oid : record.truncate().relation_oids()) Relation(oid);
+      CheckTruncateReferences(record.truncate());
       batch_.AddTruncatePlan(TruncatePlanFor(record.truncate()));
       break;
     default:
@@ -178,8 +181,7 @@ void Applier::OnHeartbeat(PgTimestamp source_time) {
   status().last_heartbeat_source = source_time;
   status().last_heartbeat_at = PgNow();
   if (!open_ && !in_txn_) {
-    metrics_.apply_lag_seconds.store(std::max(0.0, SecondsBetween(source_time, PgNow())),
-                                     std::memory_order_relaxed);
+    metrics_.MarkApplied(source_time);
     WriteStatusNow();
     MaybeResetArena();
   }
@@ -239,7 +241,7 @@ Applier::Step Applier::ExecFast(uint64_t index) {
 std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& truncate) {
   if (options_.policy == ConflictPolicy::kLastWriteWins) return LastWriteTruncate(truncate);
   std::vector<TruncateTable> tables;
-  std::set<std::string> seen;
+  std::set<std::pair<std::string, std::string>> seen;  // (table, rows)
   for (uint32_t oid : truncate.relation_oids()) {
     TargetRelation* relation = relations_.Find(oid);
     if (!relation) throw std::logic_error("TRUNCATE of an unresolved relation");
@@ -249,8 +251,9 @@ std::vector<TruncateStatement> Applier::TruncatePlanFor(const v1::Truncate& trun
                                    relation->missing_columns, relation->source_display));
       continue;
     }
-    if (seen.insert(relation->shape.quoted_table).second) {
-      tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered});
+    std::string rows = TruncatedRowsOf(*relation);
+    if (seen.insert({relation->shape.quoted_table, rows}).second) {
+      tables.push_back({relation->shape.quoted_table, roles_.RoleFor(relation->owner), relation->ordered, rows});
     }
   }
   // Never CASCADE (the source lists every table it emptied; B's tables
@@ -279,8 +282,9 @@ std::vector<TruncateStatement> Applier::LastWriteTruncate(const v1::Truncate& tr
                                    relation->missing_columns, relation->source_display));
       continue;
     }
-    if (seen.insert(relation->shape.quoted_table).second) {
-      out.push_back({roles_.RoleFor(relation->owner), BuildLastWriteTruncateSql(relation->shape, commit_time)});
+    std::string rows = TruncatedRowsOf(*relation);
+    if (seen.insert(relation->shape.quoted_table + " " + rows).second) {
+      out.push_back({roles_.RoleFor(relation->owner), BuildLastWriteTruncateSql(relation->shape, commit_time, rows)});
     }
   }
   return out;

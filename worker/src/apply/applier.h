@@ -155,6 +155,11 @@ class Applier {
   void Enqueue(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
   std::vector<TruncateStatement> TruncatePlanFor(const v1::Truncate& truncate);
   std::vector<TruncateStatement> LastWriteTruncate(const v1::Truncate& truncate);
+  // The TRUNCATE's tables on the target (applier_truncate.cpp): refuses one
+  // that a table outside it references by foreign key (RefuseOutsideReferences).
+  void CheckTruncateReferences(const v1::Truncate& truncate);
+  // The rows of `relation` a TRUNCATE of its source empties (TruncatedRows).
+  std::string TruncatedRowsOf(const TargetRelation& relation) const;
   void Open();
   Step ExecFast(uint64_t index);
   void SendControl(const char* sql);
@@ -238,6 +243,7 @@ class Applier {
   std::string session_search_path_;
   uint32_t origin_id_ = 0;  // this direction's replication origin on the target
   std::vector<uint32_t> copy_origin_ids_;  // and the initial copy's (last-write-wins)
+  bool value_claims_ = false;  // the target keeps released unique values (last-write-wins, 1.3)
   static constexpr std::chrono::hours kPurgeInterval{1};
   std::chrono::steady_clock::time_point last_purge_{};  // tombstones (last-write-wins)
   void MaybePurgeTombstones(std::chrono::steady_clock::time_point now);

@@ -117,8 +117,7 @@ void Applier::RecordCommitted(const SourceTxn& last) {
   metrics_.applied_changes.fetch_add(batch_.changes(), std::memory_order_relaxed);
   metrics_.applied_bytes.fetch_add(batch_.bytes(), std::memory_order_relaxed);
   metrics_.last_source_lsn.store(committed_lsn_, std::memory_order_relaxed);
-  metrics_.apply_lag_seconds.store(std::max(0.0, SecondsBetween(last.commit_time, PgNow())),
-                                   std::memory_order_relaxed);
+  metrics_.MarkApplied(last.commit_time);
 }
 
 Lsn Applier::RefreshDurable() {

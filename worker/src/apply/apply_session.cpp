@@ -70,6 +70,10 @@ ApplySession PrepareApplySession(PgConnection& c, const std::string& source_enco
   if (options.policy == ConflictPolicy::kLastWriteWins && options.direction == Direction::kForward) {
     session.copy_origin_ids = CopyOriginIds(c, options.task);
   }
+  if (options.policy == ConflictPolicy::kLastWriteWins) {
+    session.value_claims =
+        c.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.claim_time(oid, text[], text[])')::text").has_value();
+  }
   session.search_path = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
   session.has_status_table = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();
   if (!session.has_status_table) {

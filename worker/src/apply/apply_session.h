@@ -26,6 +26,7 @@ struct ApplySession {
   bool has_status_table = true;   // pgduplex.worker_status exists (newer extension)
   uint32_t origin_id = 0;         // the session's replication origin (roident)
   std::vector<uint32_t> copy_origin_ids;  // forward, last-write-wins: the initial copy's origins
+  bool value_claims = false;  // last-write-wins: the target keeps released unique values (extension 1.3)
 };
 
 // Throws ApplyError when the target cannot apply (named in the message).

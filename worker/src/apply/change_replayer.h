@@ -93,6 +93,10 @@ class ChangeReplayer {
   // whether to leave the change out.
   bool DeletedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn, ConflictType type,
                     const std::vector<const char*>& row);
+  // insert_exists against a value a local row held later and gave up
+  // (pgduplex.value_claims); logs it and says whether to leave the row out.
+  bool ClaimedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
+                    const std::vector<const char*>& row);
   // The colliding local rows older than the change (multiple unique
   // conflicts: the older rows go even when a newer one keeps the change out).
   void RemoveOlder(const TargetRelation& relation, const SourceTxn& txn, const std::vector<LocalRow>& locals);

@@ -13,7 +13,7 @@ namespace pgduplex {
 bool SourceRelation::SameDefinition(const SourceRelation& other) const {
   return schema == other.schema && name == other.name && root_schema == other.root_schema &&
          root_name == other.root_name && identity == other.identity && column_names == other.column_names &&
-         column_is_key == other.column_is_key;
+         column_is_key == other.column_is_key && partition_constraint == other.partition_constraint;
 }
 
 SourceRelation SourceRelationFromRecord(const v1::Relation& relation) {
@@ -23,6 +23,7 @@ SourceRelation SourceRelationFromRecord(const v1::Relation& relation) {
   source.name = relation.name();
   source.root_schema = relation.root_schema();
   source.root_name = relation.root_name();
+  source.partition_constraint = relation.partition_constraint();
   source.identity = relation.replica_identity();
   for (const auto& column : relation.columns()) {
     source.column_names.push_back(column.name());
@@ -380,6 +381,10 @@ void ChooseKey(const SourceRelation& source, const KeyIndexes& keys, TargetRelat
   }
   for (int index : key) relation->shape.columns[index].key = true;
   relation->has_key = !key.empty();
+  for (const auto& columns : relation->unique_indexes) {
+    if (columns == key) continue;
+    for (int index : columns) relation->shape.columns[index].claimed = true;
+  }
 }
 
 // What the apply order may rely on: triggers that fire for the apply
@@ -438,6 +443,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
     // The table is there: a TRUNCATE of it still applies.
     entry.target->oid = static_cast<uint32_t>(std::stoul(table->oid));
     entry.target->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
+    entry.target->via_root = table->name != source.name || table->schema != source.schema;
     ReadApplyTraits(target, table->oid, entry.target.get());
     return entry.target.get();
   }
@@ -456,6 +462,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   relation->oid = static_cast<uint32_t>(std::stoul(table->oid));
   relation->display = display;
   relation->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
+  relation->via_root = table->name != source.name || table->schema != source.schema;
   std::map<std::string, int> position =
       MapColumns(target, target_columns, *relation->source, target_label_, relation.get());
   ChooseKey(*relation->source, ReadUniqueIndexes(target, table->oid, position, relation.get()), relation.get());

@@ -40,6 +40,9 @@ struct SourceRelation {
   std::string name;
   std::string root_schema;  // partitions only
   std::string root_name;
+  // partitions only: which rows of the root are this partition's (SQL over
+  // the columns, Relation.partition_constraint); "" = unknown.
+  std::string partition_constraint;
   v1::ReplicaIdentity identity = v1::REPLICA_IDENTITY_DEFAULT;
   std::vector<std::string> column_names;
   std::vector<bool> column_is_key;  // part of the source's replica identity
@@ -80,6 +83,10 @@ struct TargetRelation {
   // pg_class.relowner on the target, read with the rest at every resolve:
   // with sync.apply_as_table_owner its changes run as this role.
   uint32_t owner = 0;
+  // The target lacks the source partition: this is its tree's root, found
+  // by the root's name. A TRUNCATE of the partition then deletes only the
+  // rows of source->partition_constraint (truncate_plan.h).
+  bool via_root = false;
 
   // Schema drift (schema_drift.h). conflict_only: changes of this relation
   // are recorded as a conflict and not applied (the table, or a key column,

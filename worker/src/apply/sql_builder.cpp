@@ -58,9 +58,21 @@ std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& col
     names += (names.empty() ? "" : ", ") + Literal(shape.columns[columns[i]].name);
     values += fmt::format("{}v.\"_{}\"::text", values.empty() ? "" : ", ", i);
   }
-  return fmt::format(
+  std::string guard_sql = fmt::format(
       "NOT coalesce(pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)", guard.table_oid,
       names, values, guard.change_wins_ties ? ">" : ">=", ts);
+  if (!guard.value_claims) return guard_sql;
+  bool claims = false;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!shape.columns[columns[i]].claimed) continue;
+    claims = true;
+    names += (names.empty() ? "" : ", ") + Literal(shape.columns[columns[i]].name);
+    values += fmt::format("{}v.\"_{}\"::text", values.empty() ? "" : ", ", i);
+  }
+  if (!claims) return guard_sql;
+  return guard_sql + fmt::format(
+      " AND NOT coalesce(pgduplex.claim_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)",
+      guard.table_oid, names, values, guard.change_wins_ties ? ">" : ">=", ts);
 }
 }  // namespace
 
@@ -253,22 +265,35 @@ std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& c
                      commit_time, shape.quoted_table, BuildMatch(shape, columns, 1, unique, /*qualify=*/true));
 }
 
-std::string BuildTombstoneTimeSql(const TableShape& shape) {
+namespace {
+// SELECT pgduplex.<function>(table, names, $1..) as microseconds since
+// 2000-01-01, for the key columns and (with_claimed) the claimed ones.
+std::string BuildLookupTimeSql(const TableShape& shape, const char* function, bool with_claimed) {
   std::string names, values;
   int param = 1;
   for (const auto& column : shape.columns) {
-    if (!column.key) continue;
+    if (!column.key && !(with_claimed && column.claimed)) continue;
     names += (names.empty() ? "" : ", ") + Literal(column.name);
     values += fmt::format("{}${}", values.empty() ? "" : ", ", param++);
   }
   return fmt::format(
-      "SELECT ((extract(epoch FROM pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[])) "
+      "SELECT ((extract(epoch FROM pgduplex.{}({}, ARRAY[{}]::text[], ARRAY[{}]::text[])) "
       "- 946684800) * 1000000)::bigint::text",
-      shape.last_write ? shape.last_write->table_oid : 0, names, values);
+      function, shape.last_write ? shape.last_write->table_oid : 0, names, values);
+}
+}  // namespace
+
+std::string BuildTombstoneTimeSql(const TableShape& shape) {
+  return BuildLookupTimeSql(shape, "tombstone_time", /*with_claimed=*/false);
 }
 
-std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time) {
-  return fmt::format("DELETE FROM {} AS t WHERE {}", shape.quoted_table,
+std::string BuildClaimTimeSql(const TableShape& shape) {
+  return BuildLookupTimeSql(shape, "claim_time", /*with_claimed=*/true);
+}
+
+std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,
+                                      const std::string& rows) {
+  return fmt::format("DELETE FROM {} AS t WHERE {}{}", shape.quoted_table, rows.empty() ? "" : "(" + rows + ") AND ",
                      LastWriterIsOlder(*shape.last_write, Literal(commit_time) + "::pg_catalog.timestamptz"));
 }
 

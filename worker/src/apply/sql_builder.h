@@ -30,6 +30,9 @@ struct ShapeColumn {
   // find it (or would fall back to text and miss the index). Empty: "=".
   std::string equality;
   std::string name;          // col, unquoted (tombstone lookups name key columns)
+  // In a unique index besides the key: its values are claims that a later
+  // local holder keeps (pgduplex.claim_time, extension 1.3).
+  bool claimed = false;
 };
 
 // last-write-wins on the fast path. A change may overwrite or delete a row
@@ -47,6 +50,9 @@ struct LastWriteGuard {
   // Origins whose rows are this direction's history too: the initial copy's
   // sessions (pgduplex.initial_sync.copy_origins).
   std::vector<uint32_t> copy_origin_ids;
+  // The target keeps the unique values local rows gave up (extension 1.3):
+  // an INSERT also waits for no such claim of its values to be later.
+  bool value_claims = false;
 };
 
 struct TableShape {
@@ -110,11 +116,17 @@ std::string BuildLocalRowsSql(const TableShape& shape, const std::vector<int>& c
 // table), in PostgreSQL microseconds, NULL when none. Params: the key
 // columns' values in order. Needs last_write (the table's OID).
 std::string BuildTombstoneTimeSql(const TableShape& shape);
+// The latest claim of the row's unique values (pgduplex.claim_time) in
+// microseconds since 2000-01-01, or NULL; params: the key and claimed
+// columns' values, in column order.
+std::string BuildClaimTimeSql(const TableShape& shape);
 
 // TRUNCATE under last-write-wins: DELETE of the rows whose last writer is
 // older than the TRUNCATE (its commit time, timestamptz text) or is this
-// direction; rows written here after it stay. Needs last_write.
-std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time);
+// direction; rows written here after it stay. Needs last_write. `rows`,
+// when set, limits it to the rows of one source partition (truncate_plan.h).
+std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,
+                                      const std::string& rows = "");
 
 // DELETE of rows by row id (as BuildLocalRowsSql gives them): $1 is a tid[]
 // text literal of their ctids (for a TID scan), $2 a text[] literal of the

@@ -16,6 +16,7 @@ struct TableNeeds {
   uint32_t owner = 0;
   bool row = false;       // pgduplex_tombstone missing
   bool truncate = false;  // pgduplex_truncate missing
+  bool release = false;   // pgduplex_release missing on a table with a second unique index (extension 1.3)
 };
 
 // Plain tables and partition roots (with the triggers each lacks), in
@@ -28,7 +29,11 @@ std::vector<TableNeeds> ListTables(PgConnection& conn, const std::string& where,
                   "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
                   "AND g.tgname = 'pgduplex_tombstone'), "
                   "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
-                  "AND g.tgname = 'pgduplex_truncate') "
+                  "AND g.tgname = 'pgduplex_truncate'), "
+                  "pg_catalog.to_regclass('pgduplex.value_claims') IS NOT NULL "
+                  "AND (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisunique) > 1 "
+                  "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
+                  "AND g.tgname = 'pgduplex_release') "
                   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                   "WHERE {} AND NOT c.relispartition AND {} ORDER BY 2, 3",
                   kUserTablesCondition, where),
@@ -36,14 +41,15 @@ std::vector<TableNeeds> ListTables(PgConnection& conn, const std::string& where,
   std::vector<TableNeeds> out;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back({static_cast<uint32_t>(std::stoul(r.Get(i, 0))), r.Get(i, 1), r.Get(i, 2), r.Get(i, 3),
-                   static_cast<uint32_t>(std::stoul(r.Get(i, 4))), r.Get(i, 5) == "t", r.Get(i, 6) == "t"});
+                   static_cast<uint32_t>(std::stoul(r.Get(i, 4))), r.Get(i, 5) == "t", r.Get(i, 6) == "t",
+                   r.Get(i, 7) == "t"});
   }
   return out;
 }
 
 // CREATE TRIGGER for what `table` lacks, as its owner; the caller holds the transaction.
 void CreateTriggers(PgConnection& conn, RoleSwitch& roles, const TableNeeds& table) {
-  if (!table.row && !table.truncate) return;
+  if (!table.row && !table.truncate && !table.release) return;
   std::string error;
   if (!roles.TrySwitch(conn, roles.RoleFor(table.owner), &error)) {
     throw SetupRefused(fmt::format("last-write-wins needs tombstone triggers on {}.{}, and the worker cannot act "
@@ -52,6 +58,11 @@ void CreateTriggers(PgConnection& conn, RoleSwitch& roles, const TableNeeds& tab
   }
   if (table.row) {
     conn.Exec(fmt::format("CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON {} FOR EACH ROW "
+                          "EXECUTE FUNCTION pgduplex.record_tombstone()",
+                          table.quoted));
+  }
+  if (table.release) {
+    conn.Exec(fmt::format("CREATE TRIGGER pgduplex_release AFTER UPDATE ON {} FOR EACH ROW "
                           "EXECUTE FUNCTION pgduplex.record_tombstone()",
                           table.quoted));
   }
@@ -81,7 +92,7 @@ void RequireLastWriteWinsSupport(PgConnection& conn) {
 int EnsureTombstoneTriggers(PgConnection& conn, RoleSwitch& roles, const TableScope& scope) {
   int created = 0;
   for (const TableNeeds& table : ListTables(conn, "true", {})) {
-    if (!scope.Matches(table.schema, table.name) || (!table.row && !table.truncate)) continue;
+    if (!scope.Matches(table.schema, table.name) || (!table.row && !table.truncate && !table.release)) continue;
     Transaction tx(conn);
     CreateTriggers(conn, roles, table);
     tx.Commit();
@@ -101,7 +112,8 @@ int DropTombstoneTriggers(PgConnection& conn, const TableScope& scope) {
   for (const TableNeeds& table : ListTables(conn, "true", {})) {
     if (!scope.Matches(table.schema, table.name) || (table.row && table.truncate)) continue;
     conn.Exec(fmt::format("DROP TRIGGER IF EXISTS pgduplex_tombstone ON {0}; "
-                          "DROP TRIGGER IF EXISTS pgduplex_truncate ON {0}",
+                          "DROP TRIGGER IF EXISTS pgduplex_truncate ON {0}; "
+                          "DROP TRIGGER IF EXISTS pgduplex_release ON {0}",
                           table.quoted));
     ++dropped;
   }

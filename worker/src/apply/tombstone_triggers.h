@@ -8,6 +8,10 @@
 //
 //   pgduplex_tombstone  AFTER DELETE ... FOR EACH ROW     (partitions inherit it)
 //   pgduplex_truncate   AFTER TRUNCATE ... FOR EACH STATEMENT
+//   pgduplex_release    AFTER UPDATE ... FOR EACH ROW, only on tables with
+//                       a unique index besides the key (extension 1.3):
+//                       remembers the unique values a row gives up
+//                       (pgduplex.value_claims)
 //
 // They fire for local writes only: the apply sessions run with
 // session_replication_role = replica. The worker creates the missing ones

@@ -49,6 +49,7 @@ int CommandVerify(const VerifyOptions& options);
 struct StatusOptions {
   std::string config_path;
   bool json = false;
+  bool check = false;  // one line per problem against [alerts]; exit 1 if any
 };
 int CommandStatus(const StatusOptions& options);
 

@@ -1,6 +1,7 @@
 // pgduplex status: per direction, state, slot lag, apply lag, rates and
 // conflicts, read from both clusters (never from the workers themselves, so
-// it works for workers started anywhere, and for stopped ones).
+// it works for workers started anywhere, and for stopped ones). With
+// --check: only the problems against the config's [alerts] thresholds.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "commands/commands.h"
 #include "ops/direction_status.h"
+#include "ops/health_check.h"
 #include "common/last_error.h"
 #include "common/pg_connection.h"
 
@@ -24,13 +26,15 @@ struct Sample {
 
 void ReadSource(PgConnection& source, const std::string& slot, DirectionStatus& s) {
   PgResult r = source.ExecParams(
-      "SELECT active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::bigint "
+      "SELECT active, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::bigint, "
+      "coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint "
       "FROM pg_replication_slots WHERE slot_name = $1",
       {slot});
   if (r.rows() == 0) return;
   s.slot_exists = true;
   s.slot_active = r.Get(0, 0) == "t";
   s.slot_lag_bytes = std::stoll(r.Get(0, 1));
+  s.slot_retained_wal_bytes = std::stoll(r.Get(0, 2));
 }
 
 Sample ReadTarget(PgConnection& target, const TaskConfig& config, Direction d, DirectionStatus& s) {
@@ -67,6 +71,10 @@ Sample ReadTarget(PgConnection& target, const TaskConfig& config, Direction d, D
       "SELECT conflict_type, count(*) FROM pgduplex.conflicts WHERE task = $1 AND direction = $2 GROUP BY 1",
       {config.name, direction});
   for (int i = 0; i < totals.rows(); ++i) s.conflicts_total[totals.Get(i, 0)] = std::stoull(totals.Get(i, 1));
+  s.conflicts_last_hour = std::stoull(target.Scalar(
+      "SELECT count(*) FROM pgduplex.conflicts WHERE task = $1 AND direction = $2 "
+      "AND occurred_at > clock_timestamp() - interval '1 hour'",
+      {config.name, direction}).value_or("0"));
   auto progress = target.Scalar(
       "SELECT pg_replication_origin_progress($1, true)::text "
       "FROM pg_replication_origin WHERE roname = $1",
@@ -121,6 +129,21 @@ void PrintText(const TaskConfig& config, const DirectionStatus& s) {
   if (!s.error.empty()) std::cout << fmt::format("  cannot read     {}\n", s.error);
 }
 
+// status --check: one line per problem (ops/health_check.h) and exit 1,
+// or one OK line and exit 0.
+int PrintCheck(const TaskConfig& config, const std::vector<DirectionStatus>& statuses) {
+  std::vector<std::string> problems;
+  for (const auto& s : statuses) {
+    for (auto& line : HealthProblems(s, config.alerts, config.sync.heartbeat_interval_sec)) {
+      problems.push_back(std::move(line));
+    }
+  }
+  for (const auto& line : problems) std::cout << fmt::format("PROBLEM task {}: {}\n", config.name, line);
+  if (!problems.empty()) return kExitFound;
+  std::cout << HealthOkLine(config.name, statuses, config.sync.heartbeat_interval_sec) << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int CommandStatus(const StatusOptions& options) {
@@ -133,6 +156,7 @@ int CommandStatus(const StatusOptions& options) {
     statuses.push_back(ReadDirection(config, directions[i], &first[i]));
     any_running = any_running || statuses.back().slot_active;
   }
+  if (options.check) return PrintCheck(config, statuses);  // no rates: one sample is enough
   if (any_running) {
     // Rates need two samples; the worker refreshes its row about once a second.
     std::this_thread::sleep_for(std::chrono::milliseconds(2200));

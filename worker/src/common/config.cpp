@@ -71,6 +71,8 @@ constexpr int kMaxBatch = 10000000;
 constexpr int kMaxHeartbeatSec = 3600;
 constexpr int kMaxRetryMinutes = 525600;  // a year
 constexpr double kMaxRate = 1e12;
+constexpr int kMaxAlertLagSec = 7 * 24 * 3600;      // a week
+constexpr int kMaxAlertRetainedWalMb = 1 << 30;      // 1 PiB
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
 // Reads one TOML table against a fixed set of keys; every accessor names the
@@ -227,6 +229,20 @@ ClusterConfig ReadCluster(const TableReader& root, const std::string& label, con
   return cluster;
 }
 
+AlertsConfig ReadAlerts(const TableReader& root, const std::string& path) {
+  AlertsConfig alerts;
+  const toml::table* table = root.Subtable("alerts", false);
+  if (!table) return alerts;
+  TableReader reader(*table, "alerts", path);
+  reader.RejectUnknown({"max_lag_sec", "max_retained_wal_mb", "max_conflicts_per_hour"});
+  alerts.max_lag_sec = reader.Integer("max_lag_sec", alerts.max_lag_sec, 1, kMaxAlertLagSec);
+  alerts.max_retained_wal_mb =
+      reader.Integer("max_retained_wal_mb", alerts.max_retained_wal_mb, 1, kMaxAlertRetainedWalMb);
+  alerts.max_conflicts_per_hour =
+      reader.Integer("max_conflicts_per_hour", alerts.max_conflicts_per_hour, 0, INT32_MAX);
+  return alerts;
+}
+
 }  // namespace
 
 TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
@@ -241,7 +257,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
   TaskConfig config;
   config.path = path;
   TableReader root(root_table, "", path);
-  root.RejectUnknown({"name", "a", "b", "sync", "retry", "mapping"});
+  root.RejectUnknown({"name", "a", "b", "sync", "retry", "alerts", "mapping"});
 
   config.name = root.String("name", "", true);
   static const std::regex kName("^[a-z0-9_]{1,40}$");
@@ -304,6 +320,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     config.retry.receive_timeout_sec =
         retry.Integer("receive_timeout_sec", config.retry.receive_timeout_sec, 2, 3600);
   }
+  config.alerts = ReadAlerts(root, path);
   return config;
 }
 

@@ -72,6 +72,14 @@ struct RetryConfig {
   int receive_timeout_sec = 60;
 };
 
+// [alerts]: the thresholds `pgduplex status --check` judges a direction by
+// (ops/health_check.h); the shipped Prometheus rules use the same defaults.
+struct AlertsConfig {
+  int max_lag_sec = 300;                  // apply lag above this is a problem
+  int max_retained_wal_mb = 5120;         // WAL the source keeps for the slot
+  int max_conflicts_per_hour = 100;       // conflicts recorded in the last hour
+};
+
 struct TaskConfig {
   std::string path;    // where it was read from, for messages
   int file_mode = -1;  // permission bits of that file (LoadConfig), -1 if unknown
@@ -80,6 +88,7 @@ struct TaskConfig {
   ClusterConfig b;
   SyncConfig sync;
   RetryConfig retry;
+  AlertsConfig alerts;
   NameMapping mapping;  // [mapping]: B's names of A's objects (common/name_mapping.h)
 
   // pgduplex_<task>_<direction>: the slot on the source of that direction

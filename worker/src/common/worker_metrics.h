@@ -3,8 +3,11 @@
 // the metrics endpoint and the worker_status row read them.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+
+#include "common/pg_time.h"
 
 namespace pgduplex {
 
@@ -51,9 +54,20 @@ struct WorkerMetrics {
   std::atomic<uint64_t> forged_messages{0};  // pgduplex.* messages / heartbeats ignored (MessageScreen)
   std::atomic<uint64_t> conflicts[kConflictTypes][kResolutions] = {};
   std::atomic<double> apply_lag_seconds{0};       // from commit/heartbeat times
+  // Source time (Unix seconds) of the latest commit or heartbeat applied;
+  // 0 = none yet. Unlike apply_lag_seconds, `time() - this` keeps rising
+  // while the apply is stuck, so an alert on it fires then too.
+  std::atomic<double> applied_source_time_seconds{0};
   std::atomic<int64_t> slot_lag_bytes{0};         // source WAL end - confirmed flush
+  std::atomic<int64_t> slot_retained_wal_bytes{0};  // source WAL end - the slot's restart_lsn
   std::atomic<uint64_t> last_source_lsn{0};
 
+  // A commit or heartbeat with this source time is applied now.
+  void MarkApplied(PgTimestamp source_time) {
+    apply_lag_seconds.store(std::max(0.0, SecondsBetween(source_time, PgNow())), std::memory_order_relaxed);
+    applied_source_time_seconds.store(static_cast<double>(source_time + kPostgresEpochOffsetMicros) / 1e6,
+                                      std::memory_order_relaxed);
+  }
   void SetState(WorkerState s) { state.store(static_cast<int>(s), std::memory_order_relaxed); }
   WorkerState GetState() const { return static_cast<WorkerState>(state.load(std::memory_order_relaxed)); }
   void CountConflict(ConflictType type, Resolution resolution) {

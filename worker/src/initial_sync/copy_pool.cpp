@@ -85,7 +85,7 @@ class CopyPool {
     job.where = task.where;
     job.skip_existing_keys = t.had_rows;
     job.binary = t.create && t.source.builtin_types_only;
-    if (t.had_rows) job.after_copy_sql = in_.state->RecordXactSql(t.target_name);
+    job.after_copy_sql = in_.state->RecordXactSql(t.target_name);  // a restart's undo finds its rows by xmin
     if (in_.as_owner) {
       job.owner_role = roles.RoleFor(t.target_owner);
       job.owner_name = t.target_owner_name;

@@ -117,7 +117,7 @@ SchemaDump CopySchema(PgConnection& planner, PgConnection& target, const std::st
   std::vector<CopiedSequence> copied_sequences = FindCopiedSequences(planner, target, to_create);
   std::vector<SyncTableRecord> records;
   for (const auto& t : tables) {
-    records.push_back({t.target_name, !t.source.partitioned, t.create, t.had_rows});
+    records.push_back({t.target_name, !t.source.partitioned, t.create, t.had_rows, t.written_during_copy});
   }
   ApplyPreData(target, planner, dump, copied_sequences, state, records,
                [&] { MoveCreatedTables(target, mapping, tables, warn); }, note, warn);
@@ -225,7 +225,7 @@ void InitialSync::Run() {
   // run that owner's code.
   const bool as_owner = sync.apply_as_table_owner;
   const bool run_as = RunAsAvailable(target, as_owner);
-  TargetCheck check = CheckTargetTables(target, sync, tables);
+  TargetCheck check = CheckTargetTables(target, sync, tables, state.TablesWrittenDuringCopy());
 
   CopyProgress progress(options_.terminal);
   auto note = [&](const std::string& line) { progress.Note(line); };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -190,7 +191,8 @@ std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& 
   return tables;
 }
 
-TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std::vector<PlannedTable>& tables) {
+TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std::vector<PlannedTable>& tables,
+                              const std::vector<TableName>& written_during_copy) {
   const bool with_schema = sync.initial == pgduplex::InitialSync::kSchemaAndData;
   const bool ignore_conflicts = sync.conflicting_tables == ConflictingTables::kIgnore;
   LoadTargetFacts(target, tables);
@@ -206,8 +208,14 @@ TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std:
       }
       continue;
     }
+    // The copy's records name tables as B has them ([mapping]).
+    t.written_during_copy = t.had_rows && std::find(written_during_copy.begin(), written_during_copy.end(),
+                                                    t.target_name) != written_during_copy.end();
     if (t.had_rows) out.with_rows.push_back(t.target_name);
-    if (t.had_rows && ignore_conflicts && !t.unique_on_target) problems.no_key.push_back(t.target_name);
+    if (t.had_rows && !t.written_during_copy) problems.with_rows.push_back(t.target_name);
+    if (t.had_rows && (ignore_conflicts || t.written_during_copy) && !t.unique_on_target) {
+      problems.no_key.push_back(t.target_name);
+    }
     if (!t.source.partitioned) {
       auto lacking = MissingTargetColumns(target, t);
       if (!lacking.empty()) {
@@ -216,7 +224,6 @@ TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std:
       }
     }
   }
-  problems.with_rows = out.with_rows;
   Refuse(problems, ignore_conflicts);
   return out;
 }

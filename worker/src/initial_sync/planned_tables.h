@@ -33,6 +33,10 @@ struct PlannedTable {
   SourceTable source;
   bool exists_on_target = false;
   bool had_rows = false;        // target rows before the copy (leaf tables)
+  // Its target rows were written by B's users during an earlier copy that
+  // did not finish (SyncState::TablesWrittenDuringCopy): kept like
+  // conflicting_tables = "ignore" keeps rows, whatever that setting says.
+  bool written_during_copy = false;
   bool unique_on_target = false;
   bool create = false;          // created from the dump
   size_t progress = 0;          // CopyProgress slot (leaf tables)
@@ -59,7 +63,9 @@ struct TargetCheck {
   std::vector<TableName> to_create;
   std::vector<TableName> with_rows;  // kept (conflicting_tables = "ignore")
 };
-TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std::vector<PlannedTable>& tables);
+// `written_during_copy`: tables whose rows a restart's undo kept as B's.
+TargetCheck CheckTargetTables(PgConnection& target, const SyncConfig& sync, std::vector<PlannedTable>& tables,
+                              const std::vector<TableName>& written_during_copy = {});
 
 // Target owners of the tables, as they are after pre-data (owners kept).
 void LoadTargetOwners(PgConnection& target, std::vector<PlannedTable>& tables);

@@ -7,10 +7,9 @@
 //                      consistent LSN, and the tables the copy touches with
 //                      what they were before it ({"schema","name","leaf",
 //                      "created","had_rows"}).
-//   initial_sync_xacts one row per committed copy transaction into a table
-//                      that already had rows (conflicting_tables =
-//                      "ignore"): the transaction id, so exactly the rows
-//                      that transaction inserted (xmin) can be removed.
+//   initial_sync_xacts one row per committed copy transaction: the
+//                      transaction id, so exactly the rows that
+//                      transaction inserted (xmin) can be removed.
 //
 // Lifecycle:
 //   1. Begin()            before the slot is created: state 'copying'.
@@ -18,12 +17,18 @@
 //   3. copy...            each copy transaction calls RecordXactSql().
 //   4. Finish()           one transaction: forward origin advanced to the
 //                         consistent LSN, state 'done'.
-// A restart that finds 'copying' calls Reset(): the slot on the source is
-// dropped, tables the copy created are dropped, tables that were empty are
-// truncated, rows the copy added to tables that had rows are deleted (by
-// xmin), all under a replication origin and session_replication_role =
-// replica so nothing of it travels back to the source. Then the copy starts
-// over from a new slot and snapshot.
+// A restart that finds 'copying' calls UndoTargetWrites(): the slot on the
+// source is dropped, and only what the copy itself wrote goes: every copy
+// transaction is recorded in initial_sync_xacts, so its rows are those
+// whose xmin is one of them. Tables the copy created are dropped (refused,
+// naming the table, when B's users wrote rows into one meanwhile); tables
+// that were empty and hold only the copy's rows are truncated; from the
+// others (rows before the copy, or rows B's users wrote during it, which the
+// reverse direction may already have sent to A) the copy's rows are deleted
+// by xmin. All under a replication origin and session_replication_role =
+// replica so nothing of it travels back to the source. Tables left with
+// B's rows are remembered (written_during_copy), and the copy starts over
+// from a new slot and snapshot, skipping source rows whose key B holds.
 #pragma once
 
 #include <optional>
@@ -42,6 +47,14 @@ struct SyncTableRecord {
   bool leaf = true;       // has rows of its own (not a partitioned table)
   bool created = false;   // the copy created it on the target
   bool had_rows = false;  // it had rows on the target before the copy
+  // It had none before the first copy, and B's users wrote rows into it
+  // while a copy that did not finish ran: those rows are B's, kept by the
+  // undo and by the copies after it (their keys are skipped).
+  bool written_during_copy = false;
+  // Every copy transaction into it is in initial_sync_xacts (false for a
+  // copy started by a version that recorded them only for had_rows tables:
+  // its undo empties tables that were empty, as that version did).
+  bool xacts_recorded = false;
 };
 
 class SyncState {
@@ -63,10 +76,17 @@ class SyncState {
   // target session; null = apply_as_table_owner off) makes the deletes and
   // truncates run as each table's owner: ALWAYS triggers fire for them.
   std::string UndoTargetWrites(RoleSwitch* roles);
+  // The tables the last undo kept rows of B's users in (written_during_copy).
+  std::vector<TableName> TablesWrittenDuringCopy();
   // Marks the copy done and moves `origin` to `consistent_lsn`, atomically.
   void Finish(const std::string& origin, const std::string& consistent_lsn);
 
  private:
+  std::string CopyXids(const TableName& table);  // the copy's transactions into `table`, xid[] text
+  bool HasRowsNotCopied(const TableName& table);
+  [[noreturn]] void RefuseDroppingOthersRows(const TableName& table);
+  void RecordKeptTables(const std::vector<TableName>& kept);
+
   PgConnection& target_;
   std::string task_;
 };

@@ -36,10 +36,12 @@ nlohmann::json ToJson(const DirectionStatus& s, double heartbeat_interval_sec) {
       {"slot_exists", s.slot_exists},
       {"slot_active", s.slot_active},
       {"slot_lag_bytes", s.slot_lag_bytes},
+      {"slot_retained_wal_bytes", s.slot_retained_wal_bytes},
       {"applied_transactions", s.applied_transactions},
       {"applied_changes", s.applied_changes},
       {"conflicts_since_start", s.conflicts_since_start},
       {"conflicts_total", s.conflicts_total},
+      {"conflicts_last_hour", s.conflicts_last_hour},
       {"origin_progress", s.origin_progress},
   };
   auto lag = ApplyLagSeconds(s, heartbeat_interval_sec);

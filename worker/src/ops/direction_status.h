@@ -25,6 +25,7 @@ struct DirectionStatus {
   bool slot_exists = false;
   bool slot_active = false;
   int64_t slot_lag_bytes = 0;
+  int64_t slot_retained_wal_bytes = 0;  // current WAL end - the slot's restart_lsn
 
   // Target side (worker_status row), all optional: the worker may never
   // have run.
@@ -39,6 +40,7 @@ struct DirectionStatus {
   std::optional<double> heartbeat_delay_sec;  // applied_at - source time of that heartbeat
   std::map<std::string, uint64_t> conflicts_since_start;
   std::map<std::string, uint64_t> conflicts_total;
+  uint64_t conflicts_last_hour = 0;           // rows in pgduplex.conflicts of the last hour
   std::string origin_progress;                // LSN durable on the target
 
   // Rates from two samples; absent with a single sample.

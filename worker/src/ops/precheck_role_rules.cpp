@@ -18,21 +18,6 @@
 namespace pgduplex {
 namespace precheck {
 
-namespace {
-
-bool ExtensionHasRunAs(const std::optional<std::string>& version) {
-  if (!version) return false;
-  size_t dot = version->find('.');
-  try {
-    int major = std::stoi(version->substr(0, dot));
-    int minor = dot == std::string::npos ? 0 : std::stoi(version->substr(dot + 1));
-    return major > 1 || (major == 1 && minor >= 1);
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
-}  // namespace
 
 // One line per missing privilege, with the statement that grants it;
 // memberships in owner roles are the "apply as table owner" check's.
@@ -79,7 +64,7 @@ void ApplyAsOwner(const SyncConfig& sync, const ClusterFacts& f, Results& out) {
     return;
   }
   if (!f.extension_version) return;  // the extension check already FAILs
-  if (!ExtensionHasRunAs(f.extension_version)) {
+  if (!VersionAtLeast(*f.extension_version, 1, 1)) {
     out.push_back(Fail(check, f.label,
                        fmt::format("pgduplex {} cannot apply changes as the table owner (the worker refuses to "
                                    "start)",
@@ -109,26 +94,75 @@ void ApplyAsOwner(const SyncConfig& sync, const ClusterFacts& f, Results& out) {
   }
 }
 
-// Initial sync keeps owners and DDL runs as its author: every owner of a
-// synced table should exist on the other side.
-void TableOwners(const ClusterFacts& a, const ClusterFacts& b, Results& out) {
-  std::vector<std::string> missing;
-  for (const auto& pair : {std::make_pair(&a, &b), std::make_pair(&b, &a)}) {
-    const ClusterFacts& from = *pair.first;
-    const ClusterFacts& to = *pair.second;
-    std::set<std::string> seen;
-    for (const auto& t : from.tables) {
-      if (t.owner.empty() || to.roles.count(t.owner) || !seen.insert(t.owner).second) continue;
+namespace {
+
+// The fix statements, space-separated; past 20, how many more.
+std::string Statements(const std::vector<std::string>& statements) {
+  std::string out;
+  for (size_t i = 0; i < statements.size() && i < 20; ++i) out += (i ? " " : "") + statements[i];
+  if (statements.size() > 20) out += fmt::format(" ... ({} more)", statements.size() - 20);
+  return out;
+}
+
+// Owners missing on the other cluster: "role (owns table on x, missing on
+// y)", and the statements that fix them (CREATE ROLE there, then, with
+// `alter`, ALTER TABLE ... OWNER TO for the tables that exist there).
+void MissingOwners(const ClusterFacts& from, const ClusterFacts& to, bool alter, std::vector<std::string>& missing,
+                   std::vector<std::string>& fixes) {
+  std::map<TableName, const TableFacts*> there;
+  for (const auto& t : to.tables) there[t.name] = &t;
+  std::set<std::string> seen;
+  for (const auto& t : from.tables) {
+    if (t.owner.empty() || to.roles.count(t.owner)) continue;
+    if (seen.insert(t.owner).second) {
       missing.push_back(fmt::format("{} (owns {} on {}, missing on {})", t.owner, t.name.Display(), from.label,
                                     to.label));
+      fixes.push_back(fmt::format("on {}: CREATE ROLE {};", to.label, QuoteIdent(t.owner)));
+    }
+    if (alter && there.count(t.name)) {
+      fixes.push_back(fmt::format("on {}: ALTER TABLE {} OWNER TO {};", to.label,
+                                  QuoteQualified(t.name.schema, t.name.name), QuoteIdent(t.owner)));
     }
   }
-  if (missing.empty()) {
-    out.push_back(Pass("table owners", "a+b", "every owner of a synced table exists on both clusters"));
-  } else {
+}
+
+}  // namespace
+
+// Owners are not copied by DDL, and DDL from a runs on b as its author:
+// every owner of a synced table should exist on the other side, and a table
+// on both should have the same owner on b as on a (else `must be owner of
+// table` stops the DDL there). One WARN for each problem kind, with the
+// statements that fix it.
+void TableOwners(const ClusterFacts& a, const ClusterFacts& b, Results& out) {
+  std::vector<std::string> missing, fixes;
+  MissingOwners(a, b, /*alter=*/true, missing, fixes);  // a's owners are the ones DDL runs as
+  MissingOwners(b, a, /*alter=*/false, missing, fixes);
+  if (!missing.empty()) {
     out.push_back(Warn("table owners", "a+b", "owner missing on the other cluster: " + JoinLimited(missing),
-                       "CREATE ROLE on the other cluster (else the initial copy leaves those tables to the "
-                       "worker's role and DDL by that role is not applied there)"));
+                       Statements(fixes) +
+                           " (else the initial copy leaves those tables to the worker's role and DDL by that role "
+                           "is not applied there)"));
+  }
+  std::map<TableName, std::string> owner_on_b;
+  for (const auto& t : b.tables) owner_on_b[t.name] = t.owner;
+  std::vector<std::string> differ, alter;
+  for (const auto& t : a.tables) {
+    auto it = owner_on_b.find(t.name);
+    if (it == owner_on_b.end() || t.owner.empty() || it->second.empty() || it->second == t.owner) continue;
+    if (!b.roles.count(t.owner)) continue;  // reported above
+    differ.push_back(fmt::format("{} (owned by {} on a, by {} on b)", t.name.Display(), t.owner, it->second));
+    alter.push_back(
+        fmt::format("ALTER TABLE {} OWNER TO {};", QuoteQualified(t.name.schema, t.name.name), QuoteIdent(t.owner)));
+  }
+  if (!differ.empty()) {
+    out.push_back(Warn("table owners", "a+b",
+                       "owner differs on b: " + JoinLimited(differ) +
+                           " (DDL from a runs on b as its author and fails there with \"must be owner of table\")",
+                       "on b: " + Statements(alter)));
+  }
+  if (missing.empty() && differ.empty()) {
+    out.push_back(Pass("table owners", "a+b",
+                       "every owner of a synced table exists on both clusters, tables on both have the same owner"));
   }
 }
 

@@ -19,6 +19,9 @@ namespace precheck {
 
 using Results = std::vector<CheckResult>;
 
+// "major.minor" (an extension version) is at least major.minor; false when unreadable.
+bool VersionAtLeast(const std::string& version, int major, int minor);
+
 // Servers and extension.
 void Connection(const ClusterFacts& f, Results& out);
 void ConfigFile(const TaskConfig& config, Results& out);
@@ -29,6 +32,7 @@ void WalSenders(const ClusterFacts& f, Results& out);
 void Extension(const ClusterFacts& f, Results& out);
 void ExtensionVersions(const ClusterFacts& a, const ClusterFacts& b, Results& out);
 void CommitTimestamp(ConflictPolicy policy, const ClusterFacts& f, Results& out);
+void Tombstones(ConflictPolicy policy, const ClusterFacts& f, Results& out);
 
 // Rights, owners, grantees.
 void Privileges(const ClusterFacts& f, Results& out);

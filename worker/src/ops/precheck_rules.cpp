@@ -76,6 +76,7 @@ std::vector<CheckResult> EvaluatePrecheck(const PrecheckInput& input) {
   per_cluster("replica identity", [&](const ClusterFacts& f) { ReplicaIdentity(policy, f, out); });
   for (const ClusterFacts* f : {&a, &b}) {
     if (f->connected) CommitTimestamp(policy, *f, out);
+    if (f->connected) Tombstones(policy, *f, out);
   }
   if (b.connected) TargetTables(config.sync, a, b, out);
   for (const ClusterFacts* f : {&a, &b}) {

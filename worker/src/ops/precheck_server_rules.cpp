@@ -107,6 +107,17 @@ void WalSenders(const ClusterFacts& f, Results& out) {
   }
 }
 
+bool VersionAtLeast(const std::string& version, int major, int minor) {
+  size_t dot = version.find('.');
+  try {
+    int have_major = std::stoi(version.substr(0, dot));
+    int have_minor = dot == std::string::npos ? 0 : std::stoi(version.substr(dot + 1));
+    return have_major > major || (have_major == major && have_minor >= minor);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 void Extension(const ClusterFacts& f, Results& out) {
   if (!f.extension_version) {
     out.push_back(Fail("extension", f.label, "pgduplex is not installed in this database",
@@ -142,6 +153,19 @@ void CommitTimestamp(ConflictPolicy policy, const ClusterFacts& f, Results& out)
   } else {
     out.push_back(Fail("track_commit_timestamp", f.label, "off, but conflict_policy = last-write-wins",
                        "ALTER SYSTEM SET track_commit_timestamp = on; then restart the server"));
+  }
+}
+
+// Last-write-wins keeps delete tombstones, which came with extension 1.2.
+void Tombstones(ConflictPolicy policy, const ClusterFacts& f, Results& out) {
+  if (policy != ConflictPolicy::kLastWriteWins || !f.extension_version) return;  // no extension: already FAILed
+  if (VersionAtLeast(*f.extension_version, 1, 2)) {
+    out.push_back(Pass("tombstones", f.label, fmt::format("pgduplex {} keeps them", *f.extension_version)));
+  } else {
+    out.push_back(Fail("tombstones", f.label,
+                       fmt::format("pgduplex {} keeps no delete tombstones, which last-write-wins needs (1.2)",
+                                   *f.extension_version),
+                       "ALTER EXTENSION pgduplex UPDATE"));
   }
 }
 

@@ -42,8 +42,13 @@ std::string RenderPrometheus(const WorkerMetrics& m, const std::string& task, co
           m.forged_messages.load());
   gauge("pgduplex_apply_lag_seconds", "Delay between a source commit (or heartbeat) and its apply.",
         m.apply_lag_seconds.load());
+  gauge("pgduplex_applied_source_time_seconds",
+        "Source commit (or heartbeat) time of the latest one applied, Unix seconds; 0 = none yet.",
+        m.applied_source_time_seconds.load());
   gauge("pgduplex_slot_lag_bytes", "Source WAL not yet confirmed by this worker.",
         static_cast<double>(m.slot_lag_bytes.load()));
+  gauge("pgduplex_slot_retained_wal_bytes", "Source WAL kept for this worker's slot (from its restart_lsn).",
+        static_cast<double>(m.slot_retained_wal_bytes.load()));
   Family(out, "pgduplex_conflicts_total", "counter", "Conflicts met, by type and resolution.");
   for (int t = 0; t < kConflictTypes; ++t) {
     for (int r = 0; r < kResolutions; ++r) {

@@ -375,8 +375,10 @@ void StreamWorker::WriteHeartbeat() {
     heartbeat_conn_->BoundQueries(std::max(2, config_.retry.receive_timeout_sec / 2));
   }
   PgResult result = heartbeat_conn_->ExecParams(
-      "SELECT pgduplex.heartbeat($1), (SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
-      "confirmed_flush_lsn)::bigint FROM pg_catalog.pg_replication_slots WHERE slot_name = $2)",
+      "SELECT pgduplex.heartbeat($1), s.flush_lag, s.retained FROM (SELECT 1) one LEFT JOIN "
+      "(SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
+      "AS flush_lag, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn)::bigint AS retained "
+      "FROM pg_catalog.pg_replication_slots WHERE slot_name = $2) s ON true",
       {config_.name, slot_});
   Lsn written = kInvalidLsn;
   if (session_heartbeat_lsn_ == kInvalidLsn && result.rows() == 1 && ParseLsn(result.Get(0, 0), &written)) {
@@ -384,6 +386,9 @@ void StreamWorker::WriteHeartbeat() {
   }
   if (result.rows() == 1 && !result.IsNull(0, 1)) {
     metrics_.slot_lag_bytes.store(std::stoll(result.Get(0, 1)), std::memory_order_relaxed);
+  }
+  if (result.rows() == 1 && !result.IsNull(0, 2)) {
+    metrics_.slot_retained_wal_bytes.store(std::stoll(result.Get(0, 2)), std::memory_order_relaxed);
   }
 }
 

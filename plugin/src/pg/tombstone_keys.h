@@ -1,0 +1,43 @@
+/*
+ * tombstone_keys.h — the pieces tombstones.cpp and value_claims.cpp share:
+ * which index is a table's key, which table a partition's rows are kept
+ * under, and the byte form of index values (each column's binary send
+ * output behind a 4-byte length, -1 for NULL; see tombstones.cpp).
+ */
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/relcache.h"
+}
+
+/* The key index of rel: its replica identity index, else its primary key. */
+Oid			key_index_of(Relation rel);
+
+/* The root of rel's partition tree (rel itself when it is no partition). */
+Oid			root_of(Relation rel);
+
+/* Appends one value (of type `type`) in the byte form to key. */
+void		append_key_value(StringInfo key, Oid type, bool isnull, Datum value);
+
+/* The bytes of key as a bytea. */
+bytea	   *bytes_of(StringInfo key);
+
+/*
+ * Runs the INSERT `sql` (prepared once into *plan and kept) with `values`
+ * through SPI; `what` names it in errors.
+ */
+void		insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values,
+								  const char *what);
+
+/*
+ * A local UPDATE (new_tuple set) or DELETE (new_tuple NULL) of old_tuple in
+ * rel: remembers in pgduplex.value_claims each value of a unique index
+ * other than the key index that the row gave up, held since the commit
+ * time of old_tuple. No-op before extension 1.3.
+ */
+void		remember_released_values(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple);

@@ -1,0 +1,41 @@
+-- pgduplex 1.2 -> 1.3: unique values released here, so that last-write-wins
+-- decides a row with a second unique constraint the same way on both
+-- clusters, whatever order the rows arrive in.
+
+\echo Use "ALTER EXTENSION pgduplex UPDATE TO '1.3'" to load this file. \quit
+
+-- One row per value of a unique index (other than the key index) that a
+-- local UPDATE or DELETE took away from a row: held_at is the commit time
+-- of the last version of that row still holding the value (see
+-- plugin/src/pg/tombstones.cpp). A row from the peer that claims the value
+-- with an older commit time lost it to that holder, as it would have if it
+-- had arrived while the holder still had it. Partition indexes are kept
+-- under the root's index. Grants nothing, like tombstones.
+CREATE TABLE value_claims (
+  relid       oid NOT NULL,
+  indexrelid  oid NOT NULL,
+  value       bytea NOT NULL,
+  held_at     timestamptz NOT NULL,
+  PRIMARY KEY (relid, indexrelid, value)
+);
+CREATE INDEX value_claims_held_at ON value_claims (held_at);
+
+-- The latest time a local row (since gone from it) held a value of a unique
+-- index of relid other than its key index, among the values the given
+-- columns (names, text values) form; NULL when none. The caller must be
+-- allowed to SELECT from the table.
+CREATE FUNCTION claim_time(relid oid, columns text[], vals text[]) RETURNS timestamptz
+  AS 'MODULE_PATHNAME', 'pgduplex_claim_time'
+  LANGUAGE C STABLE;
+
+CREATE OR REPLACE FUNCTION purge_tombstones(keep interval) RETURNS bigint
+  LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+    WITH gone AS (
+      DELETE FROM pgduplex.tombstones WHERE deleted_at < clock_timestamp() - keep RETURNING 1
+    ), released AS (
+      DELETE FROM pgduplex.value_claims WHERE held_at < clock_timestamp() - keep RETURNING 1
+    ) SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM released)
+  $$;
+REVOKE ALL ON FUNCTION purge_tombstones(interval) FROM PUBLIC;
