@@ -154,6 +154,19 @@ def test_streaming_into_existing_mapped_tables_and_verify_finds_a_difference(dbp
     mapping = [line for line in check_lines(out) if line[0] == "name mapping" and line[2] == "FAIL"]
     assert code != 0 and mapping and "app.items -> app_b.items" in mapping[0][3], out
 
+    # A DDL the mapping cannot carry is refused with one warning, B unchanged.
+    db.sql_b("CREATE TABLE app_b.items (id int PRIMARY KEY, title text, qty int)")
+    fwd = start(worker_factory, cfg, "forward")
+    wait_streaming(db, fwd)
+    db.sql_a("ALTER TABLE public.orders RENAME TO orders2")
+    db.sql_a("INSERT INTO public.plain VALUES (999, 'after the refused ddl')")
+    wait_until(lambda: db.sql_b("SELECT v FROM public.plain WHERE id = 999") == [("after the refused ddl",)],
+               timeout=30, what="the stream to go on after the refused DDL")
+    warnings = [line for line in fwd.output().splitlines() if "[mapping]" in line]
+    assert len(warnings) == 1 and "public.orders is renamed to sales.orders_b" in warnings[0], fwd.output()
+    assert "RENAME TO orders2" in warnings[0], warnings
+    assert db.sql_b("SELECT to_regclass('sales.orders_b') IS NOT NULL") == [(True,)]
+
 
 def test_a_mapping_that_is_not_one_to_one_is_refused(dbpair, tmp_path):
     db = dbpair
