@@ -74,7 +74,9 @@ void MoveCreatedTables(PgConnection& target, const NameMapping& mapping, const s
                                     "AND xmin = pg_catalog.pg_current_xact_id()::xid",
                                     {schema})
                             .has_value();
-    if (created_here) TryInSavepoint(target, "pgduplex_drop_schema", [&] { target.Exec("DROP SCHEMA " + QuoteIdent(schema)); });
+    if (created_here) {
+      TryInSavepoint(target, "pgduplex_drop_schema", [&] { target.Exec("DROP SCHEMA " + QuoteIdent(schema)); });
+    }
   }
 }
 

@@ -185,7 +185,9 @@ std::vector<PlannedTable> SelectTables(PgConnection& planner, const SyncConfig& 
   LoadColumnsAndKeys(planner, tables);
   for (auto& t : tables) {
     t.target_name = mapping.ToB(t.source.name);
-    TableName columns_of = t.source.parent && !mapping.HasColumnMapping(t.source.name) ? *t.source.parent : t.source.name;
+    // A partition's columns are mapped under its own name, else its parent's.
+    TableName columns_of =
+        t.source.parent && !mapping.HasColumnMapping(t.source.name) ? *t.source.parent : t.source.name;
     for (const auto& c : t.source.columns) t.target_columns.push_back(mapping.ColumnToB(columns_of, c));
   }
   return tables;
