@@ -1,0 +1,87 @@
+"""Row filters ([table."schema.name"] row_filter): applied by the plugin on
+the source, so filtered rows never leave it. An UPDATE moving a row into the
+filter arrives as an INSERT, out of it as a DELETE, in both directions; the
+initial copy copies only the filtered rows; verify compares only them. A
+filter that is not an immutable expression over the table's own columns is
+refused with an error naming the table."""
+import random
+
+from conftest import assert_converges, wait_until
+from opshelp import pgduplex
+from test_initial_sync import start, wait_streaming
+
+FILTER = """
+[table."public.orders"]
+row_filter = "region = 'eu'"
+"""
+EU = "SELECT id, region, n FROM orders WHERE region = 'eu' ORDER BY id"
+
+
+def create_orders(db, run):
+    run("CREATE TABLE orders (id int PRIMARY KEY, region text NOT NULL, n int)")
+    run("ALTER TABLE orders REPLICA IDENTITY FULL")
+
+
+def two_way(db, worker_factory, tmp_path, extra):
+    cfg = db.write_config(tmp_path / "t.toml", extra=extra)
+    fwd = start(worker_factory, cfg, "forward")
+    wait_streaming(db, fwd)
+    rev = start(worker_factory, cfg, "reverse")
+    wait_streaming(db, rev, "reverse")
+    return cfg, fwd, rev
+
+
+def test_updates_move_rows_in_and_out_of_the_filter_both_ways_and_verify_is_clean(dbpair, worker_factory, tmp_path):
+    seed = random.randrange(1 << 30)
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    db = dbpair
+    create_orders(db, db.sql_a)
+    regions = {i: rng.choice(["eu", "us"]) for i in range(1, 41)}
+    for i, region in regions.items():
+        db.sql_a("INSERT INTO orders VALUES (%s, %s, 0)", (i, region))
+    cfg, fwd, rev = two_way(db, worker_factory, tmp_path, FILTER)
+    # The initial copy brought only A's eu rows.
+    assert db.sql_b("SELECT id, region, n FROM orders ORDER BY id") == db.sql_a(EU)
+
+    # On A: rows move out (DELETE on B), in (INSERT on B), and stay (UPDATE).
+    for i in range(1, 41):
+        db.sql_a("UPDATE orders SET region = %s, n = n + 1 WHERE id = %s", (rng.choice(["eu", "us"]), i))
+    # On B: its own rows, some in the filter, some moving in and out.
+    for i in range(1001, 1021):
+        db.sql_b("INSERT INTO orders VALUES (%s, %s, 0)", (i, rng.choice(["eu", "us"])))
+    for i in range(1001, 1021):
+        db.sql_b("UPDATE orders SET region = %s, n = n + 1 WHERE id = %s", (rng.choice(["eu", "us"]), i))
+    db.sql_b("UPDATE orders SET region = 'us' WHERE id = (SELECT min(id) FROM orders WHERE id < 1000 "
+             "AND region = 'eu')")
+    assert_converges(db, EU, workers=(fwd, rev))
+    # Rows outside the filter stayed where they were written.
+    assert db.sql_b("SELECT count(*) FROM orders WHERE region = 'us' AND id < 1000")[0][0] <= 1
+    assert db.sql_a("SELECT count(*) FROM orders WHERE region = 'us' AND id > 1000") == [(0,)]
+    assert db.sql_b("SELECT count(*) FROM pgduplex.conflicts") == [(0,)]
+    assert db.sql_a("SELECT count(*) FROM pgduplex.conflicts") == [(0,)]
+
+    code, out = pgduplex("verify", "--config", str(cfg))
+    assert code == 0, out
+    assert "public.orders: comparing only the rows where region = 'eu'" in out
+    assert "public.orders: identical" in out, out
+
+
+def test_a_filter_with_a_mutable_function_or_an_unknown_column_is_refused_naming_the_table(
+        dbpair, worker_factory, tmp_path):
+    db = dbpair
+    for run in (db.sql_a, db.sql_b):
+        create_orders(db, run)
+    cases = (("n > random()", "function random is not an immutable built-in function"),
+             ("nope = 1", 'column "nope" does not exist'))
+    for i, (bad, reason) in enumerate(cases):
+        extra = f'[table."public.orders"]\nrow_filter = "{bad}"\n'
+        cfg = db.write_config(tmp_path / f"bad{i}.toml", name=f"bad{i}", sync={"initial": "none"}, extra=extra)
+        w = start(worker_factory, cfg, "forward")
+        wait_streaming(db, w)
+        db.sql_a("INSERT INTO orders VALUES (1, 'eu', 1)")
+        wait_until(lambda: reason in w.output(), timeout=30, what=f"the refusal of {bad}")
+        assert 'invalid row filter for table "public.orders"' in w.output()
+        assert db.sql_b("SELECT count(*) FROM orders") == [(0,)]
+        w.stop()
+        db.sql_a("DELETE FROM orders")
