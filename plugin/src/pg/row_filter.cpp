@@ -5,8 +5,12 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/table.h"
 #include "access/transam.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "nodes/nodeFuncs.h"
@@ -15,10 +19,13 @@ extern "C" {
 #include "parser/parse_collate.h"
 #include "parser/parse_relation.h"
 #include "parser/parser.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+
+PG_FUNCTION_INFO_V1(pgduplex_row_filter_columns);
 }
 
 #include "pg/row_filter.h"
@@ -85,7 +92,7 @@ check_node(Node *node, void *context)
 	return expression_tree_walker(node, (bool (*)()) (void (*)()) check_node, context);
 }
 
-static Expr *
+static Node *
 transform_expression(Relation rel, Node *raw)
 {
 	ParseState *pstate = make_parsestate(NULL);
@@ -97,40 +104,23 @@ transform_expression(Relation rel, Node *raw)
 	expr = transformWhereClause(pstate, raw, EXPR_KIND_WHERE, "pgduplex row filter");
 	assign_expr_collations(pstate, expr);
 	check_node(expr, NULL);
-	return expression_planner((Expr *) expr);
+	return expr;
 }
 
-static RowFilter *
-compile(Relation rel, const char *expression)
-{
-	RowFilter  *filter = (RowFilter *) palloc0(sizeof(RowFilter));
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-	Expr	   *expr = transform_expression(rel, parse_expression(expression));
-
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = AccessShareLock;
-	filter->estate = CreateExecutorState();
-	ExecInitRangeTable(filter->estate, list_make1(rte));
-	filter->state = ExecPrepareExpr(expr, filter->estate);
-	filter->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)),
-											&TTSOpsVirtual);
-	filter->natts = RelationGetDescr(rel)->natts;
-	return filter;
-}
-
-/* Compiles, turning any error into one that names the table. */
-RowFilter *
-row_filter_compile(Relation rel, const char *expression)
+/*
+ * The filter's checked expression (not yet planned), or an ERROR that
+ * names the table and the reason.
+ */
+static Node *
+checked_expression(Relation rel, const char *expression)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	RowFilter  *volatile filter = NULL;
+	Node	   *volatile expr = NULL;
 	ErrorData  *edata = NULL;
 
 	PG_TRY();
 	{
-		filter = compile(rel, expression);
+		expr = transform_expression(rel, parse_expression(expression));
 	}
 	PG_CATCH();
 	{
@@ -147,7 +137,55 @@ row_filter_compile(Relation rel, const char *expression)
 						RelationGetRelationName(rel), edata->message),
 				 errdetail("The row filter is: %s", expression),
 				 errhint("A row filter may use the table's own columns and immutable built-in functions and operators only.")));
+	return expr;
+}
+
+RowFilter *
+row_filter_compile(Relation rel, const char *expression)
+{
+	RowFilter  *filter = (RowFilter *) palloc0(sizeof(RowFilter));
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	Expr	   *expr = expression_planner((Expr *) checked_expression(rel, expression));
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = AccessShareLock;
+	filter->estate = CreateExecutorState();
+	ExecInitRangeTable(filter->estate, list_make1(rte));
+	filter->state = ExecPrepareExpr(expr, filter->estate);
+	filter->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)),
+											&TTSOpsVirtual);
+	filter->natts = RelationGetDescr(rel)->natts;
 	return filter;
+}
+
+/*
+ * pgduplex.row_filter_columns(rel regclass, filter text) RETURNS text[]:
+ * the columns filter uses, checked as the plugin checks it (an ERROR naming
+ * the table otherwise). Nothing of the filter runs. For precheck.
+ */
+extern "C" Datum
+pgduplex_row_filter_columns(PG_FUNCTION_ARGS)
+{
+	Relation	rel = table_open(PG_GETARG_OID(0), AccessShareLock);
+	Node	   *expr = checked_expression(rel, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	Bitmapset  *attnos = NULL;
+	Datum	   *names;
+	int			n = 0;
+	int			member = -1;
+
+	pull_varattnos(expr, 1, &attnos);
+	names = (Datum *) palloc(sizeof(Datum) * Max(bms_num_members(attnos), 1));
+	while ((member = bms_next_member(attnos, member)) >= 0)
+	{
+		AttrNumber	attnum = member + FirstLowInvalidHeapAttributeNumber;
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+		names[n++] = CStringGetTextDatum(NameStr(att->attname));
+	}
+	table_close(rel, AccessShareLock);
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 void

@@ -62,3 +62,8 @@ SELECT * FROM brief('regress_rules', 'proto_version', '1', 'operations', 'public
                     'row_filter', 'public.orders WHERE region = ''eu'' AND lower(region) <> ''x''');
 
 SELECT pg_drop_replication_slot('regress_rules');
+
+-- pgduplex.row_filter_columns: the columns a filter uses, checked the same way.
+SELECT pgduplex.row_filter_columns('orders', 'region = ''eu'' AND n > 1');
+SELECT pgduplex.row_filter_columns('orders', 'true');
+SELECT pgduplex.row_filter_columns('orders', 'n > random()');
