@@ -7,7 +7,7 @@ refused with an error naming the table."""
 import random
 
 from conftest import assert_converges, wait_until
-from opshelp import pgduplex
+from opshelp import pgduplex, results
 from test_initial_sync import start, wait_streaming
 
 FILTER = """
@@ -85,3 +85,28 @@ def test_a_filter_with_a_mutable_function_or_an_unknown_column_is_refused_naming
         assert db.sql_b("SELECT count(*) FROM orders") == [(0,)]
         w.stop()
         db.sql_a("DELETE FROM orders")
+
+
+def test_precheck_checks_each_filter_on_its_source_and_its_replica_identity(dbpair, tmp_path):
+    db = dbpair
+    db.sql_a("CREATE TABLE orders (id int PRIMARY KEY, region text NOT NULL, n int)")
+    db.sql_b("CREATE TABLE orders (id int PRIMARY KEY, region text NOT NULL, n int)")
+    db.sql_b("ALTER TABLE orders REPLICA IDENTITY FULL")
+    extra = ('[table."public.orders"]\nrow_filter_forward = "region = \'eu\'"\n'
+             'row_filter_reverse = "n > random()"\n')
+    cfg = db.write_config(tmp_path / "t.toml", extra=extra)
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    assert code == 1, out
+    on_a = results(out, "row filter", "a")
+    assert len(on_a) == 1 and on_a[0][2] == "FAIL", out
+    assert "region" in on_a[0][3] and "REPLICA IDENTITY" in on_a[0][3], out
+    assert 'ALTER TABLE "public"."orders" REPLICA IDENTITY FULL' in out
+    on_b = results(out, "row filter", "b")
+    assert len(on_b) == 1 and on_b[0][2] == "FAIL", out
+    assert "function random is not an immutable built-in function" in on_b[0][3], out
+    assert 'table."public.orders".row_filter_reverse' in out
+
+    db.sql_a("ALTER TABLE orders REPLICA IDENTITY FULL")
+    cfg = db.write_config(tmp_path / "t.toml", extra='[table."public.orders"]\nrow_filter = "region = \'eu\'"\n')
+    code, out = pgduplex("precheck", "--config", str(cfg))
+    assert [r[2] for r in results(out, "row filter")] == ["PASS", "PASS"], out
