@@ -110,3 +110,28 @@ def test_precheck_checks_each_filter_on_its_source_and_its_replica_identity(dbpa
     cfg = db.write_config(tmp_path / "t.toml", extra='[table."public.orders"]\nrow_filter = "region = \'eu\'"\n')
     code, out = pgduplex("precheck", "--config", str(cfg))
     assert [r[2] for r in results(out, "row filter")] == ["PASS", "PASS"], out
+
+
+def test_a_filter_on_a_partitioned_table_applies_to_its_partitions(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.sql_a("CREATE TABLE events (id int, kind text, region text, PRIMARY KEY (id, kind)) PARTITION BY LIST (kind)")
+    db.sql_a("CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')")
+    db.sql_a("CREATE TABLE events_b PARTITION OF events FOR VALUES IN ('b')")
+    for t in ("events", "events_a", "events_b"):
+        db.sql_a(f"ALTER TABLE {t} REPLICA IDENTITY FULL")
+    db.sql_a("INSERT INTO events SELECT g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END, "
+             "CASE WHEN g % 3 = 0 THEN 'eu' ELSE 'us' END FROM generate_series(1, 30) g")
+    extra = '[table."public.events"]\nrow_filter = "region = \'eu\'"\n'
+    cfg = db.write_config(tmp_path / "t.toml", extra=extra)
+    fwd = start(worker_factory, cfg, "forward")
+    wait_streaming(db, fwd)
+    query = "SELECT * FROM events WHERE region = 'eu' ORDER BY id"
+    assert db.sql_b("SELECT * FROM events ORDER BY id") == db.sql_a(query)
+    db.sql_a("UPDATE events SET region = 'eu' WHERE id IN (1, 2)")    # in: INSERT
+    db.sql_a("UPDATE events SET region = 'us' WHERE id IN (3, 6)")    # out: DELETE
+    db.sql_a("INSERT INTO events VALUES (100, 'a', 'eu'), (101, 'b', 'us')")
+    wait_until(lambda: db.sql_b("SELECT * FROM events ORDER BY id") == db.sql_a(query), timeout=30,
+               what="B to hold exactly A's eu events")
+    code, out = pgduplex("verify", "--config", str(cfg))
+    assert code == 0, out
+    assert "public.events_a: comparing only the rows where region = 'eu'" in out, out

@@ -19,6 +19,7 @@
 
 #include "commands/commands.h"
 #include "common/message_text.h"
+#include "common/sql_lexer.h"
 #include "ops/catalog.h"
 #include "ops/expected_differences.h"
 #include "ops/table_compare.h"
@@ -191,6 +192,19 @@ void PrintExpected(const ExpectedSplit& split, int max_keys) {
   list("changed", split.expected.changed, split.changed_reason);
 }
 
+// The [table] rules of table, or of its partition root when it has none of
+// its own (a partition is compared on its own, by the rules of its tree).
+const TableOptions* RulesFor(const TaskConfig& config, PgConnection& a, const TableName& table) {
+  if (const TableOptions* rules = FindTableOptions(config.table_options, table)) return rules;
+  if (config.table_options.empty()) return nullptr;
+  PgResult root = a.ExecParams(
+      "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+      "ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.pg_partition_root(pg_catalog.to_regclass($1))",
+      {QuoteIdent(table.schema) + "." + QuoteIdent(table.name)});
+  if (root.rows() == 0) return nullptr;
+  return FindTableOptions(config.table_options, {root.Get(0, 0), root.Get(0, 1)});
+}
+
 struct Tally {
   size_t with_expected = 0;  // tables with expected differences (any verdict)
   size_t identical = 0;
@@ -272,7 +286,7 @@ int CommandVerify(const VerifyOptions& options) {
   Tally tally;
   for (const auto& table : tables) {
     TableComparer comparer(a, b, table, settle);
-    const TableOptions* rules = FindTableOptions(config.table_options, table);
+    const TableOptions* rules = RulesFor(config, a, table);
     if (rules && !rules->CommonFilter().empty()) {
       comparer.SetRowFilter(rules->CommonFilter());
       std::cout << fmt::format("{}: comparing only the rows where {}\n", table.Display(), rules->CommonFilter());
