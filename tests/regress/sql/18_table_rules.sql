@@ -61,6 +61,17 @@ INSERT INTO orders VALUES (6, 'eu', 1, 7), (7, 'us', 1, 7);
 SELECT * FROM brief('regress_rules', 'proto_version', '1', 'operations', 'public.orders INSERT, delete',
                     'row_filter', 'public.orders WHERE region = ''eu'' AND lower(region) <> ''x''');
 
+-- Operations are checked on the change as sent: with only inserts carried,
+-- an UPDATE moving a row into the filter travels (as an INSERT), one moving
+-- it out (a DELETE) and one inside it (an UPDATE) do not.
+INSERT INTO orders VALUES (8, 'us', 1, 7), (9, 'eu', 1, 7);
+SELECT * FROM brief('regress_rules', 'proto_version', '1', 'operations', 'public.orders none');
+UPDATE orders SET region = 'eu' WHERE id = 8;
+UPDATE orders SET region = 'us' WHERE id = 9;
+UPDATE orders SET n = 5 WHERE id = 8;
+SELECT * FROM brief('regress_rules', 'proto_version', '1', 'operations', 'public.orders insert',
+                    'row_filter', 'public.orders WHERE region = ''eu''');
+
 SELECT pg_drop_replication_slot('regress_rules');
 
 -- pgduplex.row_filter_columns: the columns a filter uses, checked the same way.
