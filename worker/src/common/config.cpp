@@ -12,6 +12,8 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "common/table_options_toml.h"
+
 #include "common/conninfo.h"
 
 namespace pgduplex {
@@ -233,7 +235,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
   TaskConfig config;
   config.path = path;
   TableReader root(root_table, "", path);
-  root.RejectUnknown({"name", "a", "b", "sync", "retry", "alerts"});
+  root.RejectUnknown({"name", "a", "b", "sync", "retry", "alerts", "table"});
 
   config.name = root.String("name", "", true);
   static const std::regex kName("^[a-z0-9_]{1,40}$");
@@ -295,6 +297,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
         retry.Integer("receive_timeout_sec", config.retry.receive_timeout_sec, 2, 3600);
   }
   config.alerts = ReadAlerts(root, path);
+  config.table_options = ParseTableOptions(root_table, config.sync.tables, path);
   return config;
 }
 

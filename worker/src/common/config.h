@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "common/table_options.h"
 
 namespace pgduplex {
 
@@ -88,6 +89,9 @@ struct TaskConfig {
   SyncConfig sync;
   RetryConfig retry;
   AlertsConfig alerts;
+  // [table."schema.name"] sections: row filters and operations per table
+  // and direction (common/table_options.h).
+  std::vector<TableOptions> table_options;
 
   // pgduplex_<task>_<direction>: the slot on the source of that direction
   // and the replication origin on its target share this name.

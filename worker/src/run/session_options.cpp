@@ -1,15 +1,18 @@
 #include "run/session_options.h"
 
+#include "common/table_options.h"
 #include "common/table_scope.h"
 
 namespace pgduplex {
 
 PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
   bool ddl = direction == Direction::kForward && config.sync.ddl;
-  return {{"proto_version", "1"},
-          {"origins", "none"},
-          {"ddl", ddl ? "true" : "false"},
-          {"tables", TableScope(config.sync.tables).PluginOption()}};
+  PluginOptions options = {{"proto_version", "1"},
+                           {"origins", "none"},
+                           {"ddl", ddl ? "true" : "false"},
+                           {"tables", TableScope(config.sync.tables).PluginOption()}};
+  for (auto& rule : TableRulePluginOptions(config.table_options, direction)) options.push_back(std::move(rule));
+  return options;
 }
 
 ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
