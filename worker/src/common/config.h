@@ -53,6 +53,10 @@ struct SyncConfig {
   double apply_max_mb_per_sec = 0;
   int batch_max_transactions = 1000;  // source txns grouped in one target txn
   int batch_max_changes = 10000;
+  // Bytes of records the apply side of one direction holds at once
+  // (MemoryBudget, common/memory_budget.h: stream queue, held records,
+  // one statement).
+  int apply_memory_mb = 256;  // MemoryBudget::kDefaultMb
   int heartbeat_interval_sec = 5;
   // Apply each table's changes as its owner (pgduplex.run_as, extension
   // 1.1), so triggers, checks and index expressions run with the owner's

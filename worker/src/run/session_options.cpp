@@ -24,6 +24,7 @@ ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
   options.origin = config.OriginName(direction);
   options.batch_max_transactions = config.sync.batch_max_transactions;
   options.batch_max_changes = config.sync.batch_max_changes;
+  options.memory = MemoryBudget::FromMb(config.sync.apply_memory_mb);
   options.max_rows_per_sec = config.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config.sync.apply_max_mb_per_sec * 1024 * 1024;
   options.tables = config.sync.tables;
