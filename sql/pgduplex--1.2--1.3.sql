@@ -1,6 +1,7 @@
 -- pgduplex 1.2 -> 1.3: unique values released here, so that last-write-wins
 -- decides a row with a second unique constraint the same way on both
--- clusters, whatever order the rows arrive in.
+-- clusters, whatever order the rows arrive in; and the check of a row
+-- filter (row_filter option of the plugin).
 
 \echo Use "ALTER EXTENSION pgduplex UPDATE TO '1.3'" to load this file. \quit
 
@@ -39,3 +40,11 @@ CREATE OR REPLACE FUNCTION purge_tombstones(keep interval) RETURNS bigint
     ) SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM released)
   $$;
 REVOKE ALL ON FUNCTION purge_tombstones(interval) FROM PUBLIC;
+
+-- The columns a row filter uses, checked as the plugin checks it: an
+-- ERROR naming the table when the filter uses anything but the table's own
+-- columns and immutable built-in functions. Nothing of the filter runs.
+-- `pgduplex precheck` calls it on each direction's source.
+CREATE FUNCTION row_filter_columns(rel regclass, filter text) RETURNS text[]
+  AS 'MODULE_PATHNAME', 'pgduplex_row_filter_columns'
+  LANGUAGE C STABLE STRICT;

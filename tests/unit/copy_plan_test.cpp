@@ -121,3 +121,19 @@ TEST_CASE("partition_trees_must_be_wholly_in_scope") {
   REQUIRE(problems.size() == 1);
   CHECK(problems[0] == "partition public.m2 is in the sync scope but its partitioned table public.m is not");
 }
+
+TEST_CASE("copy_tasks_are_restricted_to_the_forward_row_filter_of_their_table_or_parent") {
+  std::vector<SourceTable> tables = {Table("orders", 10, 8192), Table("orders_eu", 10, 8192), Table("other", 10, 8192)};
+  tables[1].parent = TableName{"public", "orders"};
+  std::vector<CopyTask> tasks(3);
+  for (size_t i = 0; i < 3; ++i) tasks[i].table = i;
+  tasks[1].where = "ctid < '(10,0)'";
+  TableOptions rules;
+  rules.table = {"public", "orders"};
+  rules.forward.row_filter = "region = 'eu'";
+  rules.reverse.row_filter = "region = 'us'";
+  RestrictToRowFilters(tasks, tables, {rules});
+  CHECK(tasks[0].where == "(region = 'eu')");
+  CHECK(tasks[1].where == "(ctid < '(10,0)') AND (region = 'eu')");
+  CHECK(tasks[2].where.empty());
+}

@@ -53,3 +53,10 @@ TEST_CASE("retried_messages_have_secrets_redacted") {
   SessionFailure f = Classify(ConnectionError("could not connect: password=hunter2 host=x"));
   CHECK_THAT(f.message, !Catch::Contains("hunter2"));
 }
+
+TEST_CASE("a_refused_row_filter_ends_the_process_with_exit_2") {
+  SessionFailure f = Classify(PgError(
+      "ERROR:  pgduplex: invalid row filter for table \"public.orders\": column \"nope\" does not exist", "22023"));
+  CHECK(f.exit_code == kExitUsage);
+  CHECK(f.report);
+}

@@ -12,8 +12,9 @@ extern "C" {
 }
 
 #include "pg/options.h"
+#include "pg/table_rules.h"
 
-#define OPTIONS_HINT "Valid options are proto_version, origins, ddl and tables."
+#define OPTIONS_HINT "Valid options are proto_version, origins, ddl, tables, row_filter and operations."
 
 static const char *
 option_value(DefElem *elem)
@@ -143,6 +144,7 @@ default_plugin_options(PluginOptions *options)
 	options->ddl = true;
 	options->filter_tables = false;
 	options->tables = NIL;
+	options->table_rules = NIL;
 }
 
 /*
@@ -207,14 +209,17 @@ typedef struct OptionDef
 {
 	const char *name;
 	OptionParser parse;
+	bool		repeatable;		/* once per table: checked by its parser */
 } OptionDef;
 
 /* Every option there is; OPTIONS_HINT names them for the user. */
 static const OptionDef option_defs[] = {
-	{"proto_version", parse_proto_version},
-	{"origins", parse_origins},
-	{"ddl", parse_ddl},
-	{"tables", parse_tables_option},
+	{"proto_version", parse_proto_version, false},
+	{"origins", parse_origins, false},
+	{"ddl", parse_ddl, false},
+	{"tables", parse_tables_option, false},
+	{"row_filter", parse_row_filter_option, true},
+	{"operations", parse_operations_option, true},
 };
 
 #define NUM_OPTIONS ((int) lengthof(option_defs))
@@ -251,7 +256,7 @@ parse_plugin_options(List *defelems, PluginOptions *options)
 		DefElem    *elem = (DefElem *) lfirst(lc);
 		int			option = find_option(elem->defname);
 
-		if (seen[option])
+		if (seen[option] && !option_defs[option].repeatable)
 			ereport(ERROR,
 					(errcode(ERRCODE_SYNTAX_ERROR),
 					 errmsg("pgduplex: option \"%s\" given more than once", elem->defname)));

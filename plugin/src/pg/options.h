@@ -18,6 +18,10 @@
  *                  lower case, "Quoted" ones keep their case). Absent: every
  *                  table. A partition is included when it or one of its
  *                  ancestors is listed.
+ *   row_filter     'schema.table WHERE expression', once per table (may be
+ *                  repeated); see table_rules.h and row_filter.h.
+ *   operations     'schema.table insert,update,delete,truncate', once per
+ *                  table (may be repeated); see table_rules.h.
  *
  * Requires postgres.h.
  */
@@ -44,6 +48,7 @@ typedef struct PluginOptions
 	bool		ddl;
 	bool		filter_tables;	/* tables given */
 	List	   *tables;			/* of TablePattern *, when filter_tables */
+	List	   *table_rules;	/* of TableRule * (table_rules.h) */
 } PluginOptions;
 
 /* Parses a list of DefElem; ERRORs on anything wrong. Allocates in

@@ -60,6 +60,7 @@ extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 #include "pg/change_views.h"
 #include "pg/options.h"
 #include "pg/relation_cache.h"
+#include "pg/table_rules.h"
 
 /*
  * How many callbacks may pass without a progress update. A long run of
@@ -273,7 +274,8 @@ pgduplex_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr c
 
 static void
 write_change(LogicalDecodingContext *ctx, PluginState *state, Relation rel,
-			 RelationEntry *entry, ReorderBufferChange *change)
+			 RelationEntry *entry, ReorderBufferChange *change,
+			 ReorderBufferChangeType action)
 {
 	pgduplex::RecordEncoder *encoder = state->encoder;
 	uint32_t	relid = RelationGetRelid(rel);
@@ -292,13 +294,19 @@ write_change(LogicalDecodingContext *ctx, PluginState *state, Relation rel,
 		tuple_to_values(entry, rel, &oldtuple->tuple, entry->old_values);
 	}
 
-	switch (change->action)
+	switch (action)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			if (newtuple == NULL)
 				elog(ERROR, "pgduplex: INSERT into \"%s\" has no tuple",
 					 RelationGetRelationName(rel));
 			tuple_to_values(entry, rel, &newtuple->tuple, entry->new_values);
+			/* An UPDATE into the row filter: unchanged TOAST from a full old row. */
+			for (int i = 0; old_kind == pgduplex::OldTupleKind::kFull && i < entry->ncolumns; i++)
+			{
+				if (entry->new_values[i].kind == pgduplex::ValueKind::kUnchangedToast)
+					entry->new_values[i] = entry->old_values[i];
+			}
 			emit(ctx, state, encoder->EncodeInsert(relid, new_view), true);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
@@ -382,6 +390,7 @@ pgduplex_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	TxnState   *txstate = (TxnState *) txn->output_plugin_private;
 	MemoryContext old;
 	RelationEntry *entry;
+	ReorderBufferChangeType action;
 
 	update_progress(ctx, state, false);
 
@@ -396,11 +405,11 @@ pgduplex_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	else
 	{
 		txstate->wrote_rows = true;
-		if (entry->include)
+		if (entry->include && table_rules_pass(entry, change, &action))
 		{
 			send_begin_if_needed(ctx, state, txn);
 			send_relation_if_needed(ctx, state, rel, entry);
-			write_change(ctx, state, rel, entry, change);
+			write_change(ctx, state, rel, entry, change, action);
 		}
 	}
 	MemoryContextSwitchTo(old);
@@ -429,8 +438,8 @@ pgduplex_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 		if (!entry->is_ddl_log)
 			txstate->wrote_rows = true;
-		entries[i] = entry->include ? entry : NULL;
-		if (entry->include)
+		entries[i] = entry->include && (entry->operations & PGDUPLEX_OP_TRUNCATE) ? entry : NULL;
+		if (entries[i] != NULL)
 			oids[n++] = RelationGetRelid(relations[i]);
 	}
 	if (n > 0)

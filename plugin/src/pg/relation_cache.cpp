@@ -19,6 +19,8 @@ extern "C" {
 }
 
 #include "pg/relation_cache.h"
+#include "pg/row_filter.h"
+#include "pg/table_rules.h"
 
 /*
  * The cache of the decoding session in progress, or NULL. Invalidation
@@ -147,6 +149,18 @@ relation_is_extension_member(Relation rel)
 		getExtensionOfObject(RelationRelationId, RelationGetRelid(rel)) == extension;
 }
 
+/* The entry's operations and row filter (compiled in entry->cxt). */
+static void
+build_table_rules(RelationEntry *entry, Relation rel, const PluginOptions *options)
+{
+	const TableRule *rule = entry->include ? find_table_rule(options, rel) : NULL;
+
+	entry->operations = rule != NULL ? rule->operations : PGDUPLEX_OP_ALL;
+	entry->row_filter = NULL;
+	if (rule != NULL && rule->row_filter != NULL)
+		entry->row_filter = row_filter_compile(rel, rule->row_filter);
+}
+
 static void
 build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
 {
@@ -158,7 +172,12 @@ build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
 		entry->cxt = AllocSetContextCreate(relation_cache_cxt, "pgduplex relation",
 										   ALLOCSET_SMALL_SIZES);
 	else
+	{
+		if (entry->row_filter != NULL)
+			row_filter_free(entry->row_filter);
+		entry->row_filter = NULL;
 		MemoryContextReset(entry->cxt);
+	}
 
 	/* The DDL channel is the extension's ddl_log: its inserts are DDL records. */
 	bool		member = relation_is_extension_member(rel);
@@ -188,6 +207,7 @@ build_entry(RelationEntry *entry, Relation rel, const PluginOptions *options)
 		n++;
 	}
 	entry->ncolumns = n;
+	build_table_rules(entry, rel, options);
 	entry->new_values = (pgduplex::ValueView *) palloc(sizeof(pgduplex::ValueView) * Max(n, 1));
 	entry->old_values = (pgduplex::ValueView *) palloc(sizeof(pgduplex::ValueView) * Max(n, 1));
 	MemoryContextSwitchTo(old);
@@ -210,6 +230,7 @@ relation_cache_get(Relation rel, const PluginOptions *options)
 		entry->relation_sent = false;
 		entry->include = false;
 		entry->is_ddl_log = false;
+		entry->row_filter = NULL;
 		entry->cxt = NULL;
 	}
 	/* The descriptor check guards against a change we were not told of. */

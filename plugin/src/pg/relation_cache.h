@@ -36,6 +36,8 @@ typedef struct RelationEntry
 	bool		include;		/* passes the tables option */
 	bool		is_ddl_log;		/* pgduplex.ddl_log of the extension: its inserts
 								 * are DDL records, never row changes */
+	int			operations;		/* PGDUPLEX_OP_* bits that travel (table_rules.h) */
+	struct RowFilter *row_filter;	/* compiled row filter, or NULL (row_filter.h) */
 	int			ncolumns;		/* columns that travel */
 	int			desc_natts;		/* natts of the descriptor they come from */
 	int		   *attidx;			/* per column: 0-based index in the tupdesc */

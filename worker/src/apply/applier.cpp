@@ -33,7 +33,7 @@ Applier::Applier(PgConnection target, ApplierOptions options, WorkerMetrics& met
       replayer_(*conn_, resolver_, conflict_log_, roles_),
       throttle_(options_.max_rows_per_sec, options_.max_bytes_per_sec),
       ddl_policy_(TableScope(options_.tables)),
-      runs_(*conn_, pipeline_, roles_, batch_),
+      runs_(*conn_, pipeline_, roles_, batch_, options_.memory.statement()),
       status_(options_.task, ToString(options_.direction), metrics) {
   pipeline_.SetInterrupt(options_.interrupt);
   relations_.set_missing_table_is_conflict(options_.direction == Direction::kReverse);
@@ -172,7 +172,8 @@ void Applier::OnCommit(const v1::Commit& commit) {
     return;
   }
   if (batch_.released() || batch_.txn_count() >= static_cast<size_t>(options_.batch_max_transactions) ||
-      batch_.changes() >= static_cast<uint64_t>(options_.batch_max_changes)) {
+      batch_.changes() >= static_cast<uint64_t>(options_.batch_max_changes) ||
+      batch_.held_bytes() >= options_.memory.held_records()) {
     CommitBatch();
   }
 }

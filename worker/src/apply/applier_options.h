@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/memory_budget.h"
 
 namespace pgduplex {
 
@@ -19,6 +20,7 @@ struct ApplierOptions {
   std::string origin;
   int batch_max_transactions = 1000;
   int batch_max_changes = 10000;
+  MemoryBudget memory;  // sync.apply_memory_mb: held records, statement size
   double max_rows_per_sec = 0;
   double max_bytes_per_sec = 0;
   std::vector<std::string> tables;  // sync.tables: the scope forward DDL must stay in

@@ -135,9 +135,13 @@ void Applier::WriteStopRecord(const ConflictRecord& record) {
 }
 
 void Applier::MaybeSegment() {
-  if (hold_segment_ || !in_txn_ || batch_.held() < 2 * static_cast<size_t>(options_.batch_max_changes)) return;
-  // One huge source transaction: verify what was sent, start a new segment
-  // and drop the verified records, so memory does not grow with it.
+  if (hold_segment_ || !in_txn_ ||
+      !batch_.HeldReaches(2 * static_cast<size_t>(options_.batch_max_changes), options_.memory.held_records())) {
+    return;
+  }
+  // One huge source transaction (by changes or by bytes): verify what was
+  // sent, start a new segment and drop the verified records, so memory does
+  // not grow with it.
   if (Verify() == Step::kSurprise) Recover();
   NewSegment(End());
   batch_.ReleaseSent();

@@ -22,9 +22,10 @@ ApplyBatch::ApplyBatch() : arena_(ArenaSettings()) {}
 uint64_t ApplyBatch::Add(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes) {
   uint64_t index = End();
   int32_t truncate = record.has_truncate() ? static_cast<int32_t>(truncates_.size() - 1) : -1;
-  changes_.push_back(BatchChange{&record, relation, static_cast<uint32_t>(txns_.size() - 1), truncate, lsn});
+  changes_.push_back(BatchChange{&record, relation, static_cast<uint32_t>(txns_.size() - 1), truncate, lsn, bytes});
   ++changes_count_;
   bytes_ += bytes;
+  held_bytes_ += bytes;
   return index;
 }
 
@@ -53,6 +54,7 @@ void ApplyBatch::DropTxns() {
 void ApplyBatch::ReleaseSent() {
   base_ = End();
   changes_.clear();
+  held_bytes_ = 0;
   arena_.Reset();
   released_ = true;
 }
@@ -65,6 +67,7 @@ void ApplyBatch::Reset() {
   segment_start_ = 0;
   changes_count_ = 0;
   bytes_ = 0;
+  held_bytes_ = 0;
   released_ = false;
   truncates_.clear();
   arena_.Reset();

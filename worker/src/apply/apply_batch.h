@@ -6,9 +6,12 @@
 // Changes are numbered from the start of the batch. Their records live on
 // arena() and are kept until the batch commits, because a replay after a
 // surprise reads them again. A single source transaction larger than
-// 2 x batch_max_changes is released in segments (ReleaseSent, after the
-// applier verified what was sent): the records are dropped and numbering
-// goes on from base, so memory stays bounded.
+// 2 x batch_max_changes, or whose held records reach the memory budget's
+// held_records() bytes (held_bytes(): encoded sizes, which the decoded
+// records match within protobuf's per-value overhead), is released in
+// segments (ReleaseSent, after the applier verified what was sent): the
+// records are dropped and numbering goes on from base, so memory stays
+// bounded by bytes as well as by changes.
 //
 // Plain bookkeeping: no SQL, nothing virtual; At() is the hot path's one
 // lookup per change.
@@ -34,6 +37,7 @@ struct BatchChange {
   uint32_t txn;              // index into the batch's source transactions
   int32_t truncate;          // TRUNCATE: index into the batch's truncate plans
   Lsn lsn;
+  uint64_t bytes;            // encoded size of the record
 };
 
 class ApplyBatch {
@@ -49,6 +53,7 @@ class ApplyBatch {
   const BatchChange& At(uint64_t index) const { return changes_[index - base_]; }
   uint64_t End() const { return base_ + changes_.size(); }
   size_t held() const { return changes_.size(); }  // records not released yet
+  uint64_t held_bytes() const { return held_bytes_; }  // their encoded bytes
   // Appends a change of the last source transaction; returns its index. A
   // TRUNCATE's plan must have been added first (AddTruncatePlan).
   uint64_t Add(const v1::Record& record, TargetRelation* relation, Lsn lsn, size_t bytes);
@@ -77,6 +82,11 @@ class ApplyBatch {
   // Drops the records sent so far (verified by the caller).
   void ReleaseSent();
   bool released() const { return released_; }
+  // The held records reached either bound: time to verify and release them
+  // (within a source transaction) or to commit (at a source COMMIT).
+  bool HeldReaches(size_t max_changes, uint64_t max_bytes) const {
+    return changes_.size() >= max_changes || held_bytes_ >= max_bytes;
+  }
 
   uint64_t changes() const { return changes_count_; }
   uint64_t bytes() const { return bytes_; }
@@ -95,6 +105,7 @@ class ApplyBatch {
   uint64_t segment_start_ = 0;  // first change after the current SAVEPOINT
   uint64_t changes_count_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t held_bytes_ = 0;     // bytes of changes_ (not released yet)
   bool released_ = false;       // records of this batch were released
 };
 

@@ -56,7 +56,8 @@ void RunQueue::Queue(uint64_t index) {
   }
   run.kind = kind;
   run.changes.push_back(index);
-  if (run.changes.size() >= kMaxRun) Flush(relation);
+  run.bytes += batch_.At(index).bytes;
+  if (run.changes.size() >= kMaxRun || run.bytes >= max_run_bytes_) Flush(relation);
 }
 
 // The run change `index` may join; RunKind::kNone when it must go alone.
@@ -128,6 +129,7 @@ void RunQueue::Flush(TargetRelation* relation) {
     FlushUpdates(relation);
   }
   run.changes.clear();
+  run.bytes = 0;
   run.kind = RunKind::kNone;
 }
 

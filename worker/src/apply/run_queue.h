@@ -17,6 +17,8 @@
 //     left out as unchanged TOAST keep the earlier value) and go out as
 //     UPDATE ... FROM (VALUES ...) per SET column set. Any other UPDATE is
 //     sent alone, in order.
+// A run is also sent once its records reach max_run_bytes, so one statement
+// carries a bounded number of bytes whatever the width of the rows.
 // Tables with triggers that fire for the apply session get every change in
 // strict stream order. With sync.apply_as_table_owner each statement runs
 // as its table's owner: FlushAll sends the runs grouped per owner, one
@@ -49,8 +51,12 @@ inline void SwitchRole(RoleSwitch& roles, Pipeline& pipeline, PgConnection& conn
 
 class RunQueue {
  public:
-  RunQueue(PgConnection& conn, Pipeline& pipeline, RoleSwitch& roles, const ApplyBatch& batch)
-      : conn_(conn), pipeline_(pipeline), roles_(roles), batch_(batch) {}
+  // A run goes out once its records reach max_run_bytes (the memory
+  // budget's statement share): libpq copies a statement's values whole
+  // into its send buffer, and the server takes no message over 1 GB.
+  RunQueue(PgConnection& conn, Pipeline& pipeline, RoleSwitch& roles, const ApplyBatch& batch,
+           uint64_t max_run_bytes)
+      : conn_(conn), pipeline_(pipeline), roles_(roles), batch_(batch), max_run_bytes_(max_run_bytes) {}
   RunQueue(const RunQueue&) = delete;
   RunQueue& operator=(const RunQueue&) = delete;
 
@@ -93,6 +99,7 @@ class RunQueue {
   Pipeline& pipeline_;
   RoleSwitch& roles_;
   const ApplyBatch& batch_;
+  const uint64_t max_run_bytes_;
   std::vector<TargetRelation*> runs_;  // relations with a non-empty run
   bool precise_ = false;               // one statement per change (replaying after a surprise)
 

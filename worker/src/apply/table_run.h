@@ -15,10 +15,12 @@ enum class RunKind : uint8_t { kNone, kInsert, kUpdate, kDelete };
 struct TableRun {
   RunKind kind = RunKind::kNone;
   std::vector<uint64_t> changes;  // change indices in the batch, in stream order
+  uint64_t bytes = 0;             // their records' encoded bytes
   bool listed = false;            // in the run queue's list of tables with a run
 
   void Clear() {
     changes.clear();
+    bytes = 0;
     kind = RunKind::kNone;
     listed = false;
   }

@@ -17,6 +17,7 @@
 #include "ops/precheck_facts.h"
 #include "ops/precheck_mapping.h"
 #include "ops/precheck_rules.h"
+#include "ops/row_filter_checks.h"
 
 namespace pgduplex {
 
@@ -54,6 +55,7 @@ int CommandPrecheck(const PrecheckOptions& options) {
     }
   }
 
+  std::vector<RowFilterFacts> row_filters;
   GatherOptions gather;
   gather.fix_replica_identity = options.fix && NeedsFullIdentity(config.sync.conflict_policy);
   gather.fix_extension = options.fix;
@@ -82,12 +84,17 @@ int CommandPrecheck(const PrecheckOptions& options) {
     // Each right the role needs, checked on its own (grant_script.h).
     if (a) CheckGrants(*a, RequiredGrants(NeedsOf(config, input.a, input.b, false, input.a.role)), input.a);
     if (a) input.sequences = GatherSequenceFacts(*a, b.get(), a_tables);
+    if (a) row_filters = GatherRowFilterFacts(*a, config, Direction::kForward);
+    if (b) {
+      for (auto& f : GatherRowFilterFacts(*b, config, Direction::kReverse)) row_filters.push_back(std::move(f));
+    }
   } catch (const PgError& e) {
     std::cerr << "pgduplex precheck: " << OneLine(e.what()) << "\n";
     return kExitFatal;
   }
 
   std::vector<CheckResult> results = EvaluatePrecheck(input);
+  for (auto& r : RowFilterChecks(row_filters)) results.push_back(std::move(r));
   results.insert(results.end(), mapping_results.begin(), mapping_results.end());
   std::cout << FormatCheckTable(results);
   for (const ClusterFacts* f : {&input.a, &input.b}) {

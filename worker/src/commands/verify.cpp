@@ -6,6 +6,10 @@
 // the forward direction's replication origin (so the reverse worker does not
 // send the repair back to A; if it does, it changes nothing there).
 // Exit 0 when identical (or every difference was repaired), 1 otherwise.
+// A table with [table] rules compares only the rows both directions' row
+// filters pass, and lists the differences its operations explain apart
+// ("expected", ops/expected_differences.h): they are neither failures nor
+// repaired.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,7 +19,9 @@
 
 #include "commands/commands.h"
 #include "common/message_text.h"
+#include "common/sql_lexer.h"
 #include "ops/catalog.h"
+#include "ops/expected_differences.h"
 #include "ops/table_compare.h"
 
 namespace pgduplex {
@@ -63,6 +69,10 @@ void PrintComparison(const TableComparison& c, int max_keys) {
     return;
   }
   std::string counts = fmt::format("A {}, B {}", Plural(c.rows_a, "row"), Plural(c.rows_b, "row"));
+  if (c.Identical() && !c.expected.empty()) {
+    std::cout << fmt::format("{}: OK apart from expected differences ({})\n", name, counts);
+    return;
+  }
   if (c.Identical()) {
     std::cout << fmt::format("{}: identical ({}, {})\n", name, Plural(c.rows_a, "row"), Plural(c.chunks, "chunk"));
     return;
@@ -164,7 +174,46 @@ std::vector<TableName> ScopeTables(const TaskConfig& config, PgConnection& a, Pg
   return tables;
 }
 
+// Moves the differences the table's operations explain into c.expected.
+ExpectedSplit SplitExpected(TableComparison& c, const TableOptions& rules) {
+  ExpectedSplit split = TakeExpectedDifferences(c.diff, rules.forward.operations, rules.reverse.operations);
+  c.expected = split.expected;
+  if (!c.key_source.empty()) c.content_differs = !c.diff.empty();
+  return split;
+}
+
+// One line per kind of expected difference with its reason, then up to
+// max_keys keys.
+void PrintExpected(const ExpectedSplit& split, int max_keys) {
+  int shown = 0;
+  auto list = [&](const char* label, const std::vector<KeyTuple>& keys, const std::string& reason) {
+    if (keys.empty()) return;
+    std::cout << fmt::format("    expected, not counted: {} {} ({})\n", keys.size(), label, reason);
+    for (const auto& key : keys) {
+      if (shown++ >= max_keys) break;
+      std::cout << fmt::format("      {}\n", DisplayKey(key));
+    }
+  };
+  list("on A only", split.expected.missing_on_b, split.missing_on_b_reason);
+  list("on B only", split.expected.extra_on_b, split.extra_on_b_reason);
+  list("changed", split.expected.changed, split.changed_reason);
+}
+
+// The [table] rules of table, or of its partition root when it has none of
+// its own (a partition is compared on its own, by the rules of its tree).
+const TableOptions* RulesFor(const TaskConfig& config, PgConnection& a, const TableName& table) {
+  if (const TableOptions* rules = FindTableOptions(config.table_options, table)) return rules;
+  if (config.table_options.empty()) return nullptr;
+  PgResult root = a.ExecParams(
+      "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+      "ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.pg_partition_root(pg_catalog.to_regclass($1))",
+      {QuoteIdent(table.schema) + "." + QuoteIdent(table.name)});
+  if (root.rows() == 0) return nullptr;
+  return FindTableOptions(config.table_options, {root.Get(0, 0), root.Get(0, 1)});
+}
+
 struct Tally {
+  size_t with_expected = 0;  // tables with expected differences (any verdict)
   size_t identical = 0;
   size_t different = 0;
   size_t repaired = 0;
@@ -172,9 +221,15 @@ struct Tally {
 
 // Compares one table and prints it; with --repair, repairs what rows can.
 // `roles`: the owner switch on B for the repair writes, or null.
-void VerifyTable(TableComparer& comparer, const VerifyOptions& options, RoleSwitch* roles, Tally& tally) {
+// `rules`: the table's [table] options, or null.
+void VerifyTable(TableComparer& comparer, const TableOptions* rules, const VerifyOptions& options,
+                 RoleSwitch* roles, Tally& tally) {
   TableComparison c = comparer.Compare();
+  ExpectedSplit split;
+  if (rules && c.on_a && c.on_b) split = SplitExpected(c, *rules);
   PrintComparison(c, options.max_keys_shown);
+  PrintExpected(split, options.max_keys_shown);
+  if (!split.expected.empty()) ++tally.with_expected;
   if (c.Identical()) {
     ++tally.identical;
     return;
@@ -238,16 +293,24 @@ int CommandVerify(const VerifyOptions& options) {
   Tally tally;
   for (const auto& table : tables) {
     TableComparer comparer(a, b, table, settle, &config.mapping);
-    VerifyTable(comparer, options, repair_as_owner ? &roles : nullptr, tally);
+    const TableOptions* rules = RulesFor(config, a, table);
+    if (rules && !rules->CommonFilter().empty()) {
+      comparer.SetRowFilter(rules->CommonFilter());
+      std::cout << fmt::format("{}: comparing only the rows where {}\n", table.Display(), rules->CommonFilter());
+    }
+    VerifyTable(comparer, rules, options, repair_as_owner ? &roles : nullptr, tally);
   }
   std::vector<TableName> on_a;
   for (const auto& t : tables) {
     if (RelationExists(a, t)) on_a.push_back(t);
   }
   PrintSequences(a, b, on_a, config.mapping);
-  std::cout << fmt::format("summary: {}, {} identical, {} different{}\n", Plural(tables.size(), "table"),
+  std::cout << fmt::format("summary: {}, {} identical, {} different{}{}\n", Plural(tables.size(), "table"),
                            tally.identical, tally.different,
-                           options.repair ? fmt::format(", {} repaired", tally.repaired) : "");
+                           options.repair ? fmt::format(", {} repaired", tally.repaired) : "",
+                           tally.with_expected ? fmt::format(", {} with expected differences",
+                                                             tally.with_expected)
+                                               : "");
   if (tally.different == 0) return kExitOk;
   return options.repair && tally.repaired == tally.different ? kExitOk : kExitFound;
 }

@@ -12,7 +12,10 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "common/table_options_toml.h"
+
 #include "common/conninfo.h"
+#include "common/memory_budget.h"
 
 namespace pgduplex {
 
@@ -257,7 +260,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
   TaskConfig config;
   config.path = path;
   TableReader root(root_table, "", path);
-  root.RejectUnknown({"name", "a", "b", "sync", "retry", "alerts", "mapping"});
+  root.RejectUnknown({"name", "a", "b", "sync", "retry", "alerts", "table", "mapping"});
 
   config.name = root.String("name", "", true);
   static const std::regex kName("^[a-z0-9_]{1,40}$");
@@ -273,7 +276,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
                         "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec", "copy_split_rows", "copy_index_memory_mb",
                         "apply_max_rows_per_sec", "apply_max_mb_per_sec", "batch_max_transactions",
                         "batch_max_changes", "heartbeat_interval_sec", "apply_as_table_owner",
-                        "tombstone_retention_hours"});
+                        "tombstone_retention_hours", "apply_memory_mb"});
     SyncConfig& s = config.sync;
     s.tables = sync.StringList("tables", s.tables);
     if (s.tables.empty()) throw sync.Error("sync.tables", "must name at least one table pattern");
@@ -301,6 +304,8 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.apply_max_mb_per_sec = sync.Number("apply_max_mb_per_sec", s.apply_max_mb_per_sec, 0, kMaxRate);
     s.batch_max_transactions = sync.Integer("batch_max_transactions", s.batch_max_transactions, 1, kMaxBatch);
     s.batch_max_changes = sync.Integer("batch_max_changes", s.batch_max_changes, 1, kMaxBatch);
+    s.apply_memory_mb =
+        sync.Integer("apply_memory_mb", s.apply_memory_mb, MemoryBudget::kMinMb, MemoryBudget::kMaxMb);
     s.heartbeat_interval_sec =
         sync.Integer("heartbeat_interval_sec", s.heartbeat_interval_sec, 1, kMaxHeartbeatSec);
     s.apply_as_table_owner = sync.Bool("apply_as_table_owner", s.apply_as_table_owner);
@@ -321,6 +326,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
         retry.Integer("receive_timeout_sec", config.retry.receive_timeout_sec, 2, 3600);
   }
   config.alerts = ReadAlerts(root, path);
+  config.table_options = ParseTableOptions(root_table, config.sync.tables, path);
   return config;
 }
 

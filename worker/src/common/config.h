@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "common/table_options.h"
 #include "common/name_mapping.h"
 
 namespace pgduplex {
@@ -53,6 +54,10 @@ struct SyncConfig {
   double apply_max_mb_per_sec = 0;
   int batch_max_transactions = 1000;  // source txns grouped in one target txn
   int batch_max_changes = 10000;
+  // Bytes of records the apply side of one direction holds at once
+  // (MemoryBudget, common/memory_budget.h: stream queue, held records,
+  // one statement).
+  int apply_memory_mb = 256;  // MemoryBudget::kDefaultMb
   int heartbeat_interval_sec = 5;
   // Apply each table's changes as its owner (pgduplex.run_as, extension
   // 1.1), so triggers, checks and index expressions run with the owner's
@@ -89,6 +94,9 @@ struct TaskConfig {
   SyncConfig sync;
   RetryConfig retry;
   AlertsConfig alerts;
+  // [table."schema.name"] sections: row filters and operations per table
+  // and direction (common/table_options.h).
+  std::vector<TableOptions> table_options;
   NameMapping mapping;  // [mapping]: B's names of A's objects (common/name_mapping.h)
 
   // pgduplex_<task>_<direction>: the slot on the source of that direction

@@ -67,6 +67,18 @@ std::vector<std::string> BlockRangePredicates(int64_t pages, int parts) {
   return out;
 }
 
+void RestrictToRowFilters(std::vector<CopyTask>& tasks, const std::vector<SourceTable>& tables,
+                          const std::vector<TableOptions>& options) {
+  for (auto& task : tasks) {
+    const SourceTable& t = tables.at(task.table);
+    const TableOptions* rules = FindTableOptions(options, t.name);
+    if (!rules && t.parent) rules = FindTableOptions(options, *t.parent);
+    if (!rules || rules->forward.row_filter.empty()) continue;
+    const std::string& filter = rules->forward.row_filter;
+    task.where = task.where.empty() ? "(" + filter + ")" : "(" + task.where + ") AND (" + filter + ")";
+  }
+}
+
 std::vector<CopyTask> PlanCopyTasks(const std::vector<SourceTable>& tables, int workers, int split_rows) {
   std::vector<CopyTask> tasks;
   for (size_t i = 0; i < tables.size(); ++i) {

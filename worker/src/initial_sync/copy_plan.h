@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/table_options.h"
 #include "common/table_scope.h"
 
 namespace pgduplex {
@@ -63,6 +64,12 @@ std::vector<std::string> KeyRangePredicates(const std::string& column, int64_t m
 // Predicates cutting a heap of `pages` blocks into at most `parts` ctid
 // ranges, first open below, last open above.
 std::vector<std::string> BlockRangePredicates(int64_t pages, int parts);
+
+// Restricts every task to the forward row filter of its table (a
+// partition without rules of its own takes its parent's), so the copy moves
+// only the rows the forward direction carries.
+void RestrictToRowFilters(std::vector<CopyTask>& tasks, const std::vector<SourceTable>& tables,
+                          const std::vector<TableOptions>& options);
 
 std::vector<CopyTask> PlanCopyTasks(const std::vector<SourceTable>& tables, int workers, int split_rows);
 

@@ -126,12 +126,14 @@ SchemaDump CopySchema(PgConnection& planner, PgConnection& target, const std::st
 }
 
 // Step 4's plan: the copy tasks, and each leaf table's progress slot.
-std::vector<CopyTask> PlanCopy(PgConnection& planner, const SyncConfig& sync, std::vector<PlannedTable>& tables,
+std::vector<CopyTask> PlanCopy(PgConnection& planner, const SyncConfig& sync,
+                               const std::vector<TableOptions>& table_options, std::vector<PlannedTable>& tables,
                                CopyProgress& progress) {
   LoadKeyBounds(planner, sync, tables);
   std::vector<SourceTable> sources;
   for (const auto& t : tables) sources.push_back(t.source);
   std::vector<CopyTask> tasks = PlanCopyTasks(sources, sync.copy_workers, sync.copy_split_rows);
+  RestrictToRowFilters(tasks, sources, table_options);
   std::map<size_t, int> parts;
   for (const auto& task : tasks) parts[task.table] = task.parts;
   for (size_t i = 0; i < tables.size(); ++i) {
@@ -245,7 +247,7 @@ void InitialSync::Run() {
   CopyPoolInput pool;
   pool.config = &config_;
   pool.snapshot = snapshot_;
-  pool.tasks = PlanCopy(planner, sync, tables, progress);
+  pool.tasks = PlanCopy(planner, sync, config_.table_options, tables, progress);
   pool.tables = &tables;
   pool.state = &state;
   pool.progress = &progress;

@@ -8,7 +8,8 @@
 //   extension version, privileges, table patterns, primary keys,
 //   expression unique indexes, inheritance, timescaledb, partitions,
 //   sequences, replica identity, track_commit_timestamp, target tables,
-//   apply as table owner, table owners, table grantees.
+//   apply as table owner, table owners, table grantees; then
+//   commands/precheck.cpp adds "row filter" (ops/row_filter_checks.h).
 // A check that needs an unreachable cluster is left out (its connection
 // line already FAILs). "privileges" is one FAIL per right of
 // ClusterFacts::grants the role lacks (fix: the statement giving exactly the

@@ -93,11 +93,16 @@ bool TableComparer::Prepare(TableComparison& out) {
   return true;
 }
 
+std::string TableComparer::Where(const SqlCondition& cond) const {
+  if (row_filter_.empty()) return cond.sql;
+  return fmt::format("({}) AND ({})", cond.sql, row_filter_);
+}
+
 ChunkDigest TableComparer::Digest(Side& side, const KeyRange& range) {
   SqlCondition cond = RangePredicate(side.key_columns, side.key_types, range);
   PgResult r = side.conn->ExecParams(
       fmt::format("SELECT count(*), coalesce(sum({}), 0)::text FROM {} WHERE {}", side.row_hash, side.relation,
-                  cond.sql),
+                  Where(cond)),
       Params(cond.params));
   return {std::stoll(r.Get(0, 0)), r.Get(0, 1)};
 }
@@ -110,7 +115,7 @@ std::vector<KeyTuple> TableComparer::Boundaries(Side& side, const KeyRange& rang
   PgResult r = side.conn->ExecParams(
       fmt::format("SELECT {} FROM (SELECT {}, row_number() OVER (ORDER BY {}) AS pgduplex_rn FROM {} WHERE {}) s "
                   "WHERE pgduplex_rn % {} = 0 ORDER BY pgduplex_rn",
-                  Join(as_text, ", "), keys, keys, side.relation, cond.sql, every),
+                  Join(as_text, ", "), keys, keys, side.relation, Where(cond), every),
       Params(cond.params));
   std::vector<KeyTuple> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -129,7 +134,7 @@ std::vector<RowHash> TableComparer::RowHashes(Side& side, const KeyRange& range)
   std::vector<std::string> order;
   for (const auto& k : side.key_columns) order.push_back("t." + k);
   PgResult r = side.conn->ExecParams(fmt::format("SELECT {}, {}::text FROM {} t WHERE {} ORDER BY {}",
-                                                 Join(as_text, ", "), side.row_hash, side.relation, cond.sql,
+                                                 Join(as_text, ", "), side.row_hash, side.relation, Where(cond),
                                                  Join(order, ", ")),
                                      Params(cond.params));
   std::vector<RowHash> out;

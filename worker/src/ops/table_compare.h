@@ -61,6 +61,9 @@ struct TableComparison {
   size_t chunks = 0;
   bool content_differs = false;  // digests differ (also without a key)
   RowDiff diff;                  // differing keys (empty without a key)
+  // Differences the table's operations explain (ops/expected_differences.h),
+  // moved out of diff by verify; never repaired, never a failure.
+  RowDiff expected;
 
   bool Identical() const {
     return on_a && on_b && columns_only_on_a.empty() && columns_only_on_b.empty() && !content_differs;
@@ -87,6 +90,10 @@ class TableComparer {
   TableComparer(const TableComparer&) = delete;
   TableComparer& operator=(const TableComparer&) = delete;
 
+  // Compares only the rows for which condition (SQL over the table's
+  // columns, the same on both sides) is true: a task's row filters.
+  void SetRowFilter(std::string condition) { row_filter_ = std::move(condition); }
+
   TableComparison Compare();
   // Makes B's rows equal to A's for the keys in comparison.diff. `roles`
   // (set up on B's session) switches to the table's owner for the writes;
@@ -109,6 +116,8 @@ class TableComparer {
   // Chunks whose digests still differ after settling.
   std::vector<KeyRange> DifferingChunks(const std::vector<KeyRange>& chunks, TableComparison& out, bool count_rows);
   void DiffChunk(const KeyRange& range, int depth, RowDiff& diff);
+  // cond AND the row filter.
+  std::string Where(const SqlCondition& cond) const;
   RowDiff DiffListed(const KeyRange& range);
   // Repair's writes on B, in batches of RepairBatchSize() keys: deletes
   // B's rows for the keys (returns how many existed); copies A's current
@@ -125,6 +134,7 @@ class TableComparer {
   bool settle_;
   std::map<std::string, std::string> b_names_;
   const NameMapping* mapping_ = nullptr;  // A's column name -> B's
+  std::string row_filter_;  // empty: every row
   Side a_;
   Side b_;
   std::vector<std::string> write_columns_;  // common, not generated, A's order

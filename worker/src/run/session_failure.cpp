@@ -34,6 +34,12 @@ SessionFailure ClassifyFailure(std::exception_ptr failure) {
     f = {RedactSecrets(e.what()), FailureKind::kConnection, std::nullopt, false};
   } catch (const std::exception& e) {
     f = {RedactSecrets(e.what()), FailureKind::kOther, std::nullopt, false};
+    // The plugin refused a [table] row filter: the change it stopped at
+    // fails the same way on every retry, until the config is changed.
+    if (f.message.find("pgduplex: invalid row filter for table") != std::string::npos) {
+      f.exit_code = kExitUsage;
+      f.report = true;
+    }
   }
   return f;
 }

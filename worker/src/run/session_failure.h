@@ -6,7 +6,9 @@
 // within the window of its kind (apply/retry_policy.h) unless a stop was
 // requested or the credentials were refused. A stop request, an
 // ApplyError, a PgError: retried (the loop sees the stop flag first). An
-// invariant failure (std::logic_error) is a bug: exit 4 at once.
+// invariant failure (std::logic_error) is a bug: exit 4 at once. The
+// plugin's refusal of a row filter ("invalid row filter for table"): exit 2
+// at once, a retry would stop at the same change.
 //
 // Contract: pure decisions on the exception and the message; nothing here
 // logs, writes or sleeps (StreamWorker::Run does).

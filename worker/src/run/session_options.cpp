@@ -1,16 +1,25 @@
 #include "run/session_options.h"
 
+#include "common/table_options.h"
 #include "common/table_scope.h"
 
 namespace pgduplex {
 
 PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
   bool ddl = direction == Direction::kForward && config.sync.ddl;
-  return {{"proto_version", "1"},
-          {"origins", "none"},
-          {"ddl", ddl ? "true" : "false"},
-          {"tables", TableScope(config.mapping.PatternsOn(TaskConfig::SourceLabel(direction), config.sync.tables))
-                         .PluginOption()}};
+  PluginOptions options = {
+      {"proto_version", "1"},
+      {"origins", "none"},
+      {"ddl", ddl ? "true" : "false"},
+      {"tables", TableScope(config.mapping.PatternsOn(TaskConfig::SourceLabel(direction), config.sync.tables))
+                     .PluginOption()}};
+  // The reverse plugin reads B: its rules name B's tables ([mapping]).
+  std::vector<TableOptions> rules = config.table_options;
+  if (direction == Direction::kReverse) {
+    for (auto& r : rules) r.table = config.mapping.ToB(r.table);
+  }
+  for (auto& rule : TableRulePluginOptions(rules, direction)) options.push_back(std::move(rule));
+  return options;
 }
 
 ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
@@ -22,6 +31,7 @@ ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
   options.origin = config.OriginName(direction);
   options.batch_max_transactions = config.sync.batch_max_transactions;
   options.batch_max_changes = config.sync.batch_max_changes;
+  options.memory = MemoryBudget::FromMb(config.sync.apply_memory_mb);
   options.max_rows_per_sec = config.sync.apply_max_rows_per_sec;
   options.max_bytes_per_sec = config.sync.apply_max_mb_per_sec * 1024 * 1024;
   options.tables = config.sync.tables;

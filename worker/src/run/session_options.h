@@ -12,7 +12,8 @@
 namespace pgduplex {
 
 // The plugin options for a direction: origins 'none' always, ddl only
-// forward and only with sync.ddl, tables from sync.tables.
+// forward and only with sync.ddl, tables from sync.tables, then the
+// row_filter and operations of the direction's [table] rules.
 PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction);
 
 // The applier's settings for a direction; `interrupt` is the stop request.

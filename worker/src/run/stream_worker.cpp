@@ -10,6 +10,7 @@
 #include "common/exit_codes.h"
 #include "initial_sync/initial_sync.h"
 #include "common/last_error.h"
+#include "common/memory_budget.h"
 #include "wire/record_decoder.h"
 
 namespace pgduplex {
@@ -17,7 +18,6 @@ namespace pgduplex {
 namespace {
 constexpr auto kDurableCheckInterval = std::chrono::seconds(1);
 constexpr int kIdleCommitDelayMs = 2;
-constexpr size_t kMaxQueuedBytes = 64 << 20;
 constexpr int kMaxWaitMs = 1000;
 constexpr const char* kPluginName = "pgduplex";
 }  // namespace
@@ -210,7 +210,8 @@ void StreamWorker::StartReader() {
   idle_lsn_ = kInvalidLsn;
   retry_.OnStreaming(Clock::now());
   next_heartbeat_ = Clock::now();
-  reader_ = std::make_unique<StreamReader>(std::move(stream_), kMaxQueuedBytes,
+  reader_ = std::make_unique<StreamReader>(std::move(stream_),
+                                           MemoryBudget::FromMb(config_.sync.apply_memory_mb).stream_queue(),
                                            std::chrono::seconds(config_.retry.receive_timeout_sec));
   PublishPositions();
   reader_->Start();
@@ -222,7 +223,7 @@ void StreamWorker::Stream() {
     // that stays dry that long has nothing more for it now.
     int wait_ms = BatchComplete() ? kIdleCommitDelayMs : kMaxWaitMs;
     if (reader_->Take(&items_, wait_ms)) {
-      for (const StreamItem& item : items_) Dispatch(item);
+      for (StreamItem& item : items_) Dispatch(item);
       reader_->Recycle(&items_);
     } else {
       Idle();
@@ -261,13 +262,15 @@ void StreamWorker::MaybeInitialSync() {
   retry_.OnProgress();  // the copy's failed attempts are behind us
 }
 
-void StreamWorker::Dispatch(const StreamItem& item) {
+void StreamWorker::Dispatch(StreamItem& item) {
   if (item.keepalive) {
     if (NothingPending()) idle_lsn_ = std::max(idle_lsn_, item.wal_end);
     return;
   }
-  metrics_.received_bytes.fetch_add(item.payload.size(), std::memory_order_relaxed);
-  const v1::Record* record = ReadRecord(item.payload.data(), item.payload.size(), item.data_start, applier_->arena());
+  const size_t size = item.payload_size;
+  metrics_.received_bytes.fetch_add(size, std::memory_order_relaxed);
+  const v1::Record* record = ReadRecord(item.payload, size, item.data_start, applier_->arena());
+  item.Release();  // decoded: the record holds its own copy, the only one from here on
   switch (record->kind_case()) {
     case v1::Record::kBegin: applier_->OnBegin(record->begin()); break;
     case v1::Record::kCommit: applier_->OnCommit(record->commit()); break;
@@ -277,7 +280,7 @@ void StreamWorker::Dispatch(const StreamItem& item) {
     case v1::Record::kDelete:
     case v1::Record::kTruncate:
     case v1::Record::kDdl:
-      applier_->OnChange(*record, item.data_start, item.payload.size());
+      applier_->OnChange(*record, item.data_start, size);
       break;
     case v1::Record::kHeartbeat: OnHeartbeatRecord(record->heartbeat(), item.data_start); break;
     case v1::Record::kMessage:

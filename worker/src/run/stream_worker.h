@@ -81,7 +81,7 @@ class StreamWorker {
   void StartReader();
   void Stream();
   void MaybeInitialSync();
-  void Dispatch(const StreamItem& item);
+  void Dispatch(StreamItem& item);
   void OnHeartbeatRecord(const v1::Heartbeat& heartbeat, Lsn at);
   void OnScreened(const MessageScreen::Outcome& outcome, Lsn at);
   void Idle();

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include <libpq-fe.h>
+
 #include "common/pg_connection.h"
 #include "common/lsn.h"
 #include "stream/replication_messages.h"
@@ -72,6 +74,14 @@ class ReplicationStream {
   // wait). The message's payload stays valid until the next Receive. A
   // signal interrupting the wait returns kNoData.
   ReceiveStatus Receive(int timeout_ms, ServerMessage* message);
+  // Hands over the buffer of the message Receive returned last, so its
+  // payload stays valid for as long as the caller keeps it (a large record
+  // is held once, not copied out of it).
+  struct PqFree {
+    void operator()(char* buffer) const noexcept { PQfreemem(buffer); }
+  };
+  using Buffer = std::unique_ptr<char, PqFree>;
+  Buffer TakeBuffer() { return Buffer(std::exchange(buffer_, nullptr)); }
   void SendStatus(const StandbyStatus& status);
   // When the server last sent anything: a message, or bytes of one.
   std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }

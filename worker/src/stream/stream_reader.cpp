@@ -78,16 +78,16 @@ void StreamReader::Run() {
         SendStatus(false);
         last_status = Clock::now();
       }
-      std::lock_guard<std::mutex> lock(mutex_);
       StreamItem item;
-      if (!spare_.empty()) {
-        item = std::move(spare_.back());
-        spare_.pop_back();
-      }
       item.keepalive = message.kind == ServerMessage::kKeepalive;
       item.data_start = message.data_start;
       item.wal_end = message.wal_end;
-      item.payload.assign(message.payload ? message.payload : "", message.payload_size);
+      if (!item.keepalive) {
+        item.payload = message.payload;
+        item.payload_size = message.payload_size;
+        item.message = stream_->TakeBuffer();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
       queued_bytes_ += message.payload_size + 64;
       queue_.push_back(std::move(item));
       if (consumer_waiting_) ready_.notify_one();
@@ -117,13 +117,7 @@ bool StreamReader::Take(std::vector<StreamItem>* items, int timeout_ms) {
   return true;
 }
 
-void StreamReader::Recycle(std::vector<StreamItem>* items) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& item : *items) {
-    if (spare_.size() < 4096 && item.payload.capacity() <= 4096) spare_.push_back(std::move(item));
-  }
-  items->clear();
-}
+void StreamReader::Recycle(std::vector<StreamItem>* items) { items->clear(); }
 
 void StreamReader::Stop() {
   if (stop_.exchange(true)) return;

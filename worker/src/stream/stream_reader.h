@@ -3,7 +3,8 @@
 // target (a commit, a conflict replay, a slow statement).
 //
 // It queues XLogData payloads and keepalives, in stream order, up to
-// max_bytes (then it stops reading; the walsender waits). It answers
+// max_bytes (then it stops reading; the walsender waits): each payload
+// stays in the buffer libpq returned it in, handed over without a copy. It answers
 // keepalives that request a reply at once, and sends a standby status
 // update at least every second, always with the positions the apply loop
 // last published: the reader never decides what is durable.
@@ -42,7 +43,18 @@ struct StreamItem {
   bool keepalive = false;
   Lsn data_start = kInvalidLsn;  // XLogData: WAL position of the record
   Lsn wal_end = kInvalidLsn;
-  std::string payload;           // XLogData: one encoded record
+  // XLogData: the message as libpq returned it and the encoded record in
+  // it, not copied (a large record is held once, until it is decoded).
+  ReplicationStream::Buffer message;
+  const char* payload = nullptr;
+  size_t payload_size = 0;
+
+  // Frees the message (the apply loop decoded it).
+  void Release() {
+    message.reset();
+    payload = nullptr;
+    payload_size = 0;
+  }
 };
 
 class StreamReader {
@@ -57,7 +69,7 @@ class StreamReader {
   // Moves every queued item into *items (cleared first), waiting up to
   // timeout_ms for one. False when nothing came.
   bool Take(std::vector<StreamItem>* items, int timeout_ms);
-  // Gives consumed items' buffers back for reuse.
+  // Frees consumed items.
   void Recycle(std::vector<StreamItem>* items);
   // The positions to report: flush must be durable on the target.
   void Publish(Lsn flush, Lsn apply);
@@ -80,7 +92,6 @@ class StreamReader {
   std::condition_variable ready_;     // items queued (consumer waits)
   std::condition_variable space_;     // room in the queue (producer waits)
   std::vector<StreamItem> queue_;
-  std::vector<StreamItem> spare_;     // recycled buffers
   size_t queued_bytes_ = 0;
   bool consumer_waiting_ = false;
   std::exception_ptr failure_;
