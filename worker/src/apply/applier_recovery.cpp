@@ -135,7 +135,7 @@ void Applier::WriteStopRecord(const ConflictRecord& record) {
 }
 
 void Applier::MaybeSegment() {
-  if (hold_segment_ || !in_txn_ || batch_.held() < 2 * static_cast<size_t>(options_.batch_max_changes)) return;
+  if (!in_txn_ || batch_.held() < 2 * static_cast<size_t>(options_.batch_max_changes)) return;
   // One huge source transaction: verify what was sent, start a new segment
   // and drop the verified records, so memory does not grow with it.
   if (Verify() == Step::kSurprise) Recover();
