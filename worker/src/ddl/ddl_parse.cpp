@@ -110,8 +110,11 @@ ParsedDdl ParseDdl(const v1::Ddl& ddl, size_t from) {
   IsolatedStatement isolated;
   if (!statements.empty()) isolated = IsolateStatement(ddl, statements, from);
   out.several = isolated.several;
+  // A string of several statements: the trigger's in_function guess
+  // compared the tag with the first statement's verb; the isolation decides
+  // (a refusal there names the statement that may have run it).
+  if (isolated.several) out.in_function = isolated.in_function && isolated.refusal.empty();
   if (isolated.several && isolated.refusal.empty()) {
-    out.in_function = isolated.in_function;
     out.statement_index = isolated.index;
     out.isolated = statements[isolated.index].text;
   }
