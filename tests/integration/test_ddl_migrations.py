@@ -156,3 +156,39 @@ def test_ddl_on_a_table_owned_by_another_role_on_b(dbpair, worker_factory, tmp_p
     assert "public.owned" in lines[0] and f'"{owner}"' in lines[0] and "OWNER TO" in lines[0], lines[0]
     fwd.stop()
     rev.stop()
+
+
+def test_conflict_after_a_ddl_in_the_same_transaction_replays_without_rerunning_it(dbpair, worker_factory,
+                                                                                    tmp_path):
+    db = dbpair
+    db.sql_a("CREATE TABLE base (id int PRIMARY KEY, v text)")
+    fwd, rev = two_way(db, worker_factory, tmp_path)
+    assert rev.stop() == 0
+    db.sql_b("INSERT INTO base VALUES (50, 'b, not yet on a')")  # held back: the reverse direction is stopped
+    run_a(db, ["INSERT INTO base VALUES (1, 'one')",
+               "ALTER TABLE base ADD COLUMN n int DEFAULT 3",
+               "CREATE TABLE side (id int PRIMARY KEY)",
+               "INSERT INTO side VALUES (1)",
+               "INSERT INTO base VALUES (50, 'a wins', 5)",  # unique violation on B: replayed
+               "INSERT INTO base VALUES (51, 'after', 6)"])
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM base WHERE id = 51")[0][0] == 1, timeout=60,
+               what="the transaction on B")
+    assert db.sql_b("SELECT * FROM base ORDER BY id") == [(1, "one", 3), (50, "a wins", 5), (51, "after", 6)]
+    assert db.sql_b("SELECT * FROM side") == [(1,)]
+    assert fwd.alive() and "already exists" not in fwd.output()
+    assert fwd.stop() == 0
+
+
+def test_create_table_as_is_refused_with_a_line_naming_the_table(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.sql_a("CREATE TABLE t (id int PRIMARY KEY)")
+    fwd, rev = two_way(db, worker_factory, tmp_path)
+    run_a(db, "CREATE TABLE made_as AS SELECT g AS id FROM generate_series(1, 3) g")
+    wait_until(lambda: "table public.made_as does not exist on cluster b" in fwd.output(), timeout=60,
+               what="the forward direction naming the table")
+    assert "CREATE TABLE ... AS or SELECT INTO on the source is not carried" in fwd.output()
+    db.sql_b("CREATE TABLE made_as (id int)")  # the operator's fix
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM made_as")[0][0] == 3, timeout=60, what="the rows on B")
+    wait_until(lambda: len(warnings(fwd, "CREATE TABLE AS is not carried")) == 1, timeout=30,
+               what="the refusal")
+    assert fwd.stop() == 0 and rev.stop() == 0

@@ -421,7 +421,8 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
 
   if (!table && !missing_table_is_conflict_) {
     throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
-                                 "sync.tables); nothing after it is applied",
+                                 "sync.tables; a CREATE TABLE ... AS or SELECT INTO on the source is not carried); nothing "
+                                 "after it is applied",
                                  source.Display(), target_label_));
   }
   if (!table) {
