@@ -192,3 +192,14 @@ def test_create_table_as_is_refused_with_a_line_naming_the_table(dbpair, worker_
     wait_until(lambda: len(warnings(fwd, "CREATE TABLE AS is not carried")) == 1, timeout=30,
                what="the refusal")
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_table_rename_carried_forward_translates_a_row_in_flight_from_b(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    cfg = row_in_flight_from_b(db, worker_factory, tmp_path)
+    run_a(db, "ALTER TABLE t RENAME TO t_renamed", "ALTER TABLE t_renamed RENAME COLUMN v TO w")
+    fwd, rev = start_both(db, worker_factory, cfg)
+    wait_until(lambda: db.sql_a("SELECT id, w, n FROM t_renamed") == [(1, "from b", 10)], timeout=60,
+               what="B's row in the renamed table on A")
+    assert a_conflicts(db) == []
+    assert fwd.stop() == 0 and rev.stop() == 0
