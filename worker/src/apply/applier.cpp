@@ -61,7 +61,7 @@ Lsn Applier::Setup(const std::string& source_encoding) {
 
 void Applier::OnBegin(const v1::Begin& begin) {
   in_txn_ = true;
-  ddl_guard_.Begin();
+  string_next_statement_.clear();
   skipping_ = begin.final_lsn() < skip_before_;
   if (skipping_) return;
   SourceTxn txn;
@@ -110,7 +110,6 @@ void Applier::OnChange(const v1::Record& record, Lsn lsn, size_t bytes) {
     OnDdl(record, lsn, bytes);
     return;
   }
-  DropHeldDdl();
   TargetRelation* relation = nullptr;
   switch (record.kind_case()) {
     case v1::Record::kInsert: relation = Relation(record.insert().relation_oid()); break;
@@ -153,7 +152,6 @@ void Applier::OnCommit(const v1::Commit& commit) {
   // Without this, a stray commit would lend its end LSN to the last
   // transaction of the open batch, and progress would run ahead.
   if (!in_txn_) throw ApplyError("commit record without a begin");
-  if (!skipping_) ApplyHeldDdl();
   in_txn_ = false;
   if (skipping_) {
     skipping_ = false;

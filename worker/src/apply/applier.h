@@ -64,6 +64,7 @@
 #include <google/protobuf/arena.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,7 +85,6 @@
 #include "apply/truncate_plan.h"
 #include "apply/worker_status_row.h"
 #include "common/config.h"
-#include "ddl/mixed_transaction_guard.h"
 #include "common/lsn.h"
 #include "common/pg_connection.h"
 #include "common/pg_time.h"
@@ -185,13 +185,11 @@ class Applier {
   void RecordCommitted(const SourceTxn& last);
   void ResetBatch();
 
-  // Forward DDL (applier_ddl.cpp; DdlPolicy): accepted statements are held
-  // until the next record of their transaction; a row change drops them
-  // (DDL sharing a transaction with DML is not carried), Commit applies
-  // them.
+  // Forward DDL (applier_ddl.cpp; DdlPolicy): an accepted statement is
+  // enqueued where it came in its source transaction (rows before and after
+  // it included) and run synchronously; the segment restarts after it, so a
+  // replay never runs it twice.
   void OnDdl(const v1::Record& record, Lsn lsn, size_t bytes);
-  void DropHeldDdl();
-  void ApplyHeldDdl();
   // The schema an unqualified table name resolves to under a search_path,
   // from the target's catalog (OnDdl, before DdlPolicy decides). Settles the
   // pipeline first, so it may replay the batch and throw what that throws.
@@ -219,8 +217,10 @@ class Applier {
   ChangeReplayer replayer_;
   Throttle throttle_;
   DdlPolicy ddl_policy_;
-  MixedTransactionGuard ddl_guard_;
-  bool hold_segment_ = false;  // while held DDL records are being enqueued
+
+  // Multi-statement query strings of the current source transaction: the
+  // first statement the next DDL record of that text may be (ddl_isolate.h).
+  std::map<std::string, size_t> string_next_statement_;
 
   ApplyBatch batch_;
   RunQueue runs_;

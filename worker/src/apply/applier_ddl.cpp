@@ -1,8 +1,10 @@
-// Applier, forward DDL: a DDL record is judged by DdlPolicy, held in
-// MixedTransactionGuard until its source transaction's next record (a row
-// change drops it, the Commit applies it), and run synchronously in the
-// apply transaction by ExecuteDdl (ddl_applier.h) with the pipeline
-// settled; a statement that cannot run is a ddl_not_applied conflict.
+// Applier, forward DDL: a DDL record is judged by DdlPolicy and, when
+// accepted, enqueued where it came in its source transaction and run
+// synchronously in the apply transaction by ExecuteDdl (ddl_applier.h) with
+// the pipeline settled: rows before it are sent first, rows after it see
+// the new definition (relations are re-resolved). The segment restarts
+// right after it, so a later replay never runs it again. A statement that
+// cannot run is a ddl_not_applied conflict.
 // Table names the record leaves unqualified are looked up here
 // (ResolveTableSchema), on the target, with the pipeline settled, before
 // the pure DdlPolicy::Decide is asked.
@@ -39,7 +41,15 @@ void Applier::OnDdl(const v1::Record& record, Lsn lsn, size_t bytes) {
   // (pure) policy decides: the look-up settles the pipeline, which may
   // replay the batch and meet a conflict or a lost connection; those reach
   // the retry / stop logic, never a decision about the DDL.
-  ParsedDdl parsed = ParseDdl(record.ddl());
+  const std::string& text = record.ddl().statement();
+  auto next = string_next_statement_.find(text);
+  ParsedDdl parsed = ParseDdl(record.ddl(), next == string_next_statement_.end() ? 0 : next->second);
+  if (!parsed.isolated.empty()) {
+    // One statement of a string of several: the rest of the record (and
+    // every warning, conflict row and log line) is about that statement.
+    string_next_statement_[text] = parsed.statement_index + 1;
+    const_cast<v1::Record&>(record).mutable_ddl()->set_statement(parsed.isolated);
+  }
   SchemaLookups looked_up;
   for (const std::string& table : parsed.NamesToLookUp()) {
     if (auto schema = ResolveTableSchema(table, parsed.search_path)) looked_up.emplace(table, std::move(*schema));
@@ -63,27 +73,7 @@ void Applier::OnDdl(const v1::Record& record, Lsn lsn, size_t bytes) {
   if (decision.statement != record.ddl().statement()) {
     const_cast<v1::Record&>(record).mutable_ddl()->set_statement(decision.statement);
   }
-  MixedTransactionGuard::Held held;
-  held.record = &record;
-  held.decision = std::move(decision);
-  held.lsn = lsn;
-  held.bytes = bytes;
-  if (auto refused_now = ddl_guard_.Hold(std::move(held))) refused(refused_now->decision);
-}
-
-void Applier::DropHeldDdl() {
-  for (const auto& held : ddl_guard_.OnRowChange()) {
-    spdlog::warn("{} (LSN {})", DdlPolicy::WarningLine(held.record->ddl(), held.decision), LsnToString(held.lsn));
-  }
-}
-
-void Applier::ApplyHeldDdl() {
-  // The held records live on the arena: no segment (which resets it) may
-  // start before the last of them is enqueued.
-  hold_segment_ = true;
-  for (const auto& held : ddl_guard_.TakeForApply()) Enqueue(*held.record, nullptr, held.lsn, held.bytes);
-  hold_segment_ = false;
-  MaybeSegment();
+  Enqueue(record, nullptr, lsn, bytes);
 }
 
 std::optional<std::string> Applier::ResolveTableSchema(const std::string& table,
@@ -143,8 +133,15 @@ Applier::Step Applier::ExecSyncChange(uint64_t index) {
   try {
     ExecDdl(index);
   } catch (const ConflictStop& stop) {
-    HandleStop(stop, txn, batch_.TxnFirst(txn) >= batch_.segment_start());
+    // The savepoint is at the transaction's start only when the segment
+    // starts there; otherwise roll everything back (nothing committed).
+    HandleStop(stop, txn, batch_.TxnFirst(txn) == batch_.segment_start());
   }
+  // A new segment after the DDL: a replay (rollback to the savepoint) never
+  // undoes it, so the relations resolved after it stay right.
+  conn_->Exec(kRelease);
+  conn_->Exec(kSavepoint);
+  batch_.set_segment_start(index + 1);
   pipeline_.Enter();
   return Step::kDone;
 }

@@ -135,7 +135,7 @@ void Applier::WriteStopRecord(const ConflictRecord& record) {
 }
 
 void Applier::MaybeSegment() {
-  if (hold_segment_ || !in_txn_ ||
+  if (!in_txn_ ||
       !batch_.HeldReaches(2 * static_cast<size_t>(options_.batch_max_changes), options_.memory.held_records())) {
     return;
   }

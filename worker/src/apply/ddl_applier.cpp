@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "common/conninfo.h"
+#include "common/errors.h"
+#include "common/sql_lexer.h"
 #include "common/message_text.h"
 
 #include "ddl/ddl_redaction.h"
@@ -38,6 +40,32 @@ void ExecUtf8(PgConnection& target, const std::string& statement) {
     throw;
   }
   if (switch_encoding) PQsetClientEncoding(target.get(), encoding.c_str());
+}
+
+bool CreatesUsedObject(const v1::Ddl& ddl) {
+  const std::string& tag = ddl.command_tag();
+  return tag == "CREATE TYPE" || tag == "CREATE DOMAIN" || tag == "CREATE FUNCTION";
+}
+
+// "must be owner of table t" on the target, where owners are not copied:
+// the reason names the table, its owner there and the fix. At the worker
+// identity, outside the statement's savepoint.
+std::string NotOwnerReason(PgConnection& target, const v1::Ddl& ddl, const std::string& error) {
+  // object_identity: the table, or one of its columns (schema.table.column).
+  PgResult found = target.ExecParams(
+      "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), r.rolname FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
+      "WHERE c.oid = coalesce(pg_catalog.to_regclass($1), "
+      "pg_catalog.to_regclass(pg_catalog.regexp_replace($1, '\\.[^.]*$', '')))",
+      {ddl.object_identity()});
+  if (found.rows() != 1) return fmt::format("as role \"{}\": {}", ddl.role(), error);
+  std::string table = found.Get(0, 0);
+  std::string owner = found.Get(0, 1);
+  return fmt::format("role \"{}\" is not the owner of table {} on cluster {}, \"{}\" is (owners are not copied): "
+                     "run ALTER TABLE {} OWNER TO {} on cluster {} (or grant role \"{}\" to \"{}\" there), "
+                     "then re-run the DDL there",
+                     ddl.role(), table, target.label(), owner, table, QuoteIdent(ddl.role()), target.label(),
+                     owner, ddl.role());
 }
 }  // namespace
 
@@ -81,11 +109,22 @@ DdlOutcome ExecuteDdl(PgConnection& target, RoleSwitch& roles, const v1::Ddl& dd
   } catch (const ConnectionError&) {
     throw;
   } catch (const PgError& e) {
+    const bool duplicate =
+        e.sqlstate() == sqlstate::kDuplicateObject || e.sqlstate() == sqlstate::kDuplicateFunction;
+    if (duplicate && CreatesUsedObject(ddl)) {
+      // Made on both sides by hand: B's stays (it may differ; say so).
+      return not_applied(fmt::format("{} already exists on cluster {}: kept as it is there", ddl.object_identity(),
+                                     target.label()));
+    }
     if (e.sqlstate() != sqlstate::kInsufficientPrivilege) {
       // Leave the session as it was (the rollback also undoes the
       // settings made in the savepoint); the caller retries the batch.
       undo();
       throw;
+    }
+    if (std::string(e.what()).find("must be owner of") != std::string::npos) {
+      undo();
+      return DdlOutcome{false, OneLine(NotOwnerReason(target, ddl, e.what()))};
     }
     return not_applied(fmt::format("as role \"{}\": {}", ddl.role(), e.what()));
   }

@@ -1,5 +1,7 @@
 #include "apply/relation_map.h"
 
+#include "apply/carried_renames.h"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -402,6 +404,37 @@ void ReadApplyTraits(PgConnection& target, const std::string& table_oid, TargetR
                                   traits.Get(0, 2) == "0";
   relation->owner = static_cast<uint32_t>(std::stoul(traits.Get(0, 3)));
 }
+
+// The source relation with the names the target lacks translated through
+// the renames captured there (carried_renames.h), keeping a translated name
+// only where the target has it; nullptr when nothing is missing or none
+// translates. May re-find the table (a renamed table) and its columns.
+std::unique_ptr<SourceRelation> TranslateMissing(PgConnection& target, const SourceRelation& source,
+                                                 std::optional<TargetTable>& table,
+                                                 std::map<std::string, TargetColumn>& target_columns) {
+  bool missing = !table;
+  for (const auto& column : source.column_names) missing = missing || !target_columns.count(column);
+  if (!missing) return nullptr;
+  std::unique_ptr<SourceRelation> renamed = TranslateCarriedRenames(target, source);
+  if (!renamed) return nullptr;
+  if (table) {
+    renamed->schema = source.schema;
+    renamed->name = source.name;
+  } else if (auto found = FindTargetTable(target, *renamed)) {
+    table = found;
+    target_columns = ReadTargetColumns(target, table->oid);
+  } else {
+    return nullptr;
+  }
+  bool changed = renamed->name != source.name;
+  for (size_t i = 0; i < source.column_names.size(); ++i) {
+    std::string& name = renamed->column_names[i];
+    if (target_columns.count(source.column_names[i]) || !target_columns.count(name)) name = source.column_names[i];
+    changed = changed || name != source.column_names[i];
+  }
+  if (!changed) return nullptr;
+  return renamed;
+}
 }  // namespace
 
 TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
@@ -411,20 +444,28 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   }
   Entry& entry = it->second;
   if (entry.target) return entry.target.get();
-  const SourceRelation& source = *entry.source;
+  std::optional<TargetTable> table = FindTargetTable(target, *entry.source);
+  std::map<std::string, TargetColumn> target_columns;
+  if (table) target_columns = ReadTargetColumns(target, table->oid);
+  // A name missing here may be one pgduplex carried a rename of.
+  std::unique_ptr<SourceRelation> renamed = TranslateMissing(target, *entry.source, table, target_columns);
+  const SourceRelation& source = renamed ? *renamed : *entry.source;
+  auto keep_renamed = [&](TargetRelation* relation) {
+    if (renamed) relation->renamed_source = std::move(renamed);
+    return relation;
+  };
 
-  std::optional<TargetTable> table = FindTargetTable(target, source);
   if (!table && !missing_table_is_conflict_) {
     throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
-                                 "sync.tables{}); nothing after it is applied",
+                                 "sync.tables{}; a CREATE TABLE ... AS or SELECT INTO on the source is not carried); "
+                                 "nothing after it is applied",
                                  source.DisplayBoth(), target_label_,
                                  source.source_name.empty() ? "" : ", or correct [mapping]"));
   }
   if (!table) {
     entry.target = DriftView(target, source, ConflictType::kTargetTableMissing, {}, source.Display());
-    return entry.target.get();
+    return keep_renamed(entry.target.get());
   }
-  std::map<std::string, TargetColumn> target_columns = ReadTargetColumns(target, table->oid);
   std::vector<std::string> missing;
   std::vector<int> kept;
   bool key_missing = false;
@@ -445,7 +486,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
     entry.target->shape.quoted_table = target.QuoteIdent(table->schema) + "." + target.QuoteIdent(table->name);
     entry.target->via_root = table->name != source.name || table->schema != source.schema;
     ReadApplyTraits(target, table->oid, entry.target.get());
-    return entry.target.get();
+    return keep_renamed(entry.target.get());
   }
   auto relation = std::make_unique<TargetRelation>();
   relation->source = &source;
@@ -469,7 +510,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
   ReadApplyTraits(target, table->oid, relation.get());
 
   entry.target = std::move(relation);
-  return entry.target.get();
+  return keep_renamed(entry.target.get());
 }
 
 }  // namespace pgduplex

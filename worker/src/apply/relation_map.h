@@ -102,6 +102,9 @@ struct TargetRelation {
   std::vector<int> kept;
   std::unique_ptr<TargetRelation> drift_view;
   std::unique_ptr<SourceRelation> projected_source;
+  // The source's names translated by a rename carried to the source
+  // (carried_renames.h); `source` (or its projection) points here.
+  std::unique_ptr<SourceRelation> renamed_source;
 
   // The changes waiting to go out as multi-row statements (run_queue.h).
   TableRun run;

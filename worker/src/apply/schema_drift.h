@@ -17,8 +17,10 @@
 // applied is applied and the rest is recorded.
 //
 // No guessing of renames: the source's Relation record carries names only,
-// so a column renamed on the target is reported as missing, never matched to
-// a target column by type or position.
+// so a column renamed on the target is never matched to a target column by
+// type or position. A rename captured on the target (which pgduplex carried
+// to the source) is known, though: the names are translated through it
+// first (carried_renames.h), and only what is still missing is drift.
 #pragma once
 
 #include <string>

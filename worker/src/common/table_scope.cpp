@@ -15,6 +15,15 @@ bool TableScope::Matches(const std::string& schema, const std::string& name) con
   return false;
 }
 
+bool TableScope::CoversSchema(const std::string& schema) const {
+  if (schema == "pgduplex" || schema == "pg_catalog" || schema == "information_schema") return false;
+  for (const auto& pattern : patterns_) {
+    size_t dot = pattern.find('.');
+    if (dot == schema.size() && pattern.compare(0, dot, schema) == 0) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> TableScope::UnmatchedPatterns(const std::vector<TableName>& tables) const {
   std::vector<std::string> unmatched;
   for (const auto& pattern : patterns_) {

@@ -33,6 +33,9 @@ class TableScope {
   explicit TableScope(std::vector<std::string> patterns);
 
   bool Matches(const std::string& schema, const std::string& name) const;
+  // Some pattern names tables of this schema (types, domains and functions
+  // the synced tables there may use are carried: ddl/ddl_policy.h).
+  bool CoversSchema(const std::string& schema) const;
   // Patterns that match none of the given tables (precheck reports them).
   std::vector<std::string> UnmatchedPatterns(const std::vector<TableName>& tables) const;
   std::vector<TableName> Resolve(PgConnection& conn) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ddl/ddl_isolate.h"
 #include "ddl/ddl_parse_families.h"
 
 namespace pgduplex {
@@ -13,6 +14,9 @@ DdlCommand CommandOf(const std::string& tag) {
   if (tag == "DROP TABLE") return DdlCommand::kDropTable;
   if (tag == "ALTER TABLE") return DdlCommand::kAlterTable;
   if (tag == "CREATE INDEX") return DdlCommand::kCreateIndex;
+  if (tag == "CREATE TYPE") return DdlCommand::kCreateType;
+  if (tag == "CREATE DOMAIN") return DdlCommand::kCreateDomain;
+  if (tag == "CREATE FUNCTION") return DdlCommand::kCreateFunction;
   return DdlCommand::kOther;
 }
 
@@ -22,6 +26,9 @@ std::string ReadFamily(DdlCommand command, const DdlTokens& t, ParsedDdl& out) {
     case DdlCommand::kDropTable: return ReadDropTable(t, out);
     case DdlCommand::kAlterTable: return ReadAlterTable(t, out);
     case DdlCommand::kCreateIndex: return ReadCreateIndex(t, out);
+    case DdlCommand::kCreateType:
+    case DdlCommand::kCreateDomain:
+    case DdlCommand::kCreateFunction: return ReadCreateObject(t, out);
     case DdlCommand::kOther: break;
   }
   return "an unknown command is not carried";
@@ -29,15 +36,8 @@ std::string ReadFamily(DdlCommand command, const DdlTokens& t, ParsedDdl& out) {
 
 // Reads the record's text into `out` (statement, tables as written, the
 // family's facts); returns why it cannot be carried as read, or "".
-std::string ReadStatement(const std::string& text, ParsedDdl& out) {
-  // libpq would cut the text at a NUL byte; no real statement holds one.
-  if (text.find('\0') != std::string::npos) return "the statement contains a NUL byte";
-  std::vector<SqlStatement> statements = SplitStatements(text);
-  if (statements.size() != 1) {
-    return "several statements were sent in one query string, so this one cannot be isolated; "
-           "send DDL as separate statements";
-  }
-  const DdlTokens& t = statements[0].tokens;
+std::string ReadStatement(const SqlStatement& statement, ParsedDdl& out) {
+  const DdlTokens& t = statement.tokens;
   // Kinds that can run queries, whatever the tag says.
   if (At(t, 0, "execute")) return "EXECUTE is not carried";
   if ((At(t, 0, "select") || At(t, 0, "with") || At(t, 0, "values") || At(t, 0, "table") ||
@@ -45,7 +45,7 @@ std::string ReadStatement(const std::string& text, ParsedDdl& out) {
       HasTopLevelWord(t, 0, "into")) {
     return "SELECT INTO is not carried";
   }
-  out.statement = statements[0].text;
+  out.statement = statement.text;
   std::string refusal = ReadFamily(out.command, t, out);
   if (!refusal.empty()) return refusal;
   if (HasDataModifyingWith(t)) return "statements with a data-modifying WITH query are not carried";
@@ -80,6 +80,7 @@ void SettleSchemas(const v1::Ddl& ddl, ParsedDdl& out) {
   };
   for (auto& table : out.tables) settle(table);
   if (out.partition_parent) settle(*out.partition_parent);
+  if (out.object) settle(*out.object);
 }
 
 }  // namespace
@@ -94,20 +95,44 @@ std::vector<std::string> ParsedDdl::NamesToLookUp() const {
   };
   for (const auto& table : tables) add(table);
   if (partition_parent) add(*partition_parent);
+  if (object) add(*object);
   return names;
 }
 
-ParsedDdl ParseDdl(const v1::Ddl& ddl) {
+ParsedDdl ParseDdl(const v1::Ddl& ddl, size_t from) {
   ParsedDdl out;
   out.command = CommandOf(ddl.command_tag());
-  if (out.command == DdlCommand::kOther || ddl.in_function() || !ddl.standard_conforming_strings()) return out;
+  out.in_function = ddl.in_function();
+  if (!ddl.standard_conforming_strings()) return out;
+  // libpq would cut the text at a NUL byte; no real statement holds one.
+  const bool nul = ddl.statement().find('\0') != std::string::npos;
+  std::vector<SqlStatement> statements = nul ? std::vector<SqlStatement>() : SplitStatements(ddl.statement());
+  IsolatedStatement isolated;
+  if (!statements.empty()) isolated = IsolateStatement(ddl, statements, from);
+  out.several = isolated.several;
+  // A string of several statements: the trigger's in_function guess
+  // compared the tag with the first statement's verb; the isolation decides
+  // (a refusal there names the statement that may have run it).
+  if (isolated.several) out.in_function = isolated.in_function && isolated.refusal.empty();
+  if (isolated.several && isolated.refusal.empty()) {
+    out.statement_index = isolated.index;
+    out.isolated = statements[isolated.index].text;
+  }
+  if (out.command == DdlCommand::kOther || out.in_function) return out;
   out.read = true;
-  std::string refusal = ReadStatement(ddl.statement(), out);
+  std::string refusal = nul ? "the statement contains a NUL byte"
+                        : statements.empty() ? "the statement is empty"
+                                             : isolated.refusal;
+  if (refusal.empty()) refusal = ReadStatement(statements[isolated.index], out);
   if (!refusal.empty()) {
     ParsedDdl refused;
     refused.command = out.command;
     refused.read = true;
     refused.refusal = std::move(refusal);
+    refused.several = out.several;
+    refused.statement_index = out.statement_index;
+    refused.isolated = out.isolated;
+    refused.in_function = out.in_function;
     return refused;
   }
   if (out.command == DdlCommand::kDropTable && IsTemporarySchema(ddl.schema())) out.temporary = true;

@@ -3,8 +3,9 @@
 // kind, the tables it names as written, and the shapes the policy
 // (ddl/ddl_policy.h) refuses. Deciding is not done here.
 //
-// Four command families are read, one file each (ddl_parse_create_table,
-// _drop_table, _alter_table, _create_index); any other command tag is kOther
+// Five command families are read, one file each (ddl_parse_create_table,
+// _drop_table, _alter_table, _create_index, _create_object: TYPE, DOMAIN,
+// FUNCTION); any other command tag is kOther
 // and its text is not read. Nor is the text read when the record says it
 // does not hold the command as the worker's lexer would read it: DDL run
 // inside a function (the text is the call: DO, SELECT f(), CALL p()) or
@@ -32,7 +33,10 @@
 
 namespace pgduplex {
 
-enum class DdlCommand { kOther, kCreateTable, kDropTable, kAlterTable, kCreateIndex };
+enum class DdlCommand {
+  kOther, kCreateTable, kDropTable, kAlterTable, kCreateIndex,
+  kCreateType, kCreateDomain, kCreateFunction  // objects a table may use (ddl_parse_create_object.cpp)
+};
 
 // A table the statement names.
 struct DdlTable {
@@ -56,6 +60,8 @@ struct ParsedDdl {
   // CONCURRENTLY: the target builds it inside the apply transaction).
   std::string statement;
   std::vector<DdlTable> tables;
+  // CREATE TYPE / DOMAIN / FUNCTION: the created object (not a table).
+  std::optional<DdlTable> object;
   // CREATE TABLE ... PARTITION OF parent.
   std::optional<DdlTable> partition_parent;
   // CREATE TEMP TABLE, or DROP TABLE of a temporary schema's table.
@@ -65,6 +71,16 @@ struct ParsedDdl {
   // The first ALTER TABLE action not carried ("SET SCHEMA OTHER"); empty if
   // none.
   std::string unsupported_action;
+  // The record came with a query string of several statements (ddl_isolate.h)
+  // and, when `isolated` is set, is about statements[statement_index].
+  bool several = false;
+  size_t statement_index = 0;
+  std::string isolated;
+  // Ddl.in_function, corrected for a statement isolated from a string.
+  bool in_function = false;
+  // ALTER TABLE ... ADD COLUMN with a default each side would compute on its
+  // own (volatile_default.h): what was found ("now()"); empty if none.
+  std::string volatile_default;
   // The search_path the statement ran under (Ddl.search_path, parsed).
   std::vector<std::string> search_path;
 
@@ -73,7 +89,9 @@ struct ParsedDdl {
   std::vector<std::string> NamesToLookUp() const;
 };
 
-ParsedDdl ParseDdl(const v1::Ddl& ddl);
+// `from`: for a string of several statements, the first that may match
+// (one past the previous match of the same text in the source transaction).
+ParsedDdl ParseDdl(const v1::Ddl& ddl, size_t from = 0);
 
 // pg_temp, pg_temp_3: a session's temporary schema.
 bool IsTemporarySchema(const std::string& schema);

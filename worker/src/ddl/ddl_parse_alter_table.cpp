@@ -5,6 +5,7 @@
 // ALTER [COLUMN] c [SET DATA] TYPE | SET|DROP DEFAULT | SET|DROP NOT NULL.
 // ALTER TABLE ALL IN TABLESPACE is not carried.
 #include "ddl/ddl_parse_families.h"
+#include "ddl/volatile_default.h"
 
 namespace pgduplex {
 
@@ -42,6 +43,7 @@ std::string ReadAlterTable(const DdlTokens& t, ParsedDdl& out) {
   if (i < t.size() && t[i].IsPunct('*')) ++i;
   out.tables.push_back({*name, /*own_object=*/true, ""});
   for (const auto& action : SplitTopLevel(t, i)) {
+    if (out.volatile_default.empty()) out.volatile_default = VolatileDefault(action);
     out.unsupported_action = UnsupportedAction(action);
     if (!out.unsupported_action.empty()) break;
   }

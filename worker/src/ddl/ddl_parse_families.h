@@ -17,5 +17,6 @@ std::string ReadCreateTable(const DdlTokens& t, ParsedDdl& out);
 std::string ReadDropTable(const DdlTokens& t, ParsedDdl& out);
 std::string ReadAlterTable(const DdlTokens& t, ParsedDdl& out);
 std::string ReadCreateIndex(const DdlTokens& t, ParsedDdl& out);
+std::string ReadCreateObject(const DdlTokens& t, ParsedDdl& out);
 
 }  // namespace pgduplex

@@ -50,6 +50,24 @@ std::string ParentOutsideScope(const TableScope& scope, const v1::Ddl& ddl, cons
 
 }  // namespace
 
+// CREATE TYPE / DOMAIN / FUNCTION: carried into the schemas of synced tables.
+DdlDecision DdlPolicy::DecideObject(const ParsedDdl& parsed, const SchemaLookups& looked_up) const {
+  DdlDecision d;
+  std::string schema = SchemaOf(*parsed.object, looked_up);
+  if (schema.empty()) {
+    d.reason = fmt::format("cannot tell which schema {} is in", parsed.object->written.name);
+  } else if (IsTemporarySchema(schema)) {
+    d.reason = "temporary objects are not synchronized";
+    d.quiet = true;
+  } else if (!scope_.CoversSchema(schema)) {
+    d.reason = fmt::format("schema {} holds no synced table", schema);
+  } else {
+    d.apply = true;
+    d.statement = parsed.statement;
+  }
+  return d;
+}
+
 DdlPolicy::DdlPolicy(TableScope scope) : scope_(std::move(scope)) {}
 
 DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl, const ParsedDdl& parsed,
@@ -61,13 +79,22 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl, const ParsedDdl& parsed,
     return d;
   };
   const std::string& tag = ddl.command_tag();
+  if (tag == "CREATE TABLE AS" || tag == "SELECT INTO") {
+    // Its rows come first in the stream (they are written before the
+    // trigger fires), for a table B lacks: the forward direction stops at
+    // them until the table exists there.
+    return refuse(fmt::format("{} is not carried (create the table with CREATE TABLE and fill it with INSERT ... "
+                              "SELECT, which are; its rows need the table on the target: create it there)",
+                              tag));
+  }
   if (parsed.command == DdlCommand::kOther) {
-    return refuse(fmt::format("{} is not carried (carried: CREATE TABLE, DROP TABLE, ALTER TABLE, CREATE INDEX)",
+    return refuse(fmt::format("{} is not carried (carried: CREATE TABLE, DROP TABLE, ALTER TABLE, CREATE INDEX, "
+                              "CREATE TYPE, CREATE DOMAIN, CREATE FUNCTION)",
                               tag.empty() ? std::string("an unknown command") : tag));
   }
   // The statement text of DDL run by a function is the call (DO, SELECT f(),
   // CALL p()), not the command: it was not read.
-  if (ddl.in_function()) {
+  if (parsed.in_function) {
     if (IsTemporarySchema(ddl.schema())) return refuse("temporary tables are not synchronized", /*quiet=*/true);
     return refuse("DDL run inside a function, procedure or DO block is not carried");
   }
@@ -80,6 +107,7 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl, const ParsedDdl& parsed,
   }
   if (!parsed.read) return refuse("the statement was not read");
   if (!parsed.refusal.empty()) return refuse(parsed.refusal);
+  if (parsed.object) return DecideObject(parsed, looked_up);
 
   std::string unresolved;
   bool temporary = parsed.temporary;
@@ -93,10 +121,15 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl, const ParsedDdl& parsed,
     d.tables.push_back(TableName{schema, table.written.name});
   }
   if (temporary) return refuse("temporary tables are not synchronized", /*quiet=*/true);
-  if (ddl.has_dml()) return refuse("DDL in a transaction that also changed rows is not carried");
   if (parsed.drop_behaviour) return refuse("statements with CASCADE or RESTRICT are not carried");
   if (!parsed.unsupported_action.empty()) {
     return refuse(fmt::format("ALTER TABLE action {} is not carried", parsed.unsupported_action));
+  }
+  if (!parsed.volatile_default.empty()) {
+    return refuse(fmt::format("ADD COLUMN with a default each side would compute on its own ({}) is not carried: "
+                              "the values it gives the existing rows are not replicated; add the column without "
+                              "that default (or with a constant one) and fill it with an UPDATE",
+                              parsed.volatile_default));
   }
   if (!unresolved.empty()) return refuse(fmt::format("cannot tell which schema table {} is in", unresolved));
   if (std::string outside = OutsideScope(scope_, d.tables); !outside.empty()) return refuse(outside);

@@ -14,28 +14,34 @@
 //     ALTER [COLUMN] DROP DEFAULT, and (beyond the list, as safe)
 //     ALTER [COLUMN] SET DEFAULT, SET NOT NULL, DROP NOT NULL,
 //     DROP CONSTRAINT
+//   CREATE [OR REPLACE] TYPE / DOMAIN / FUNCTION whose schema holds synced
+//     tables (what their columns, defaults, CHECKs and generated columns
+//     use; run as their author like the rest)
 //   CREATE [UNIQUE] INDEX (CONCURRENTLY is dropped: the target builds it
 //     inside the apply transaction, which CONCURRENTLY cannot run in)
 //   (TRUNCATE never reaches this class: it fires no event trigger and
 //   arrives as a Truncate record.)
+// DDL sharing a transaction with row changes (Ddl.has_dml, or rows after
+// it) is carried: the applier runs it where it came, in the same target
+// transaction as those rows.
 // Not carried, one reason each:
 //   DDL run inside a function, procedure or DO block (in_function)
-//   DDL in a transaction that also changed rows (has_dml; the other order,
-//     rows changed after the DDL, is caught by MixedTransactionGuard)
 //   statements with CASCADE or RESTRICT as drop behaviour (ON DELETE /
 //     ON UPDATE CASCADE|RESTRICT referential actions are not drop behaviour
 //     and are carried)
-//   several statements sent in one query string (the trigger only sees the
-//     whole string, so one command cannot be isolated); the worker's lexer
-//     (sql_lexer.h) decides where statements end, as the server's scanner
-//     does: a trailing ';' and comments are fine
+//   a statement of a query string of several that cannot be isolated
+//     (ddl_isolate.h: the others are each carried or refused on their own);
+//   ADD COLUMN with a default each side would compute on its own (now(),
+//     random(), nextval, serial, identity: volatile_default.h);
+//     the worker's lexer (sql_lexer.h) decides where statements end, as
+//     the server's scanner does: a trailing ';' and comments are fine
 //   DDL captured with standard_conforming_strings = off (or by an extension
 //     before 1.1, which does not report it): '\' ends a literal on the
 //     target but did not on the source
 //   statements that can run a query whatever their tag: CREATE TABLE ...
 //     AS, SELECT INTO, EXECUTE, and any statement with a data-modifying
 //     WITH query (WITH x AS (INSERT|UPDATE|DELETE|MERGE ...))
-//   any other command (CREATE VIEW, CREATE FUNCTION, ALTER INDEX, ...) or
+//   any other command (CREATE VIEW, ALTER TYPE, ALTER INDEX, ...) or
 //     ALTER TABLE action (SET SCHEMA, ATTACH PARTITION, OWNER TO, ...)
 //   tables whose schema cannot be told (unqualified, not settled by the
 //     record, not found by the caller's look-up): refused, not guessed
@@ -91,6 +97,7 @@ class DdlPolicy {
   static std::string WarningLine(const v1::Ddl& ddl, const DdlDecision& decision);
 
  private:
+  DdlDecision DecideObject(const ParsedDdl& parsed, const SchemaLookups& looked_up) const;
   TableScope scope_;
 };
 
