@@ -75,6 +75,15 @@ struct CommitView {
   int64_t commit_time;
 };
 
+// The commit of a streamed transaction (proto_version 2).
+struct StreamCommitView {
+  uint32_t xid;
+  uint64_t commit_lsn;
+  uint64_t end_lsn;
+  int64_t commit_time;
+  const char* origin;  // nullptr or "" when the transaction has none
+};
+
 struct TruncateView {
   const uint32_t* relation_oids;
   uint32_t count;

@@ -33,6 +33,7 @@ invalidate_entry(RelationEntry *entry)
 {
 	entry->valid = false;
 	entry->relation_sent = false;
+	entry->stream_sent_xid = InvalidTransactionId;
 }
 
 static void
@@ -95,6 +96,23 @@ relation_cache_forget(void)
 {
 	relation_cache = NULL;
 	relation_cache_cxt = NULL;
+}
+
+void
+relation_cache_stream_ended(bool committed)
+{
+	HASH_SEQ_STATUS status;
+	RelationEntry *entry;
+
+	if (relation_cache == NULL)
+		return;
+	hash_seq_init(&status, relation_cache);
+	while ((entry = (RelationEntry *) hash_seq_search(&status)) != NULL)
+	{
+		entry->stream_sent_xid = InvalidTransactionId;
+		if (committed)
+			entry->relation_sent = false;
+	}
 }
 
 static bool
@@ -208,6 +226,7 @@ relation_cache_get(Relation rel, const PluginOptions *options)
 	{
 		entry->valid = false;
 		entry->relation_sent = false;
+		entry->stream_sent_xid = InvalidTransactionId;
 		entry->include = false;
 		entry->is_ddl_log = false;
 		entry->cxt = NULL;
@@ -216,6 +235,7 @@ relation_cache_get(Relation rel, const PluginOptions *options)
 	if (!entry->valid || entry->desc_natts != RelationGetDescr(rel)->natts)
 	{
 		entry->relation_sent = false;
+		entry->stream_sent_xid = InvalidTransactionId;
 		build_entry(entry, rel, options);
 	}
 	return entry;
