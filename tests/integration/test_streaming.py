@@ -13,7 +13,7 @@ from test_run_sync import run
 BIG_ROWS = 3000  # about 600 kB of changes: many times logical_decoding_work_mem
 
 
-def setup(db, tmp_path, extra_tables=()):
+def prepare(db, tmp_path, extra_tables=()):
     db.sql_a(f"ALTER DATABASE {db.dbname} SET logical_decoding_work_mem = '64kB'")
     db.both("CREATE TABLE big (id int PRIMARY KEY, payload text)")
     db.both("CREATE TABLE marker (id int PRIMARY KEY)")
@@ -45,7 +45,7 @@ def wait_streamed(spool, w, what):
 
 def test_streamed_transaction_that_aborts_leaves_nothing_on_b_and_no_spool(dbpair, worker_factory, tmp_path):
     db = dbpair
-    cfg, spool = setup(db, tmp_path)
+    cfg, spool = prepare(db, tmp_path)
     w = run(worker_factory, cfg, "forward", db)
     assert (os.stat(spool).st_mode & 0o777) == 0o700
     conn = db.a.connect(db.dbname, autocommit=False)
@@ -65,7 +65,7 @@ def test_streamed_transaction_that_aborts_leaves_nothing_on_b_and_no_spool(dbpai
 
 def test_streamed_subtransaction_abort_drops_only_its_rows(dbpair, worker_factory, tmp_path):
     db = dbpair
-    cfg, spool = setup(db, tmp_path)
+    cfg, spool = prepare(db, tmp_path)
     w = run(worker_factory, cfg, "forward", db)
     conn = db.a.connect(db.dbname, autocommit=False)
     with conn.cursor() as cur:
@@ -90,12 +90,12 @@ def test_streamed_transaction_interleaved_with_small_ones_keeps_commit_order(dbp
     print(f"seed {seed}")
     rng = random.Random(seed)
     db = dbpair
-    cfg, spool = setup(db, tmp_path, ["CREATE TABLE small (id int PRIMARY KEY)"])
+    cfg, spool = prepare(db, tmp_path, ["CREATE TABLE small (id int PRIMARY KEY)"])
     # On B only: an ALWAYS trigger (it fires in the apply session) logs the
     # order in which rows of small and marker arrive.
     db.sql_b("CREATE TABLE arrival (n bigserial PRIMARY KEY, what text)")
     db.sql_b("CREATE FUNCTION log_arrival() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-             "INSERT INTO arrival (what) VALUES (TG_TABLE_NAME || ' ' || NEW.id); RETURN NEW; END $$")
+             "INSERT INTO public.arrival (what) VALUES (TG_TABLE_NAME || ' ' || NEW.id); RETURN NEW; END $$")
     for table in ("small", "marker"):
         db.sql_b(f"CREATE TRIGGER log_arrival AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION log_arrival()")
         db.sql_b(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER log_arrival")
@@ -128,7 +128,7 @@ def test_streamed_transaction_interleaved_with_small_ones_keeps_commit_order(dbp
 
 def test_kill_9_in_the_middle_of_a_streamed_transaction_applies_it_once(dbpair, worker_factory, tmp_path):
     db = dbpair
-    cfg, spool = setup(db, tmp_path)
+    cfg, spool = prepare(db, tmp_path)
     w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO marker VALUES (1)")
     conn = db.a.connect(db.dbname, autocommit=False)
@@ -151,7 +151,7 @@ def test_kill_9_in_the_middle_of_a_streamed_transaction_applies_it_once(dbpair, 
 
 def test_streamed_transaction_does_not_spill_on_the_source(dbpair, worker_factory, tmp_path):
     db = dbpair
-    cfg, spool = setup(db, tmp_path)
+    cfg, spool = prepare(db, tmp_path)
     w = run(worker_factory, cfg, "forward", db)
     db.sql_a("INSERT INTO big SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, %s) g", (BIG_ROWS,))
     wait_until(lambda: db.sql_b("SELECT count(*) FROM big")[0][0] == BIG_ROWS, timeout=60, what="rows on B")
