@@ -166,3 +166,14 @@ def test_streamed_transaction_does_not_spill_on_the_source(dbpair, worker_factor
     assert spill == 0
     assert streamed > 64 * 1024
     assert w.stop() == 0
+
+
+def test_spool_directory_open_to_other_users_is_refused_at_start(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    cfg, spool = prepare(db, tmp_path)
+    spool.mkdir(mode=0o755)
+    os.chmod(spool, 0o755)
+    w = worker_factory("run", "--config", str(cfg), "--direction", "forward", name="forward")
+    assert w.wait(timeout=60) == 4, w.output()
+    assert f"directory {spool} is open to other users" in w.output()
+    assert "retrying" not in w.output()

@@ -67,9 +67,16 @@ std::vector<std::string> Replayed(StreamSpool& spool, uint32_t xid, std::vector<
 
 TEST_CASE("stream_records_round_trip") {
   Encoder enc;
-  v1::Record r = Decode(enc.Bytes(enc->EncodeStreamStart(700, true)));
+  v1::Record r = Decode(enc.Bytes(enc->EncodeStreamStart(700, true, nullptr)));
   CHECK(r.stream_start().xid() == 700);
   CHECK(r.stream_start().first_segment());
+  CHECK(r.stream_start().commit_lsn() == 0);
+  StreamCommitView committed{700, 10, 0, 30, "o"};
+  r = Decode(enc.Bytes(enc->EncodeStreamStart(700, false, &committed)));
+  CHECK_FALSE(r.stream_start().first_segment());
+  CHECK(r.stream_start().commit_lsn() == 10);
+  CHECK(r.stream_start().commit_time() == 30);
+  CHECK(r.stream_start().origin() == "o");
   CHECK(Decode(enc.Bytes(enc->EncodeStreamStop())).has_stream_stop());
   r = Decode(enc.Bytes(enc->EncodeStreamCommit({700, 10, 20, 30, "o"})));
   CHECK(r.stream_commit().xid() == 700);
@@ -219,4 +226,20 @@ TEST_CASE("spool_directory_open_to_others_is_refused") {
   std::string link = dir.path + "/link";
   REQUIRE(symlink(dir.path.c_str(), link.c_str()) == 0);
   CHECK_THROWS_AS(StreamSpool(link), ConfigError);
+}
+
+TEST_CASE("spool_direct_block_spools_nothing") {
+  TempDir dir;
+  StreamSpool spool(dir.path);
+  spool.StartBlock(10, true);
+  spool.Append(10, 1, "early", 5);
+  spool.EndBlock();
+  CHECK(spool.Holds(10));
+  CHECK(Replayed(spool, 10) == std::vector<std::string>{"early"});
+  CHECK_FALSE(spool.Holds(10));
+  spool.StartDirectBlock(10);
+  CHECK(spool.InBlock());
+  CHECK_THROWS_AS(spool.StartDirectBlock(11), DecodeError);
+  spool.EndBlock();
+  CHECK(spool.open_transactions() == 0);
 }

@@ -75,7 +75,8 @@ struct CommitView {
   int64_t commit_time;
 };
 
-// The commit of a streamed transaction (proto_version 2).
+// The commit of a streamed transaction (proto_version 2); also what a
+// StreamStart of the block written at the commit carries (end_lsn unused).
 struct StreamCommitView {
   uint32_t xid;
   uint64_t commit_lsn;

@@ -302,11 +302,16 @@ void RecordEncoder::SetStreamXid(uint32_t xid) noexcept {
   impl_->wire.set_stream_xid(xid);
 }
 
-Status RecordEncoder::EncodeStreamStart(uint32_t xid, bool first_segment) noexcept {
+Status RecordEncoder::EncodeStreamStart(uint32_t xid, bool first_segment,
+                                        const StreamCommitView* committed) noexcept {
   return RunGuarded(impl_, "stream start", [&] {
+    if (committed != nullptr && !Utf8(committed->origin)) return Status::Error("origin name is not valid UTF-8");
     v1::StreamStart& m = impl_->stream_start;
     m.set_xid(xid);
     m.set_first_segment(first_segment);
+    m.set_commit_lsn(committed != nullptr ? committed->commit_lsn : 0);
+    m.set_commit_time(committed != nullptr ? committed->commit_time : 0);
+    m.set_origin(committed != nullptr && committed->origin != nullptr ? committed->origin : "");
     impl_->record.unsafe_arena_set_allocated_stream_start(&m);
     return impl_->FinishMessage();
   });

@@ -64,7 +64,9 @@ class RecordEncoder {
   // every Relation, Insert, Update, Delete, Truncate, Ddl and message
   // record encoded next carry stream_xid = xid; SetStreamXid(0) ends that.
   void SetStreamXid(uint32_t xid) noexcept;
-  Status EncodeStreamStart(uint32_t xid, bool first_segment) noexcept;
+  // `committed` (or nullptr): the transaction committed, this is its last
+  // block (commit_lsn, commit_time and origin go into the StreamStart).
+  Status EncodeStreamStart(uint32_t xid, bool first_segment, const StreamCommitView* committed) noexcept;
   Status EncodeStreamStop() noexcept;
   Status EncodeStreamCommit(const StreamCommitView& commit) noexcept;
   Status EncodeStreamAbort(uint32_t xid, uint32_t subxid) noexcept;

@@ -183,7 +183,13 @@ Json HeartbeatJson(const v1::Heartbeat& m) {
 }
 
 Json StreamStartJson(const v1::StreamStart& m) {
-  return Json{{"xid", m.xid()}, {"first_segment", m.first_segment()}};
+  Json body = Json{{"xid", m.xid()}, {"first_segment", m.first_segment()}};
+  if (m.commit_lsn() != 0) {
+    body["commit_lsn"] = FormatLsn(m.commit_lsn());
+    body["commit_time"] = FormatTimestamp(m.commit_time());
+    if (!m.origin().empty()) body["origin"] = m.origin();
+  }
+  return body;
 }
 
 Json StreamCommitJson(const v1::StreamCommit& m) {

@@ -56,17 +56,52 @@ forget_streamed_transaction(ReorderBufferTXN *txn, bool committed)
 	relation_cache_stream_ended(committed);
 }
 
+/* What a commit says about txn: its LSN, time and origin name. */
+static void
+describe_commit(ReorderBufferTXN *txn, XLogRecPtr commit_lsn, pgduplex::StreamCommitView *commit)
+{
+	commit->xid = txn->xid;
+	commit->commit_lsn = commit_lsn;
+	commit->end_lsn = txn->end_lsn;
+	commit->commit_time = txn->xact_time.commit_time;
+	commit->origin = NULL;
+	if (txn->origin_id != InvalidRepOriginId)
+	{
+		char	   *name;
+
+		if (replorigin_by_oid(txn->origin_id, true, &name))
+			commit->origin = server_to_utf8(name, strlen(name));
+	}
+}
+
+/*
+ * A block written once the transaction committed (end_lsn is set only
+ * then: ReorderBufferReplay, before it streams the rest and calls
+ * stream_commit) says so, with the commit: the client may apply it as it
+ * arrives instead of spooling it.
+ */
 static void
 pgduplex_stream_start(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 {
 	PluginState *state = plugin_state(ctx);
+	pgduplex::StreamCommitView commit;
+	bool		committed = txn->end_lsn != InvalidXLogRecPtr;
+	MemoryContext old;
 
 	if (state->stream_xid != InvalidTransactionId)
 		elog(ERROR, "pgduplex: stream block of transaction %u starts inside that of %u",
 			 txn->xid, state->stream_xid);
 	if (txn->output_plugin_private == NULL)
 		txn->output_plugin_private = MemoryContextAllocZero(ctx->context, sizeof(TxnState));
-	emit(ctx, state, state->encoder->EncodeStreamStart(txn->xid, !rbtxn_is_streamed(txn)), true);
+	old = MemoryContextSwitchTo(state->change_cxt);
+	if (committed)
+		describe_commit(txn, txn->final_lsn, &commit);
+	emit(ctx, state,
+		 state->encoder->EncodeStreamStart(txn->xid, !rbtxn_is_streamed(txn),
+										   committed ? &commit : NULL),
+		 true);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(state->change_cxt);
 	state->stream_xid = txn->xid;
 }
 
@@ -105,18 +140,7 @@ pgduplex_stream_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	update_progress(ctx, state, false);
 	old = MemoryContextSwitchTo(state->change_cxt);
-	commit.xid = txn->xid;
-	commit.commit_lsn = commit_lsn;
-	commit.end_lsn = txn->end_lsn;
-	commit.commit_time = txn->xact_time.commit_time;
-	commit.origin = NULL;
-	if (txn->origin_id != InvalidRepOriginId)
-	{
-		char	   *name;
-
-		if (replorigin_by_oid(txn->origin_id, true, &name))
-			commit.origin = server_to_utf8(name, strlen(name));
-	}
+	describe_commit(txn, commit_lsn, &commit);
 	state->encoder->SetStreamXid(0);
 	emit(ctx, state, state->encoder->EncodeStreamCommit(commit), true);
 	MemoryContextSwitchTo(old);

@@ -48,13 +48,20 @@ SELECT count(*) FILTER (WHERE kind = 'stream_start') > 2 AS several_blocks,
 -- blocks: the xid of each record inside; first_segment only on the first
 CREATE TEMP TABLE blocks AS
   SELECT a.n AS start_n, min(b.n) AS stop_n, (a.body ->> 'xid')::bigint AS xid,
-         (a.body ->> 'first_segment')::bool AS first_segment
+         (a.body ->> 'first_segment')::bool AS first_segment, a.body ? 'commit_lsn' AS at_commit
     FROM k a JOIN k b ON b.n > a.n AND b.kind = 'stream_stop'
    WHERE a.kind = 'stream_start' GROUP BY a.n, a.body;
 SELECT count(DISTINCT xid) AS transactions,
        bool_and(first_segment = (start_n = (SELECT min(start_n) FROM blocks b2 WHERE b2.xid = blocks.xid)))
          AS first_segment_marks_the_first
   FROM blocks;
+-- the block written once the transaction committed says so (commit_lsn):
+-- only the last block of the committed transaction
+SELECT count(*) AS blocks_at_commit,
+       bool_and(xid IN (SELECT (body ->> 'xid')::bigint FROM k WHERE kind = 'stream_commit')) AS of_the_committed,
+       bool_and(start_n = (SELECT max(start_n) FROM blocks b2 WHERE b2.xid = blocks.xid)) AS its_last_block,
+       bool_and(stop_n + 1 = (SELECT n FROM k WHERE kind = 'stream_commit')) AS stream_commit_follows
+  FROM blocks WHERE at_commit;
 SELECT bool_and(k.body ? 'stream_xid') AS every_record_in_a_block_has_stream_xid,
        bool_and(NOT k.kind LIKE 'stream%') AS no_control_record_inside
   FROM k JOIN blocks ON k.n > blocks.start_n AND k.n < blocks.stop_n;

@@ -87,6 +87,14 @@ void StreamSpool::StartBlock(uint32_t xid, bool first_segment) {
   block_xid_ = xid;
 }
 
+void StreamSpool::StartDirectBlock(uint32_t xid) {
+  if (InBlock()) {
+    throw DecodeError(fmt::format("stream block of transaction {} starts inside the block of {}", xid, block_xid_));
+  }
+  if (xid == 0) throw DecodeError("stream block without a transaction id");
+  block_xid_ = xid;
+}
+
 void StreamSpool::EndBlock() {
   if (!InBlock()) throw DecodeError("stream stop outside a stream block");
   block_xid_ = 0;

@@ -30,6 +30,11 @@
 // later one (which belong to it or to its children), as PostgreSQL's
 // subscriber does.
 //
+// The block written once the transaction committed (StreamStart with a
+// commit_lsn) is not spooled: the caller replays the earlier blocks and
+// applies that one as it arrives, so that the part sent at commit is
+// applied while it is received, as without streaming.
+//
 // Contract: protocol violations (a block inside a block, a commit of a
 // transaction never started) throw DecodeError; I/O failures throw
 // SpoolError naming the file. Not thread-safe.
@@ -64,6 +69,10 @@ class StreamSpool {
   StreamSpool& operator=(const StreamSpool&) = delete;
 
   void StartBlock(uint32_t xid, bool first_segment);
+  // A block the caller applies as it arrives (the one written at the
+  // transaction's commit): nothing of it is spooled.
+  void StartDirectBlock(uint32_t xid);
+  bool Holds(uint32_t xid) const { return files_.count(xid) != 0; }
   void EndBlock();
   bool InBlock() const { return block_xid_ != 0; }
   uint32_t block_xid() const { return block_xid_; }

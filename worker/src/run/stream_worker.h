@@ -92,7 +92,9 @@ class StreamWorker {
   void OnStreamingRefused(Lsn start, const std::string& error);
   bool SpoolIfInBlock(const StreamItem& item);
   void OnStreamRecord(const v1::Record& record);
-  void ApplyStreamed(const v1::StreamCommit& commit);
+  void OnStreamStart(const v1::StreamStart& start);
+  void BeginStreamed(uint32_t xid, uint64_t commit_lsn, int64_t commit_time, const std::string& origin);
+  void EndStreamed(const v1::StreamCommit& commit);
   void OnHeartbeatRecord(const v1::Heartbeat& heartbeat, Lsn at);
   void OnScreened(const MessageScreen::Outcome& outcome, Lsn at);
   void Idle();
@@ -142,6 +144,7 @@ class StreamWorker {
   std::unique_ptr<PgConnection> heartbeat_conn_;
   std::unique_ptr<StreamSpool> spool_;  // this session streams (proto_version 2)
   bool plugin_lacks_streaming_ = false;  // the source's plugin refused proto_version 2
+  uint32_t direct_xid_ = 0;  // streamed transaction whose last block is applied as it arrives
 
   Lsn idle_lsn_ = kInvalidLsn;  // keepalive position while nothing was pending
   Lsn session_start_committed_ = kInvalidLsn;

@@ -18,11 +18,17 @@ namespace pgduplex {
 void StreamWorker::StartStreaming(Lsn start) {
   PluginOptions options = PluginOptionsFor(config_, direction_);
   spool_.reset();
+  direct_xid_ = 0;
   if (!config_.sync.streaming || plugin_lacks_streaming_) {
     stream_->StartReplication(slot_, start, options);
     return;
   }
-  spool_ = std::make_unique<StreamSpool>(SpoolDirectoryFor(config_, direction_));
+  try {
+    spool_ = std::make_unique<StreamSpool>(SpoolDirectoryFor(config_, direction_));
+  } catch (const ConfigError& e) {
+    // An unusable spool directory stays unusable: not retried.
+    throw OperatorActionRequired(fmt::format("sync.spool_directory: {}", e.what()));
+  }
   try {
     stream_->StartReplication(slot_, start, WithStreaming(options));
   } catch (const ConnectionError&) {
@@ -58,7 +64,7 @@ void StreamWorker::OnStreamingRefused(Lsn start, const std::string& error) {
 // Inside a stream block every record but StreamStop goes to the spool as
 // it came, undecoded (wire/record_envelope.h). True when it was handled so.
 bool StreamWorker::SpoolIfInBlock(const StreamItem& item) {
-  if (!spool_ || !spool_->InBlock()) return false;
+  if (!spool_ || !spool_->InBlock() || direct_xid_ != 0) return false;
   const std::string& payload = item.payload;
   RecordEnvelope envelope = PeekEnvelope(payload.data(), payload.size(), item.data_start);
   switch (envelope.kind) {
@@ -85,38 +91,57 @@ void StreamWorker::OnStreamRecord(const v1::Record& record) {
                                   RecordKindName(record)));
   }
   switch (record.kind_case()) {
-    case v1::Record::kStreamStart:
-      spool_->StartBlock(record.stream_start().xid(), record.stream_start().first_segment());
-      break;
+    case v1::Record::kStreamStart: OnStreamStart(record.stream_start()); break;
     case v1::Record::kStreamStop: spool_->EndBlock(); break;  // throws: not in a block
     case v1::Record::kStreamAbort:
+      if (direct_xid_ != 0) throw DecodeError("stream abort of a transaction that committed");
       spool_->Abort(record.stream_abort().xid(), record.stream_abort().subxid());
       break;
-    case v1::Record::kStreamCommit: ApplyStreamed(record.stream_commit()); break;
+    case v1::Record::kStreamCommit: EndStreamed(record.stream_commit()); break;
     default: break;
   }
+}
+
+// A block written before the commit goes to the spool. The one written at
+// the commit (commit_lsn set) opens the source transaction in the applier,
+// replays the spooled blocks into it, and is then applied as it arrives.
+void StreamWorker::OnStreamStart(const v1::StreamStart& start) {
+  if (start.commit_lsn() == 0) {
+    spool_->StartBlock(start.xid(), start.first_segment());
+    return;
+  }
+  BeginStreamed(start.xid(), start.commit_lsn(), start.commit_time(), start.origin());
+  spool_->StartDirectBlock(start.xid());
+  direct_xid_ = start.xid();
 }
 
 // The spooled transaction goes through the normal path, as Begin, its
 // records in order, Commit: commit order, batching, conflicts and progress
 // are those of any other transaction.
-void StreamWorker::ApplyStreamed(const v1::StreamCommit& commit) {
+void StreamWorker::BeginStreamed(uint32_t xid, uint64_t commit_lsn, int64_t commit_time, const std::string& origin) {
   if (applier_->InSourceTransaction()) {
-    throw DecodeError(fmt::format("stream commit of transaction {} inside another transaction", commit.xid()));
+    throw DecodeError(fmt::format("streamed transaction {} commits inside another transaction", xid));
   }
-  spdlog::debug("applying streamed transaction {} ({} bytes spooled)", commit.xid(),
-                spool_->spooled_bytes(commit.xid()));
-  google::protobuf::Arena* arena = applier_->arena();
-  auto* begin = google::protobuf::Arena::CreateMessage<v1::Begin>(arena);
-  begin->set_xid(commit.xid());
-  begin->set_final_lsn(commit.commit_lsn());
-  begin->set_commit_time(commit.commit_time());
-  begin->set_origin(commit.origin());
+  spdlog::debug("applying streamed transaction {} ({} bytes spooled)", xid, spool_->spooled_bytes(xid));
+  auto* begin = google::protobuf::Arena::CreateMessage<v1::Begin>(applier_->arena());
+  begin->set_xid(xid);
+  begin->set_final_lsn(commit_lsn);
+  begin->set_commit_time(commit_time);
+  begin->set_origin(origin);
   applier_->OnBegin(*begin);
-  spool_->Replay(commit.xid(), [this](Lsn lsn, const char* data, size_t size) {
+  if (!spool_->Holds(xid)) return;  // all of it is in the block at the commit
+  spool_->Replay(xid, [this](Lsn lsn, const char* data, size_t size) {
     const v1::Record* record = ReadRecord(data, size, lsn, applier_->arena());
     DispatchRecord(*record, lsn, size);
   });
+}
+
+void StreamWorker::EndStreamed(const v1::StreamCommit& commit) {
+  if (direct_xid_ != 0 && direct_xid_ != commit.xid()) {
+    throw DecodeError(fmt::format("stream commit of transaction {} while {} is applied", commit.xid(), direct_xid_));
+  }
+  if (direct_xid_ == 0) BeginStreamed(commit.xid(), commit.commit_lsn(), commit.commit_time(), commit.origin());
+  direct_xid_ = 0;
   auto* end = google::protobuf::Arena::CreateMessage<v1::Commit>(applier_->arena());
   end->set_commit_lsn(commit.commit_lsn());
   end->set_end_lsn(commit.end_lsn());
