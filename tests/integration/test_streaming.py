@@ -20,7 +20,7 @@ def prepare(db, tmp_path, extra_tables=()):
     for ddl in extra_tables:
         db.both(ddl)
     spool = tmp_path / "spool"
-    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none", "streaming": True,
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none", "streaming": True, "batch_max_changes": 100,
                                                      "spool_directory": str(spool)})
     return cfg, spool
 

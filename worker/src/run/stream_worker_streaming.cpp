@@ -106,18 +106,22 @@ void StreamWorker::OnStreamRecord(const v1::Record& record) {
 // the commit (commit_lsn set) opens the source transaction in the applier,
 // replays the spooled blocks into it, and is then applied as it arrives.
 void StreamWorker::OnStreamStart(const v1::StreamStart& start) {
+  const uint32_t xid = start.xid();
   if (start.commit_lsn() == 0) {
-    spool_->StartBlock(start.xid(), start.first_segment());
+    spool_->StartBlock(xid, start.first_segment());
     return;
   }
-  BeginStreamed(start.xid(), start.commit_lsn(), start.commit_time(), start.origin());
-  spool_->StartDirectBlock(start.xid());
-  direct_xid_ = start.xid();
+  // `start` lives on the applier's arena, which the replay may reset.
+  BeginStreamed(xid, start.commit_lsn(), start.commit_time(), std::string(start.origin()));
+  spool_->StartDirectBlock(xid);
+  direct_xid_ = xid;
 }
 
 // The spooled transaction goes through the normal path, as Begin, its
 // records in order, Commit: commit order, batching, conflicts and progress
 // are those of any other transaction.
+// Takes its arguments by value or as copies: the replay may reset the arena
+// the record they came from lives on.
 void StreamWorker::BeginStreamed(uint32_t xid, uint64_t commit_lsn, int64_t commit_time, const std::string& origin) {
   if (applier_->InSourceTransaction()) {
     throw DecodeError(fmt::format("streamed transaction {} commits inside another transaction", xid));
@@ -137,15 +141,20 @@ void StreamWorker::BeginStreamed(uint32_t xid, uint64_t commit_lsn, int64_t comm
 }
 
 void StreamWorker::EndStreamed(const v1::StreamCommit& commit) {
-  if (direct_xid_ != 0 && direct_xid_ != commit.xid()) {
-    throw DecodeError(fmt::format("stream commit of transaction {} while {} is applied", commit.xid(), direct_xid_));
+  // Copied: `commit` lives on the applier's arena, which a replay may reset.
+  const uint32_t xid = commit.xid();
+  const uint64_t commit_lsn = commit.commit_lsn();
+  const uint64_t end_lsn = commit.end_lsn();
+  const int64_t commit_time = commit.commit_time();
+  if (direct_xid_ != 0 && direct_xid_ != xid) {
+    throw DecodeError(fmt::format("stream commit of transaction {} while {} is applied", xid, direct_xid_));
   }
-  if (direct_xid_ == 0) BeginStreamed(commit.xid(), commit.commit_lsn(), commit.commit_time(), commit.origin());
+  if (direct_xid_ == 0) BeginStreamed(xid, commit_lsn, commit_time, std::string(commit.origin()));
   direct_xid_ = 0;
   auto* end = google::protobuf::Arena::CreateMessage<v1::Commit>(applier_->arena());
-  end->set_commit_lsn(commit.commit_lsn());
-  end->set_end_lsn(commit.end_lsn());
-  end->set_commit_time(commit.commit_time());
+  end->set_commit_lsn(commit_lsn);
+  end->set_end_lsn(end_lsn);
+  end->set_commit_time(commit_time);
   applier_->OnCommit(*end);
 }
 
