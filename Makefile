@@ -6,7 +6,7 @@
 #   make deps       install the Debian packages the build and tests need (root)
 #   make test       deps + build + install + every test suite
 #   make demo       two throwaway local clusters with two-way sync live
-#   make bench-decode / bench-apply / bench-initial   speed against PostgreSQL's own tools
+#   make bench-decode / bench-apply / bench-initial / bench-large-tx   speed against PostgreSQL's own tools
 #   make soak       the randomized convergence test over SEEDS (20) random seeds, strict
 
 PG_CONFIG ?= pg_config
@@ -17,7 +17,7 @@ PROTO_OUT := $(BUILD)/proto
 export PG_CONFIG BUILD PROTO_OUT
 
 .PHONY: all proto plugin worker install deps test unit regress integration \
-        demo bench-decode bench-apply bench-initial soak clean
+        demo bench-decode bench-apply bench-initial bench-large-tx soak clean
 
 all: plugin worker
 
@@ -73,6 +73,9 @@ bench-apply: install
 
 bench-initial: install
 	bash bench/initial
+
+bench-large-tx: install
+	bash bench/large_tx
 
 # Every build product (plugin objects and pgduplex.so too) is under $(BUILD).
 clean:

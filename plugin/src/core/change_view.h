@@ -76,6 +76,16 @@ struct CommitView {
   int64_t commit_time;
 };
 
+// The commit of a streamed transaction (proto_version 2); also what a
+// StreamStart of the block written at the commit carries (end_lsn unused).
+struct StreamCommitView {
+  uint32_t xid;
+  uint64_t commit_lsn;
+  uint64_t end_lsn;
+  int64_t commit_time;
+  const char* origin;  // nullptr or "" when the transaction has none
+};
+
 struct TruncateView {
   const uint32_t* relation_oids;
   uint32_t count;

@@ -123,7 +123,7 @@ size_t ChangeWire::PrepareInsert(uint32_t relation_oid, const TupleView& new_tup
   relation_oid_ = relation_oid;
   new_tuple_ = new_tuple;
   new_size_ = TupleSize(new_tuple);
-  return Finish(VarintFieldSize(relation_oid) + EmbeddedSize(new_size_));
+  return Finish(VarintFieldSize(relation_oid) + EmbeddedSize(new_size_) + VarintFieldSize(stream_xid_));
 }
 
 size_t ChangeWire::PrepareUpdate(uint32_t relation_oid, const TupleView& new_tuple,
@@ -135,7 +135,7 @@ size_t ChangeWire::PrepareUpdate(uint32_t relation_oid, const TupleView& new_tup
   new_size_ = TupleSize(new_tuple);
   return Finish(VarintFieldSize(relation_oid) + EmbeddedSize(new_size_) +
                 VarintFieldSize(static_cast<uint64_t>(old_kind)) +
-                (has_old_tuple_ ? EmbeddedSize(old_size_) : 0));
+                (has_old_tuple_ ? EmbeddedSize(old_size_) : 0) + VarintFieldSize(stream_xid_));
 }
 
 size_t ChangeWire::PrepareDelete(uint32_t relation_oid, OldTupleKind old_kind,
@@ -144,7 +144,7 @@ size_t ChangeWire::PrepareDelete(uint32_t relation_oid, OldTupleKind old_kind,
   relation_oid_ = relation_oid;
   SetOld(old_kind, old_tuple);
   return Finish(VarintFieldSize(relation_oid) + VarintFieldSize(static_cast<uint64_t>(old_kind)) +
-                (has_old_tuple_ ? EmbeddedSize(old_size_) : 0));
+                (has_old_tuple_ ? EmbeddedSize(old_size_) : 0) + VarintFieldSize(stream_xid_));
 }
 
 void ChangeWire::Write(char* dst) const noexcept {
@@ -170,7 +170,8 @@ void ChangeWire::Write(char* dst) const noexcept {
       p = PutEmbeddedHeader(kRecordInsert, body_size_, p);
       p = PutVarintField(Varint(v1::Insert::kRelationOidFieldNumber), relation_oid_, p);
       p = PutEmbeddedHeader(Embedded(v1::Insert::kNewTupleFieldNumber), new_size_, p);
-      PutTuple(new_tuple_, p);
+      p = PutTuple(new_tuple_, p);
+      PutVarintField(Varint(v1::Insert::kStreamXidFieldNumber), stream_xid_, p);
       break;
     case Kind::kUpdate:
       p = PutEmbeddedHeader(kRecordUpdate, body_size_, p);
@@ -180,8 +181,9 @@ void ChangeWire::Write(char* dst) const noexcept {
       p = PutVarintField(Varint(v1::Update::kOldKindFieldNumber), static_cast<uint64_t>(old_kind_), p);
       if (has_old_tuple_) {
         p = PutEmbeddedHeader(Embedded(v1::Update::kOldTupleFieldNumber), old_size_, p);
-        PutTuple(old_tuple_, p);
+        p = PutTuple(old_tuple_, p);
       }
+      PutVarintField(Varint(v1::Update::kStreamXidFieldNumber), stream_xid_, p);
       break;
     case Kind::kDelete:
       p = PutEmbeddedHeader(kRecordDelete, body_size_, p);
@@ -189,8 +191,9 @@ void ChangeWire::Write(char* dst) const noexcept {
       p = PutVarintField(Varint(v1::Delete::kOldKindFieldNumber), static_cast<uint64_t>(old_kind_), p);
       if (has_old_tuple_) {
         p = PutEmbeddedHeader(Embedded(v1::Delete::kOldTupleFieldNumber), old_size_, p);
-        PutTuple(old_tuple_, p);
+        p = PutTuple(old_tuple_, p);
       }
+      PutVarintField(Varint(v1::Delete::kStreamXidFieldNumber), stream_xid_, p);
       break;
   }
 }

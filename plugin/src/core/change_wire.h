@@ -38,6 +38,10 @@ class ChangeWire {
   size_t PrepareDelete(uint32_t relation_oid, OldTupleKind old_kind,
                        const TupleView* old_tuple) noexcept;
 
+  // Inside a stream block (proto_version 2): the xid the next Insert,
+  // Update and Delete carry as stream_xid; 0 outside one (field omitted).
+  void set_stream_xid(uint32_t xid) noexcept { stream_xid_ = xid; }
+
   // Writes the prepared record (size as returned) to dst.
   void Write(char* dst) const noexcept;
 
@@ -59,6 +63,7 @@ class ChangeWire {
   TupleView new_tuple_{};
   TupleView old_tuple_{};
   bool has_old_tuple_ = false;
+  uint32_t stream_xid_ = 0;
 };
 
 }  // namespace pgduplex

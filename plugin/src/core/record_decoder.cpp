@@ -64,6 +64,10 @@ Status ValidateRecord(const v1::Record& record) noexcept {
     case v1::Record::kDdl:
     case v1::Record::kMessage:
     case v1::Record::kHeartbeat:
+    case v1::Record::kStreamStart:
+    case v1::Record::kStreamStop:
+    case v1::Record::kStreamCommit:
+    case v1::Record::kStreamAbort:
       return Status::OK();
     case v1::Record::kRelation: {
       const v1::Relation& r = record.relation();
@@ -106,6 +110,10 @@ const char* RecordKindName(const v1::Record& record) noexcept {
     case v1::Record::kDdl: return "ddl";
     case v1::Record::kMessage: return "message";
     case v1::Record::kHeartbeat: return "heartbeat";
+    case v1::Record::kStreamStart: return "stream_start";
+    case v1::Record::kStreamStop: return "stream_stop";
+    case v1::Record::kStreamCommit: return "stream_commit";
+    case v1::Record::kStreamAbort: return "stream_abort";
     case v1::Record::KIND_NOT_SET: break;
   }
   return "unknown";
@@ -120,7 +128,7 @@ Status DecodeRecord(const void* data, size_t size, v1::Record* record) noexcept 
     if (record->kind_case() == v1::Record::KIND_NOT_SET && size > 0) {
       // A kind added by a later version parses as an unknown field: name it.
       uint64_t field = FirstFieldNumber(static_cast<const unsigned char*>(data), size);
-      return Status::Error("record kind %llu is unknown to wire format version 1",
+      return Status::Error("record kind %llu is unknown to wire format version 2",
                            static_cast<unsigned long long>(field));
     }
     return ValidateRecord(*record);

@@ -35,6 +35,11 @@ struct RecordEncoder::Impl {
   v1::Ddl ddl;
   v1::LogicalMessage message;
   v1::Heartbeat heartbeat;
+  v1::StreamStart stream_start;
+  v1::StreamStop stream_stop;
+  v1::StreamCommit stream_commit;
+  v1::StreamAbort stream_abort;
+  uint32_t stream_xid = 0;  // SetStreamXid
   DdlMessage ddl_scratch;
   HeartbeatMessage heartbeat_scratch;
   bool attached = false;  // a member above is attached to `record`
@@ -52,6 +57,10 @@ struct RecordEncoder::Impl {
         case v1::Record::kDdl: record.unsafe_arena_release_ddl(); break;
         case v1::Record::kMessage: record.unsafe_arena_release_message(); break;
         case v1::Record::kHeartbeat: record.unsafe_arena_release_heartbeat(); break;
+        case v1::Record::kStreamStart: record.unsafe_arena_release_stream_start(); break;
+        case v1::Record::kStreamStop: record.unsafe_arena_release_stream_stop(); break;
+        case v1::Record::kStreamCommit: record.unsafe_arena_release_stream_commit(); break;
+        case v1::Record::kStreamAbort: record.unsafe_arena_release_stream_abort(); break;
         default: break;  // nothing else is ever attached
       }
       attached = false;
@@ -178,6 +187,7 @@ Status RecordEncoder::EncodeRelation(const RelationView& in) noexcept {
     if (!Utf8(in.partition_constraint))
       return Status::Error("partition constraint of relation %u is not valid UTF-8", in.oid);
     m.set_partition_constraint(in.root_oid != 0 && in.partition_constraint ? in.partition_constraint : "");
+    m.set_stream_xid(impl_->stream_xid);
     auto* columns = m.mutable_columns();
     columns->Clear();
     for (uint32_t i = 0; i < in.column_count; ++i) {
@@ -233,6 +243,7 @@ Status RecordEncoder::EncodeTruncate(const TruncateView& in) noexcept {
     for (uint32_t i = 0; i < in.count; ++i) oids->Add(in.relation_oids[i]);
     m.set_cascade(in.cascade);
     m.set_restart_identity(in.restart_identity);
+    m.set_stream_xid(impl_->stream_xid);
     impl_->record.unsafe_arena_set_allocated_truncate(&m);
     return impl_->FinishMessage();
   });
@@ -254,6 +265,7 @@ Status RecordEncoder::EncodeDdl(const char* json, size_t size, bool has_dml) noe
     m.set_in_function(d.in_function);
     m.set_has_dml(has_dml);
     m.set_standard_conforming_strings(d.standard_conforming_strings);
+    m.set_stream_xid(impl_->stream_xid);
     impl_->record.unsafe_arena_set_allocated_ddl(&m);
     return impl_->FinishMessage();
   });
@@ -282,7 +294,59 @@ Status RecordEncoder::EncodeMessage(const MessageView& in) noexcept {
     m.mutable_content()->assign(in.content, in.content_size);
     m.set_transactional(in.transactional);
     m.set_lsn(in.lsn);
+    m.set_stream_xid(impl_->stream_xid);
     impl_->record.unsafe_arena_set_allocated_message(&m);
+    return impl_->FinishMessage();
+  });
+}
+
+void RecordEncoder::SetStreamXid(uint32_t xid) noexcept {
+  impl_->stream_xid = xid;
+  impl_->wire.set_stream_xid(xid);
+}
+
+Status RecordEncoder::EncodeStreamStart(uint32_t xid, bool first_segment,
+                                        const StreamCommitView* committed) noexcept {
+  return RunGuarded(impl_, "stream start", [&] {
+    if (committed != nullptr && !Utf8(committed->origin)) return Status::Error("origin name is not valid UTF-8");
+    v1::StreamStart& m = impl_->stream_start;
+    m.set_xid(xid);
+    m.set_first_segment(first_segment);
+    m.set_commit_lsn(committed != nullptr ? committed->commit_lsn : 0);
+    m.set_commit_time(committed != nullptr ? committed->commit_time : 0);
+    m.set_origin(committed != nullptr && committed->origin != nullptr ? committed->origin : "");
+    impl_->record.unsafe_arena_set_allocated_stream_start(&m);
+    return impl_->FinishMessage();
+  });
+}
+
+Status RecordEncoder::EncodeStreamStop() noexcept {
+  return RunGuarded(impl_, "stream stop", [&] {
+    impl_->record.unsafe_arena_set_allocated_stream_stop(&impl_->stream_stop);
+    return impl_->FinishMessage();
+  });
+}
+
+Status RecordEncoder::EncodeStreamCommit(const StreamCommitView& in) noexcept {
+  return RunGuarded(impl_, "stream commit", [&] {
+    if (!Utf8(in.origin)) return Status::Error("origin name is not valid UTF-8");
+    v1::StreamCommit& m = impl_->stream_commit;
+    m.set_xid(in.xid);
+    m.set_commit_lsn(in.commit_lsn);
+    m.set_end_lsn(in.end_lsn);
+    m.set_commit_time(in.commit_time);
+    m.set_origin(in.origin != nullptr ? in.origin : "");
+    impl_->record.unsafe_arena_set_allocated_stream_commit(&m);
+    return impl_->FinishMessage();
+  });
+}
+
+Status RecordEncoder::EncodeStreamAbort(uint32_t xid, uint32_t subxid) noexcept {
+  return RunGuarded(impl_, "stream abort", [&] {
+    v1::StreamAbort& m = impl_->stream_abort;
+    m.set_xid(xid);
+    m.set_subxid(subxid);
+    impl_->record.unsafe_arena_set_allocated_stream_abort(&m);
     return impl_->FinishMessage();
   });
 }

@@ -59,6 +59,18 @@ class RecordEncoder {
   Status EncodeHeartbeat(const char* content, size_t size, uint64_t lsn) noexcept;
   Status EncodeMessage(const MessageView& message) noexcept;
 
+  // Streaming of in-progress transactions (proto_version 2; see
+  // proto/pgduplex.proto). Inside a stream block, SetStreamXid(xid) makes
+  // every Relation, Insert, Update, Delete, Truncate, Ddl and message
+  // record encoded next carry stream_xid = xid; SetStreamXid(0) ends that.
+  void SetStreamXid(uint32_t xid) noexcept;
+  // `committed` (or nullptr): the transaction committed, this is its last
+  // block (commit_lsn, commit_time and origin go into the StreamStart).
+  Status EncodeStreamStart(uint32_t xid, bool first_segment, const StreamCommitView* committed) noexcept;
+  Status EncodeStreamStop() noexcept;
+  Status EncodeStreamCommit(const StreamCommitView& commit) noexcept;
+  Status EncodeStreamAbort(uint32_t xid, uint32_t subxid) noexcept;
+
   // Wire size of the record encoded last (0 after a failed Encode*).
   size_t size() const noexcept;
   // Serializes the record encoded last into dst (room for size() bytes).

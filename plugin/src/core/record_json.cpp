@@ -183,6 +183,43 @@ Json HeartbeatJson(const v1::Heartbeat& m) {
   return body;
 }
 
+Json StreamStartJson(const v1::StreamStart& m) {
+  Json body = Json{{"xid", m.xid()}, {"first_segment", m.first_segment()}};
+  if (m.commit_lsn() != 0) {
+    body["commit_lsn"] = FormatLsn(m.commit_lsn());
+    body["commit_time"] = FormatTimestamp(m.commit_time());
+    if (!m.origin().empty()) body["origin"] = m.origin();
+  }
+  return body;
+}
+
+Json StreamCommitJson(const v1::StreamCommit& m) {
+  Json body = Json::object();
+  body["xid"] = m.xid();
+  body["commit_lsn"] = FormatLsn(m.commit_lsn());
+  body["end_lsn"] = FormatLsn(m.end_lsn());
+  body["commit_time"] = FormatTimestamp(m.commit_time());
+  if (!m.origin().empty()) body["origin"] = m.origin();
+  return body;
+}
+
+Json StreamAbortJson(const v1::StreamAbort& m) { return Json{{"xid", m.xid()}, {"subxid", m.subxid()}}; }
+
+// stream_xid of a record inside a stream block (proto_version 2); 0 (absent)
+// outside one, and then not shown.
+uint32_t StreamXid(const v1::Record& record) {
+  switch (record.kind_case()) {
+    case v1::Record::kRelation: return record.relation().stream_xid();
+    case v1::Record::kInsert: return record.insert().stream_xid();
+    case v1::Record::kUpdate: return record.update().stream_xid();
+    case v1::Record::kDelete: return record.delete_().stream_xid();
+    case v1::Record::kTruncate: return record.truncate().stream_xid();
+    case v1::Record::kDdl: return record.ddl().stream_xid();
+    case v1::Record::kMessage: return record.message().stream_xid();
+    default: return 0;
+  }
+}
+
 Json RecordBody(const v1::Record& record) {
   switch (record.kind_case()) {
     case v1::Record::kBegin: return BeginJson(record.begin());
@@ -195,6 +232,10 @@ Json RecordBody(const v1::Record& record) {
     case v1::Record::kDdl: return DdlJson(record.ddl());
     case v1::Record::kMessage: return MessageJson(record.message());
     case v1::Record::kHeartbeat: return HeartbeatJson(record.heartbeat());
+    case v1::Record::kStreamStart: return StreamStartJson(record.stream_start());
+    case v1::Record::kStreamStop: return Json::object();
+    case v1::Record::kStreamCommit: return StreamCommitJson(record.stream_commit());
+    case v1::Record::kStreamAbort: return StreamAbortJson(record.stream_abort());
     case v1::Record::KIND_NOT_SET: break;
   }
   return Json::object();
@@ -231,7 +272,9 @@ std::string FormatTimestamp(int64_t micros_since_2000) {
 
 std::string RecordToJson(const v1::Record& record) {
   Json out = Json::object();
-  out[RecordKindName(record)] = RecordBody(record);
+  Json body = RecordBody(record);
+  if (uint32_t xid = StreamXid(record)) body["stream_xid"] = xid;
+  out[RecordKindName(record)] = std::move(body);
   // Strings were checked (protobuf verifies UTF-8 on parse; Bytes() checks
   // values), but never let a stray byte throw: replace it.
   return out.dump(-1, ' ', false, Json::error_handler_t::replace);

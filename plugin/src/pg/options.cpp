@@ -14,7 +14,8 @@ extern "C" {
 #include "pg/options.h"
 #include "pg/table_rules.h"
 
-#define OPTIONS_HINT "Valid options are proto_version, origins, ddl, tables, row_filter and operations."
+#define OPTIONS_HINT "Valid options are proto_version, origins, ddl, tables, row_filter, operations and streaming."
+#define VERSIONS_HINT "This pgduplex library speaks proto_version 1 and 2: a newer pgduplex worker needs the pgduplex extension on this cluster upgraded to its version."
 
 static const char *
 option_value(DefElem *elem)
@@ -142,6 +143,7 @@ default_plugin_options(PluginOptions *options)
 	options->proto_version = PGDUPLEX_PROTO_VERSION;
 	options->drop_origin_changes = false;
 	options->ddl = true;
+	options->streaming = false;
 	options->filter_tables = false;
 	options->tables = NIL;
 	options->table_rules = NIL;
@@ -163,12 +165,12 @@ parse_proto_version(const char *value, PluginOptions *options)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pgduplex: invalid value for option \"proto_version\": \"%s\"", value),
-				 errhint("This pgduplex speaks proto_version 1.")));
-	if (version != PGDUPLEX_PROTO_VERSION)
+				 errhint(VERSIONS_HINT)));
+	if (version < PGDUPLEX_PROTO_VERSION || version > PGDUPLEX_MAX_PROTO_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("pgduplex: proto_version %ld is not supported", version),
-				 errhint("This pgduplex speaks proto_version 1.")));
+				 errhint(VERSIONS_HINT)));
 	options->proto_version = (int) version;
 }
 
@@ -197,6 +199,16 @@ parse_ddl(const char *value, PluginOptions *options)
 }
 
 static void
+parse_streaming(const char *value, PluginOptions *options)
+{
+	if (!parse_bool(value, &options->streaming))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: invalid value for option \"streaming\": \"%s\"", value),
+				 errhint("Valid values are \"on\" and \"off\".")));
+}
+
+static void
 parse_tables_option(const char *value, PluginOptions *options)
 {
 	options->tables = parse_tables(value);
@@ -220,6 +232,7 @@ static const OptionDef option_defs[] = {
 	{"tables", parse_tables_option, false},
 	{"row_filter", parse_row_filter_option, true},
 	{"operations", parse_operations_option, true},
+	{"streaming", parse_streaming, false},
 };
 
 #define NUM_OPTIONS ((int) lengthof(option_defs))
@@ -269,6 +282,11 @@ parse_plugin_options(List *defelems, PluginOptions *options)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pgduplex: option \"proto_version\" is required"),
 				 errhint("Pass proto_version '1'.")));
+	if (options->streaming && options->proto_version < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: option \"streaming\" requires proto_version 2"),
+				 errhint("Pass proto_version '2' with streaming 'on'.")));
 }
 
 bool

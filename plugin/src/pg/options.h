@@ -7,7 +7,11 @@
  * missing value or a malformed value is an ERROR naming the option, raised
  * before any change is decoded:
  *
- *   proto_version  required; only 1 exists.
+ *   proto_version  required; 1, or 2 (1 plus streaming of in-progress
+ *                  transactions, proto/pgduplex.proto).
+ *   streaming      off (default) | on: stream a transaction once it
+ *                  exceeds logical_decoding_work_mem instead of spilling
+ *                  it to disk until its commit. Requires proto_version 2.
  *   origins        any (default) | none. With none, every change, message
  *                  and DDL carrying a replication origin is dropped: rows
  *                  applied by a pgduplex worker never travel back.
@@ -32,7 +36,8 @@ extern "C" {
 #include "nodes/pg_list.h"
 }
 
-#define PGDUPLEX_PROTO_VERSION 1
+#define PGDUPLEX_PROTO_VERSION 1	/* the default, and the oldest spoken */
+#define PGDUPLEX_MAX_PROTO_VERSION 2
 
 /* One entry of the tables option; table is NULL for schema.* */
 typedef struct TablePattern
@@ -46,6 +51,7 @@ typedef struct PluginOptions
 	int			proto_version;
 	bool		drop_origin_changes;	/* origins = none */
 	bool		ddl;
+	bool		streaming;		/* streaming 'on' (proto_version 2) */
 	bool		filter_tables;	/* tables given */
 	List	   *tables;			/* of TablePattern *, when filter_tables */
 	List	   *table_rules;	/* of TableRule * (table_rules.h) */

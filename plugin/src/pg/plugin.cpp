@@ -22,9 +22,10 @@
  * invalidated (ALTER TABLE, ...). Non-transactional messages (heartbeats)
  * come between transactions.
  *
- * Streaming of in-progress transactions is not implemented; the per-
- * transaction state lives in txn->output_plugin_private, not in globals, so
- * stream_* callbacks can be added without reshaping this.
+ * Streaming of in-progress transactions (option streaming 'on',
+ * proto_version 2) is in stream_callbacks.cpp: inside a stream block the
+ * same callbacks below write the changes, with no Begin (StreamStart came
+ * first) and with Relation records tracked per streamed transaction.
  *
  * Why one file of about 530 lines: these are the callbacks of one output
  * plugin and the few static helpers they share (lazy Begin, Relation
@@ -59,6 +60,7 @@ extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 
 #include "pg/change_views.h"
 #include "pg/options.h"
+#include "pg/plugin_state.h"
 #include "pg/relation_cache.h"
 #include "pg/table_rules.h"
 
@@ -69,33 +71,6 @@ extern PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
  * PostgreSQL 15 fix in pgoutput uses the same count).
  */
 #define CHANGES_BETWEEN_PROGRESS 100
-
-/* State of one decoding session, in ctx->output_plugin_private. */
-typedef struct PluginState
-{
-	PluginOptions options;
-	MemoryContext change_cxt;	/* everything one change needs; reset after it */
-	pgduplex::RecordEncoder *encoder;	/* NULL once released */
-	int			changes_since_progress;
-	MemoryContextCallback release; /* frees the encoder with the context */
-} PluginState;
-
-/*
- * State of one transaction, in txn->output_plugin_private from begin to
- * commit.
- */
-typedef struct TxnState
-{
-	bool		begin_sent;		/* Begin record written */
-	bool		wrote_rows;		/* a row change (or TRUNCATE) was decoded,
-								 * sent or filtered: has_dml of later DDL */
-} TxnState;
-
-static inline PluginState *
-plugin_state(LogicalDecodingContext *ctx)
-{
-	return (PluginState *) ctx->output_plugin_private;
-}
 
 /* Runs on shutdown and, should decoding end in an ERROR, on context reset. */
 static void
@@ -111,7 +86,7 @@ release_state(void *arg)
 	}
 }
 
-static void
+void
 update_progress(LogicalDecodingContext *ctx, PluginState *state, bool skipped_xact)
 {
 	if (ctx->end_xact || ++state->changes_since_progress >= CHANGES_BETWEEN_PROGRESS)
@@ -125,7 +100,7 @@ update_progress(LogicalDecodingContext *ctx, PluginState *state, bool skipped_xa
  * Writes the record the encoder just built, or raises the encoder's error.
  * The bytes are serialized straight into ctx->out.
  */
-static void
+void
 emit(LogicalDecodingContext *ctx, PluginState *state, const pgduplex::Status &status,
 	 bool last_write)
 {
@@ -152,8 +127,8 @@ send_begin_if_needed(LogicalDecodingContext *ctx, PluginState *state,
 	TxnState   *txstate = (TxnState *) txn->output_plugin_private;
 	pgduplex::BeginView begin;
 
-	if (txstate->begin_sent)
-		return;
+	if (txstate->begin_sent || state->stream_xid != InvalidTransactionId)
+		return;					/* inside a stream block: StreamStart came first */
 	begin.xid = txn->xid;
 	begin.final_lsn = txn->final_lsn;
 	begin.commit_time = txn->xact_time.commit_time;
@@ -174,12 +149,16 @@ send_relation_if_needed(LogicalDecodingContext *ctx, PluginState *state,
 						Relation rel, RelationEntry *entry)
 {
 	pgduplex::RelationView view;
+	bool		streaming = state->stream_xid != InvalidTransactionId;
 
-	if (entry->relation_sent)
+	if (streaming ? entry->stream_sent_xid == state->stream_xid : entry->relation_sent)
 		return;
 	describe_relation(rel, entry, &view);
 	emit(ctx, state, state->encoder->EncodeRelation(view), false);
-	entry->relation_sent = true;
+	if (streaming)
+		entry->stream_sent_xid = state->stream_xid;
+	else
+		entry->relation_sent = true;
 }
 
 /*
@@ -214,6 +193,14 @@ pgduplex_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_
 	else
 		parse_plugin_options(ctx->output_plugin_options, &state->options);
 	MemoryContextSwitchTo(old);
+
+	/* Streaming only when asked for (never while creating the slot). */
+	ctx->streaming = ctx->streaming && !is_init && state->options.streaming;
+	if (!is_init && state->options.streaming && !ctx->streaming)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgduplex: option \"streaming\" is not supported by this decoding context")));
+	state->stream_xid = InvalidTransactionId;
 
 	opt->output_type = OUTPUT_PLUGIN_BINARY_OUTPUT;
 	opt->receive_rewrites = false;
@@ -382,7 +369,7 @@ write_ddl(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn
 	emit(ctx, state, status, true);
 }
 
-static void
+void
 pgduplex_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				Relation rel, ReorderBufferChange *change)
 {
@@ -416,7 +403,7 @@ pgduplex_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContextReset(state->change_cxt);
 }
 
-static void
+void
 pgduplex_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				  int nrelations, Relation relations[], ReorderBufferChange *change)
 {
@@ -471,7 +458,7 @@ pgduplex_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
  * content is malformed is passed on as a LogicalMessage with a WARNING:
  * refusing it would stop the stream for good, since it stays in the WAL.
  */
-static void
+void
 pgduplex_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				 XLogRecPtr lsn, bool transactional, const char *prefix,
 				 Size size, const char *content)
@@ -542,4 +529,5 @@ _PG_output_plugin_init(OutputPluginCallbacks *cb)
 	cb->message_cb = pgduplex_message;
 	cb->filter_by_origin_cb = pgduplex_filter_by_origin;
 	cb->shutdown_cb = pgduplex_shutdown;
+	register_stream_callbacks(cb);
 }

@@ -35,6 +35,7 @@ invalidate_entry(RelationEntry *entry)
 {
 	entry->valid = false;
 	entry->relation_sent = false;
+	entry->stream_sent_xid = InvalidTransactionId;
 }
 
 static void
@@ -97,6 +98,23 @@ relation_cache_forget(void)
 {
 	relation_cache = NULL;
 	relation_cache_cxt = NULL;
+}
+
+void
+relation_cache_stream_ended(bool committed)
+{
+	HASH_SEQ_STATUS status;
+	RelationEntry *entry;
+
+	if (relation_cache == NULL)
+		return;
+	hash_seq_init(&status, relation_cache);
+	while ((entry = (RelationEntry *) hash_seq_search(&status)) != NULL)
+	{
+		entry->stream_sent_xid = InvalidTransactionId;
+		if (committed)
+			entry->relation_sent = false;
+	}
 }
 
 static bool
@@ -228,6 +246,7 @@ relation_cache_get(Relation rel, const PluginOptions *options)
 	{
 		entry->valid = false;
 		entry->relation_sent = false;
+		entry->stream_sent_xid = InvalidTransactionId;
 		entry->include = false;
 		entry->is_ddl_log = false;
 		entry->row_filter = NULL;
@@ -237,6 +256,7 @@ relation_cache_get(Relation rel, const PluginOptions *options)
 	if (!entry->valid || entry->desc_natts != RelationGetDescr(rel)->natts)
 	{
 		entry->relation_sent = false;
+		entry->stream_sent_xid = InvalidTransactionId;
 		build_entry(entry, rel, options);
 	}
 	return entry;

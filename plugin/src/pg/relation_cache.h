@@ -33,6 +33,9 @@ typedef struct RelationEntry
 	Oid			relid;			/* hash key */
 	bool		valid;			/* the fields below match the relation */
 	bool		relation_sent;	/* Relation record written in this stream */
+	TransactionId stream_sent_xid;	/* streamed transaction (top-level xid)
+									 * whose blocks carry its Relation record;
+									 * InvalidTransactionId for none */
 	bool		include;		/* passes the tables option */
 	bool		is_ddl_log;		/* pgduplex.ddl_log of the extension: its inserts
 								 * are DDL records, never row changes */
@@ -55,6 +58,15 @@ extern void relation_cache_create(MemoryContext parent);
 
 /* Forgets the cache; its memory goes with the parent context. */
 extern void relation_cache_forget(void);
+
+/*
+ * A streamed transaction ended (proto_version 2): no entry counts as
+ * described inside a stream any more (an aborted subtransaction may have
+ * taken the Relation record with it); after a commit, whose Relation
+ * records the client applied with the transaction, every relation is
+ * described again before its next change outside a stream too.
+ */
+extern void relation_cache_stream_ended(bool committed);
 
 /* The entry for rel, built or rebuilt as needed. */
 extern RelationEntry *relation_cache_get(Relation rel, const PluginOptions *options);

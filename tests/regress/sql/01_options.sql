@@ -2,9 +2,9 @@
 -- ERROR that names the option.
 SELECT 'init' FROM pg_create_logical_replication_slot('regress_options', 'pgduplex');
 
--- proto_version is required, and only 1 exists
+-- proto_version is required, and only 1 and 2 exist
 SELECT * FROM pg_logical_slot_peek_binary_changes('regress_options', NULL, NULL);
-SELECT * FROM peek('regress_options', 'proto_version', '2');
+SELECT * FROM peek('regress_options', 'proto_version', '3');
 SELECT * FROM peek('regress_options', 'proto_version', '0');
 SELECT * FROM peek('regress_options', 'proto_version', 'one');
 SELECT * FROM peek('regress_options', 'proto_version', '1x');
@@ -16,6 +16,11 @@ SELECT * FROM peek('regress_options', 'proto_version', '1', 'proto_version', '1'
 -- origins and ddl
 SELECT * FROM peek('regress_options', 'proto_version', '1', 'origins', 'some');
 SELECT * FROM peek('regress_options', 'proto_version', '1', 'ddl', 'maybe');
+
+-- streaming needs proto_version 2
+SELECT * FROM peek('regress_options', 'proto_version', '1', 'streaming', 'on');
+SELECT * FROM peek('regress_options', 'proto_version', '2', 'streaming', 'sometimes');
+SELECT * FROM peek('regress_options', 'proto_version', '2', 'streaming', 'on');
 
 -- malformed tables lists
 SELECT * FROM peek('regress_options', 'proto_version', '1', 'tables', '');

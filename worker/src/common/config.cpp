@@ -276,7 +276,7 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
                         "copy_workers", "copy_max_rows_per_sec", "copy_max_mb_per_sec", "copy_split_rows", "copy_index_memory_mb",
                         "apply_max_rows_per_sec", "apply_max_mb_per_sec", "batch_max_transactions",
                         "batch_max_changes", "heartbeat_interval_sec", "apply_as_table_owner",
-                        "tombstone_retention_hours", "apply_memory_mb"});
+                        "tombstone_retention_hours", "apply_memory_mb", "streaming", "spool_directory"});
     SyncConfig& s = config.sync;
     s.tables = sync.StringList("tables", s.tables);
     if (s.tables.empty()) throw sync.Error("sync.tables", "must name at least one table pattern");
@@ -311,6 +311,12 @@ TaskConfig ParseConfig(const std::string& toml_text, const std::string& path) {
     s.apply_as_table_owner = sync.Bool("apply_as_table_owner", s.apply_as_table_owner);
     s.tombstone_retention_hours =
         sync.Integer("tombstone_retention_hours", s.tombstone_retention_hours, 1, kMaxTombstoneRetentionHours);
+    s.streaming_explicit = sync.Has("streaming");
+    s.streaming = sync.Bool("streaming", s.streaming);
+    s.spool_directory = sync.String("spool_directory", s.spool_directory);
+    if (sync.Has("spool_directory") && s.spool_directory.empty()) {
+      throw sync.Error("sync.spool_directory", "must not be empty (leave it out for the default)");
+    }
   }
 
   config.mapping = ReadMapping(root, config.sync.tables, path);

@@ -66,6 +66,16 @@ struct SyncConfig {
   // last-write-wins: how long a local delete is remembered
   // (pgduplex.tombstones) to judge a change of that row arriving later.
   int tombstone_retention_hours = 168;
+  // Ask the source to stream transactions larger than its
+  // logical_decoding_work_mem while they run (plugin proto_version 2); the
+  // worker spools them to spool_directory and applies them at commit.
+  // Left unset, a source whose plugin predates streaming is streamed from
+  // without it (one warning); set true, that is an error.
+  bool streaming = true;
+  bool streaming_explicit = false;  // sync.streaming was in the file
+  // Where streamed transactions are spooled; "" = <temp dir>/pgduplex-<uid>/
+  // <task>-<direction>. Private (0700), emptied when a session starts.
+  std::string spool_directory;
 };
 
 struct RetryConfig {

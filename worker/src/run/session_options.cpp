@@ -1,7 +1,10 @@
 #include "run/session_options.h"
 
+#include <fmt/format.h>
+
 #include "common/table_options.h"
 #include "common/table_scope.h"
+#include "run/private_directory.h"
 
 namespace pgduplex {
 
@@ -20,6 +23,24 @@ PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction) {
   }
   for (auto& rule : TableRulePluginOptions(rules, direction)) options.push_back(std::move(rule));
   return options;
+}
+
+PluginOptions WithStreaming(PluginOptions options) {
+  for (auto& [name, value] : options) {
+    if (name == "proto_version") value = "2";
+  }
+  options.emplace_back("streaming", "on");
+  return options;
+}
+
+bool IsStreamingRefusal(const std::string& error) {
+  return error.find("proto_version 2 is not supported") != std::string::npos ||
+         error.find("unknown option \"streaming\"") != std::string::npos;
+}
+
+std::string SpoolDirectoryFor(const TaskConfig& config, Direction direction) {
+  if (!config.sync.spool_directory.empty()) return config.sync.spool_directory;
+  return DefaultPrivateDirectory(fmt::format("{}-{}", config.name, ToString(direction)));
 }
 
 ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,

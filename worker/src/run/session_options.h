@@ -16,6 +16,17 @@ namespace pgduplex {
 // row_filter and operations of the direction's [table] rules.
 PluginOptions PluginOptionsFor(const TaskConfig& config, Direction direction);
 
+// The same options asking for proto_version 2 and streaming 'on'
+// (sync.streaming; see run/stream_spool.h).
+PluginOptions WithStreaming(PluginOptions options);
+
+// True when `error` is a plugin refusing proto_version 2: a pgduplex
+// library older than streaming.
+bool IsStreamingRefusal(const std::string& error);
+
+// The spool directory of a direction (sync.spool_directory or the default).
+std::string SpoolDirectoryFor(const TaskConfig& config, Direction direction);
+
 // The applier's settings for a direction; `interrupt` is the stop request.
 ApplierOptions ApplierOptionsFor(const TaskConfig& config, Direction direction,
                                  const std::atomic<bool>* interrupt);

@@ -103,6 +103,7 @@ void StreamWorker::DropSession() {
   stream_.reset();
   applier_.reset();
   heartbeat_conn_.reset();
+  spool_.reset();
 }
 
 // Best effort: the session may be what failed. A failure to record the
@@ -183,10 +184,11 @@ Lsn StreamWorker::OriginProgress() const {
 }
 
 void StreamWorker::StartReplication(Lsn start) {
-  stream_->StartReplication(slot_, start, PluginOptionsFor(config_, direction_));
+  StartStreaming(start);
   spdlog::info("streaming {} from cluster {} to cluster {}, slot {}, from {}", ToString(direction_),
                TaskConfig::SourceLabel(direction_), TaskConfig::TargetLabel(direction_), slot_,
                start ? LsnToString(start) : std::string("the slot's position"));
+  if (spool_) spdlog::info("large transactions are streamed while they run, spooled in {}", spool_->directory());
 }
 
 // The status row says "streaming" from here on.
@@ -269,24 +271,39 @@ void StreamWorker::Dispatch(StreamItem& item) {
   }
   const size_t size = item.payload_size;
   metrics_.received_bytes.fetch_add(size, std::memory_order_relaxed);
+  if (SpoolIfInBlock(item)) {
+    item.Release();  // written to the spool file
+    return;
+  }
   const v1::Record* record = ReadRecord(item.payload, size, item.data_start, applier_->arena());
+  const Lsn lsn = item.data_start;
   item.Release();  // decoded: the record holds its own copy, the only one from here on
-  switch (record->kind_case()) {
-    case v1::Record::kBegin: applier_->OnBegin(record->begin()); break;
-    case v1::Record::kCommit: applier_->OnCommit(record->commit()); break;
-    case v1::Record::kRelation: applier_->OnRelation(record->relation()); break;
+  DispatchRecord(*record, lsn, size);
+}
+
+void StreamWorker::DispatchRecord(const v1::Record& record, Lsn lsn, size_t size) {
+  switch (record.kind_case()) {
+    case v1::Record::kBegin: applier_->OnBegin(record.begin()); break;
+    case v1::Record::kCommit: applier_->OnCommit(record.commit()); break;
+    case v1::Record::kRelation: applier_->OnRelation(record.relation()); break;
     case v1::Record::kInsert:
     case v1::Record::kUpdate:
     case v1::Record::kDelete:
     case v1::Record::kTruncate:
     case v1::Record::kDdl:
-      applier_->OnChange(*record, item.data_start, size);
+      applier_->OnChange(record, lsn, size);
       break;
-    case v1::Record::kHeartbeat: OnHeartbeatRecord(record->heartbeat(), item.data_start); break;
+    case v1::Record::kHeartbeat: OnHeartbeatRecord(record.heartbeat(), lsn); break;
     case v1::Record::kMessage:
       // Under "pgduplex.": a heartbeat the plugin passed on as is, or a
       // forgery (see wire/message_screen.h). Other prefixes: not ours.
-      OnScreened(screen_.OnMessage(record->message(), PgNow(), Clock::now()), item.data_start);
+      OnScreened(screen_.OnMessage(record.message(), PgNow(), Clock::now()), lsn);
+      break;
+    case v1::Record::kStreamStart:
+    case v1::Record::kStreamStop:
+    case v1::Record::kStreamCommit:
+    case v1::Record::kStreamAbort:
+      OnStreamRecord(record);
       break;
     case v1::Record::KIND_NOT_SET: break;  // ReadRecord refuses it
   }

@@ -52,6 +52,7 @@
 #include "common/worker_metrics.h"
 #include "run/session_failure.h"
 #include "run/session_options.h"
+#include "run/stream_spool.h"
 
 namespace pgduplex {
 
@@ -82,6 +83,18 @@ class StreamWorker {
   void Stream();
   void MaybeInitialSync();
   void Dispatch(StreamItem& item);
+  void DispatchRecord(const v1::Record& record, Lsn lsn, size_t size);
+
+  // Streaming of in-progress transactions (stream_worker_streaming.cpp):
+  // proto_version 2 negotiated at START_REPLICATION, blocks spooled
+  // (run/stream_spool.h), applied at StreamCommit through DispatchRecord.
+  void StartStreaming(Lsn start);
+  void OnStreamingRefused(Lsn start, const std::string& error);
+  bool SpoolIfInBlock(const StreamItem& item);
+  void OnStreamRecord(const v1::Record& record);
+  void OnStreamStart(const v1::StreamStart& start);
+  void BeginStreamed(uint32_t xid, uint64_t commit_lsn, int64_t commit_time, const std::string& origin);
+  void EndStreamed(const v1::StreamCommit& commit);
   void OnHeartbeatRecord(const v1::Heartbeat& heartbeat, Lsn at);
   void OnScreened(const MessageScreen::Outcome& outcome, Lsn at);
   void Idle();
@@ -107,7 +120,10 @@ class StreamWorker {
   int Stopped();
 
   // Nothing to commit and not inside a source transaction.
-  bool NothingPending() const { return !applier_->HasUncommitted() && !applier_->InSourceTransaction(); }
+  bool NothingPending() const {
+    return !applier_->HasUncommitted() && !applier_->InSourceTransaction() &&
+           (!spool_ || spool_->open_transactions() == 0);
+  }
   // Complete source transactions wait to be committed.
   bool BatchComplete() const { return applier_->HasUncommitted() && !applier_->InSourceTransaction(); }
   bool Stopping() const { return stop_requested_.load(std::memory_order_relaxed); }
@@ -126,6 +142,9 @@ class StreamWorker {
   std::unique_ptr<StreamReader> reader_;      // then it reads the stream
   std::vector<StreamItem> items_;
   std::unique_ptr<PgConnection> heartbeat_conn_;
+  std::unique_ptr<StreamSpool> spool_;  // this session streams (proto_version 2)
+  bool plugin_lacks_streaming_ = false;  // the source's plugin refused proto_version 2
+  uint32_t direct_xid_ = 0;  // streamed transaction whose last block is applied as it arrives
 
   Lsn idle_lsn_ = kInvalidLsn;  // keepalive position while nothing was pending
   Lsn session_start_committed_ = kInvalidLsn;
