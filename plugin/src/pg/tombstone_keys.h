@@ -28,6 +28,13 @@ void		append_key_value(StringInfo key, Oid type, bool isnull, Datum value);
 bytea	   *bytes_of(StringInfo key);
 
 /*
+ * Checks a lookup function's call: the pgduplex table `table` (with its
+ * index `index`) exists, and the caller may SELECT from relid; ERRORs
+ * naming `function` otherwise.
+ */
+void		check_lookup(const char *function, Oid relid, const char *table, Oid table_oid, Oid index_oid);
+
+/*
  * Runs the INSERT `sql` (prepared once into *plan and kept) with `values`
  * through SPI; `what` names it in errors.
  */

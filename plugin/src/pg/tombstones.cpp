@@ -158,6 +158,18 @@ key_of_tuple(Relation rel, HeapTuple tuple)
 }
 
 void
+check_lookup(const char *function, Oid relid, const char *table, Oid table_oid, Oid index_oid)
+{
+	if (!OidIsValid(table_oid) || !OidIsValid(index_oid))
+		elog(ERROR, "pgduplex: table pgduplex.%s or its primary key is missing", table);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("pgduplex.%s: permission denied for table %s", function,
+						get_rel_name(relid) ? get_rel_name(relid) : "(dropped)")));
+}
+
+void
 insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *what)
 {
 	int			rc;
@@ -342,13 +354,7 @@ pgduplex_tombstone_time(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	if (!OidIsValid(tombstones_oid) || !OidIsValid(index_oid))
-		elog(ERROR, "pgduplex: table pgduplex.tombstones or its primary key is missing");
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("pgduplex.tombstone_time: permission denied for table %s",
-						get_rel_name(relid) ? get_rel_name(relid) : "(dropped)")));
+	check_lookup("tombstone_time", relid, "tombstones", tombstones_oid, index_oid);
 	rel = table_open(relid, AccessShareLock);
 	key = key_of_text(rel, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
 	table_close(rel, AccessShareLock);

@@ -234,13 +234,7 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	if (!OidIsValid(claims_oid) || !OidIsValid(pkey))
-		elog(ERROR, "pgduplex: table pgduplex.value_claims or its primary key is missing");
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("pgduplex.claim_time: permission denied for table %s",
-						get_rel_name(relid) ? get_rel_name(relid) : "(dropped)")));
+	check_lookup("claim_time", relid, "value_claims", claims_oid, pkey);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
 	if (nnames != ntexts)
