@@ -30,7 +30,7 @@ N random seeds, shown in the test ids (a soak run:
 `PGDUPLEX_SOAK_SEEDS=20 bash tests/integration/run test_convergence.py`).
 
 Known limits (README, "Conflicts"; convergence_workload.py explains each):
-t_keyless can still end different on most seeds, when both sides remove or
+t_keyless can still end different (4 seeds of 11 in a soak), when both sides remove or
 change rows of equal values at once. t_uniq (a second unique constraint)
 converged on 11 of 11 seeds since extension 1.3 remembers the unique values
 local rows gave up (pgduplex.value_claims), but an UPDATE moving a row onto
