@@ -225,6 +225,28 @@ def test_create_table_as_inside_a_migration_transaction(dbpair, worker_factory, 
     assert fwd.stop() == 0 and rev.stop() == 0
 
 
+def test_create_table_as_whose_query_cannot_run_on_b_waits_for_it(dbpair, worker_factory, tmp_path):
+    from test_run_sync import run
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE only_a (id int); INSERT INTO only_a VALUES (7)")  # before the slot: never carried
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    fwd = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO t VALUES (1)")
+    run_a(db, "CREATE TABLE copied AS SELECT * FROM only_a")
+    # As any DDL that fails on B for a missing object: the error, naming the
+    # statement as run there, and a retry; nothing after it is applied.
+    wait_until(lambda: "CREATE TABLE copied AS SELECT * FROM only_a WITH NO DATA: ERROR:  relation \"only_a\" "
+                       "does not exist" in fwd.output(), timeout=60, what="the failure on B")
+    assert db.sql_b("SELECT to_regclass('copied')") == [(None,)]
+    db.sql_b("CREATE TABLE only_a (id int)")  # the operator's fix
+    wait_until(lambda: db.sql_b("SELECT to_regclass('copied') IS NOT NULL")[0][0], timeout=60, what="copied on B")
+    wait_until(lambda: db.sql_b("SELECT * FROM copied") == [(7,)], timeout=30, what="the row of copied")
+    assert db.sql_b("SELECT id FROM t") == [(1,)] and db.sql_b("SELECT * FROM only_a") == []
+    assert fwd.alive() and "not carried" not in fwd.output()
+    assert fwd.stop() == 0
+
+
 def test_table_rename_carried_forward_translates_a_row_in_flight_from_b(dbpair, worker_factory, tmp_path):
     db = dbpair
     cfg = row_in_flight_from_b(db, worker_factory, tmp_path)
