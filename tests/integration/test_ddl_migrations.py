@@ -1,7 +1,8 @@
 """DDL that real migrations run: a transaction mixing DDL and row changes is
 carried in order; several statements in one query string are split and
 each carried or refused on its own; CREATE TYPE / DOMAIN / FUNCTION used by
-a synced table are carried; a volatile default is refused with one warning
+a synced table are carried; CREATE TABLE AS and SELECT INTO are carried as
+an empty table their rows then fill; a volatile default is refused with one warning
 (never a silent difference); a rename carried forward is translated for
 rows still in flight from B; DDL on a table B's owner differs on."""
 import psycopg2
