@@ -83,3 +83,13 @@ REVOKE ALL ON FUNCTION keep_renames() FROM PUBLIC;
 
 CREATE TRIGGER keep_renames AFTER INSERT ON ddl_log
   FOR EACH ROW EXECUTE FUNCTION keep_renames();
+
+-- CREATE TABLE AS and SELECT INTO write their rows before ddl_command_end
+-- fires, so a record captured there is decoded after the rows, for a table
+-- the target lacks. Captured at command start instead (the same document,
+-- the table named from the parse tree; a failed command rolls the row back
+-- with it); capture_ddl() skips these tags at the end while this trigger
+-- exists. Temporary tables are skipped, as at the end.
+CREATE EVENT TRIGGER pgduplex_capture_created_table ON ddl_command_start
+  WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+  EXECUTE FUNCTION capture_ddl();

@@ -1,7 +1,8 @@
 """DDL that real migrations run: a transaction mixing DDL and row changes is
 carried in order; several statements in one query string are split and
 each carried or refused on its own; CREATE TYPE / DOMAIN / FUNCTION used by
-a synced table are carried; a volatile default is refused with one warning
+a synced table are carried; CREATE TABLE AS and SELECT INTO are carried as
+an empty table their rows then fill; a volatile default is refused with one warning
 (never a silent difference); a rename carried forward is translated for
 rows still in flight from B; DDL on a table B's owner differs on."""
 import psycopg2
@@ -179,19 +180,72 @@ def test_conflict_after_a_ddl_in_the_same_transaction_replays_without_rerunning_
     assert fwd.stop() == 0
 
 
-def test_create_table_as_is_refused_with_a_line_naming_the_table(dbpair, worker_factory, tmp_path):
+def test_create_table_as_and_select_into_are_carried_with_their_rows(dbpair, worker_factory, tmp_path):
     db = dbpair
-    db.sql_a("CREATE TABLE t (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE t (id int PRIMARY KEY, v text)")
     fwd, rev = two_way(db, worker_factory, tmp_path)
-    run_a(db, "CREATE TABLE made_as AS SELECT g AS id FROM generate_series(1, 3) g")
-    wait_until(lambda: "table public.made_as does not exist on cluster b" in fwd.output(), timeout=60,
-               what="the forward direction naming the table")
-    assert "CREATE TABLE ... AS or SELECT INTO on the source is not carried" in fwd.output()
-    db.sql_b("CREATE TABLE made_as (id int)")  # the operator's fix
-    wait_until(lambda: db.sql_b("SELECT count(*) FROM made_as")[0][0] == 3, timeout=60, what="the rows on B")
-    wait_until(lambda: len(warnings(fwd, "CREATE TABLE AS is not carried")) == 1, timeout=30,
-               what="the refusal")
+    run_a(db, "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 10) g",
+          "CREATE TABLE made_as AS SELECT * FROM t WHERE id % 2 = 0",
+          "CREATE TABLE made_empty AS SELECT id, v FROM t WITH NO DATA",
+          "SELECT id, v INTO made_into FROM t WHERE id < 4 ORDER BY id")
+    wait_until(lambda: db.sql_b("SELECT to_regclass('made_into')")[0][0] is not None, timeout=60,
+               what="made_into on B")
+    assert_converges(db, SCHEMA_QUERY, workers=[fwd, rev])
+    assert db.sql_b("SELECT * FROM made_as ORDER BY id") == [(i, f"v{i}") for i in (2, 4, 6, 8, 10)]
+    assert db.sql_b("SELECT count(*) FROM made_empty") == [(0,)]
+    assert db.sql_b("SELECT * FROM made_into ORDER BY id") == [(1, "v1"), (2, "v2"), (3, "v3")]
+    # Rows written into the new tables afterwards flow too.
+    run_a(db, "INSERT INTO made_as VALUES (12, 'later')", "INSERT INTO made_empty VALUES (1, 'first')")
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM made_empty")[0][0] == 1, timeout=60, what="made_empty row")
+    assert db.sql_b("SELECT v FROM made_as WHERE id = 12") == [("later",)]
+    assert "not carried" not in fwd.output() and fwd.alive()
     assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_create_table_as_inside_a_migration_transaction(dbpair, worker_factory, tmp_path):
+    db = dbpair
+    db.sql_a("CREATE TABLE t (id int PRIMARY KEY, v text)")
+    fwd, rev = two_way(db, worker_factory, tmp_path)
+    run_a(db, ["INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, 'three')",
+               "CREATE TABLE snap AS SELECT id, v FROM t WHERE id <= 2 WITH DATA",
+               "ALTER TABLE snap ADD PRIMARY KEY (id)",
+               "INSERT INTO snap VALUES (100, 'hundred')",
+               "ALTER TABLE snap ADD COLUMN n int",
+               "UPDATE snap SET n = id * 10",
+               "CREATE TEMP TABLE scratch AS SELECT * FROM t",
+               "INSERT INTO t SELECT id + 10, v FROM scratch"])
+    wait_until(lambda: db.sql_b("SELECT count(*) FROM t")[0][0] == 6, timeout=60, what="the transaction on B")
+    for query in (SCHEMA_QUERY, "SELECT * FROM snap ORDER BY id", "SELECT * FROM t ORDER BY id"):
+        assert_converges(db, query, workers=[fwd, rev])
+    assert db.sql_b("SELECT * FROM snap ORDER BY id") == [(1, "one", 10), (2, "two", 20), (100, "hundred", 1000)]
+    assert db.sql_b("SELECT to_regclass('scratch')") == [(None,)]
+    assert "not carried" not in fwd.output()
+    # The key added in the transaction holds on B: B's rows flow back.
+    db.sql_b("INSERT INTO snap VALUES (5, 'from b', 50)")
+    assert_converges(db, "SELECT * FROM snap ORDER BY id", workers=[fwd, rev])
+    assert fwd.stop() == 0 and rev.stop() == 0
+
+
+def test_create_table_as_whose_query_cannot_run_on_b_waits_for_it(dbpair, worker_factory, tmp_path):
+    from test_run_sync import run
+    db = dbpair
+    db.both("CREATE TABLE t (id int PRIMARY KEY)")
+    db.sql_a("CREATE TABLE only_a (id int); INSERT INTO only_a VALUES (7)")  # before the slot: never carried
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none"})
+    fwd = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO t VALUES (1)")
+    run_a(db, "CREATE TABLE copied AS SELECT * FROM only_a")
+    # As any DDL that fails on B for a missing object: the error, naming the
+    # statement as run there, and a retry; nothing after it is applied.
+    wait_until(lambda: "CREATE TABLE copied AS SELECT * FROM only_a WITH NO DATA: ERROR:  relation \"only_a\" "
+                       "does not exist" in fwd.output(), timeout=60, what="the failure on B")
+    assert db.sql_b("SELECT to_regclass('copied')") == [(None,)]
+    db.sql_b("CREATE TABLE only_a (id int)")  # the operator's fix
+    wait_until(lambda: db.sql_b("SELECT to_regclass('copied') IS NOT NULL")[0][0], timeout=60, what="copied on B")
+    wait_until(lambda: db.sql_b("SELECT * FROM copied") == [(7,)], timeout=30, what="the row of copied")
+    assert db.sql_b("SELECT id FROM t") == [(1,)] and db.sql_b("SELECT * FROM only_a") == []
+    assert fwd.alive() and "not carried" not in fwd.output()
+    assert fwd.stop() == 0
 
 
 def test_table_rename_carried_forward_translates_a_row_in_flight_from_b(dbpair, worker_factory, tmp_path):

@@ -3,7 +3,17 @@
  * channel it writes to.
  *
  *   pgduplex.capture_ddl() RETURNS event_trigger      (LANGUAGE C)
- *     fired on sql_drop and on ddl_command_end.
+ *     fired on sql_drop and on ddl_command_end; and (1.3) on
+ *     ddl_command_start for CREATE TABLE AS and SELECT INTO only.
+ *
+ * Why CREATE TABLE AS / SELECT INTO at command start: the command writes
+ * its rows before ddl_command_end fires, so a record written there would
+ * be decoded after the rows, for a table the target does not have yet.
+ * Written at command start, the record comes first; the end capture then
+ * skips these tags (while the start trigger exists: an extension not yet
+ * updated to 1.3 still captures them at the end, as before). The table is
+ * named from the parse tree (IntoClause), in the namespace it will be
+ * created in; the rest of the document is describe_ddl's, as for any DDL.
  *
  * Why a C trigger and a table, not a logical message. Everything the worker
  * on B does with a Ddl record runs SQL there, so the channel must be one
@@ -44,6 +54,8 @@ extern "C" {
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "nodes/primnodes.h"
 #include "storage/proc.h"
 #include "tcop/cmdtag.h"
 #include "utils/builtins.h"
@@ -51,6 +63,7 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/json.h"
 #include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(pgduplex_capture_ddl);
@@ -138,7 +151,7 @@ read_author_session(AuthorSession *session)
  * not captured (temporary objects, extension scripts, ...).
  */
 static char *
-describe_command(const char *tag, const AuthorSession *session)
+describe_command(const char *tag, const AuthorSession *session, const char *about)
 {
 	Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, BOOLOID, JSONOID};
 	Oid			namespace_oid = get_namespace_oid("pgduplex", false);
@@ -170,7 +183,12 @@ describe_command(const char *tag, const AuthorSession *session)
 	fcinfo->args[2].isnull = false;
 	fcinfo->args[3].value = BoolGetDatum(session->standard_conforming_strings);
 	fcinfo->args[3].isnull = false;
-	if (dropped_object != NULL && dropped_lxid == MyProc->lxid)
+	if (about != NULL)
+	{
+		fcinfo->args[4].value = CStringGetTextDatum(about);
+		fcinfo->args[4].isnull = false;
+	}
+	else if (dropped_object != NULL && dropped_lxid == MyProc->lxid)
 	{
 		fcinfo->args[4].value = CStringGetTextDatum(dropped_object);
 		fcinfo->args[4].isnull = false;
@@ -182,6 +200,49 @@ describe_command(const char *tag, const AuthorSession *session)
 	}
 	result = FunctionCallInvoke(fcinfo);
 	return fcinfo->isnull ? NULL : TextDatumGetCString(result);
+}
+
+/*
+ * ddl_command_start of CREATE TABLE AS / SELECT INTO: the table it is about
+ * to create, as JSON text in the shape of the sql_drop stash
+ * (object_type, object_identity, schema), which describe_ddl takes when
+ * pg_event_trigger_ddl_commands() lists nothing (as it does at command
+ * start). NULL for any other parse tree (CREATE MATERIALIZED VIEW).
+ * Resolving the namespace raises the errors the command itself would.
+ */
+static char *
+describe_table_to_create(Node *parsetree)
+{
+	CreateTableAsStmt *stmt;
+	Oid			namespace_oid;
+	char	   *schema;
+	StringInfoData buf;
+
+	if (parsetree == NULL || !IsA(parsetree, CreateTableAsStmt))
+		return NULL;
+	stmt = (CreateTableAsStmt *) parsetree;
+	if (stmt->objtype != OBJECT_TABLE || stmt->into == NULL || stmt->into->rel == NULL)
+		return NULL;
+	namespace_oid = RangeVarGetCreationNamespace(stmt->into->rel);
+	schema = get_namespace_name(namespace_oid);
+	if (schema == NULL)
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"object_type\": \"table\", \"object_identity\": ");
+	escape_json(&buf, quote_qualified_identifier(schema, stmt->into->rel->relname));
+	appendStringInfoString(&buf, ", \"schema\": ");
+	escape_json(&buf, schema);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* The tags the 1.3 start trigger captures instead of the end trigger. */
+static bool
+captured_at_command_start(CommandTag tag)
+{
+	if (tag != CMDTAG_CREATE_TABLE_AS && tag != CMDTAG_SELECT_INTO)
+		return false;
+	return OidIsValid(get_event_trigger_oid("pgduplex_capture_created_table", true));
 }
 
 /*
@@ -237,6 +298,7 @@ pgduplex_capture_ddl(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigger;
 	AuthorSession session;
+	char	   *about = NULL;
 	int			nestlevel;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -250,15 +312,29 @@ pgduplex_capture_ddl(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 
 	read_author_session(&session);
+	/* Under the author's search_path, before the trigger pins its own. */
+	if (strcmp(trigger->event, "ddl_command_start") == 0)
+		about = describe_table_to_create(trigger->parsetree);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgduplex: SPI_connect failed");
 	nestlevel = pin_search_path();
 	if (strcmp(trigger->event, "sql_drop") == 0)
 		stash_dropped_object();
+	else if (strcmp(trigger->event, "ddl_command_start") == 0)
+	{
+		char	   *content = NULL;
+
+		if (about != NULL)
+			content = describe_command(GetCommandTagName(trigger->tag), &session, about);
+		if (content != NULL)
+			write_to_ddl_log(content);
+	}
 	else if (strcmp(trigger->event, "ddl_command_end") == 0)
 	{
-		char	   *content = describe_command(GetCommandTagName(trigger->tag), &session);
+		char	   *content = NULL;
 
+		if (!captured_at_command_start(trigger->tag))
+			content = describe_command(GetCommandTagName(trigger->tag), &session, NULL);
 		forget_dropped_object();
 		if (content != NULL)
 			write_to_ddl_log(content);

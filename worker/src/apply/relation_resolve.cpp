@@ -281,7 +281,7 @@ TargetRelation* RelationMap::Resolve(uint32_t oid, PgConnection& target) {
 
   if (!table && !missing_table_is_conflict_) {
     throw ApplyError(fmt::format("table {} does not exist on cluster {} (create it there, or take it out of "
-                                 "sync.tables{}; a CREATE TABLE ... AS or SELECT INTO on the source is not carried); "
+                                 "sync.tables{}; a warning says so if its CREATE TABLE was not carried); "
                                  "nothing after it is applied",
                                  source.DisplayBoth(), target_label_,
                                  source.source_name.empty() ? "" : ", or correct [mapping]"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ddl/ddl_create_table_as.h"
 #include "ddl/ddl_isolate.h"
 #include "ddl/ddl_parse_families.h"
 
@@ -10,7 +11,9 @@ namespace pgduplex {
 namespace {
 
 DdlCommand CommandOf(const std::string& tag) {
-  if (tag == "CREATE TABLE") return DdlCommand::kCreateTable;
+  // CREATE TABLE ... AS and SELECT INTO run on the target rewritten as an
+  // empty CREATE TABLE (ddl_create_table_as.h).
+  if (tag == "CREATE TABLE" || tag == "CREATE TABLE AS" || tag == "SELECT INTO") return DdlCommand::kCreateTable;
   if (tag == "DROP TABLE") return DdlCommand::kDropTable;
   if (tag == "ALTER TABLE") return DdlCommand::kAlterTable;
   if (tag == "CREATE INDEX") return DdlCommand::kCreateIndex;
@@ -36,8 +39,14 @@ std::string ReadFamily(DdlCommand command, const DdlTokens& t, ParsedDdl& out) {
 
 // Reads the record's text into `out` (statement, tables as written, the
 // family's facts); returns why it cannot be carried as read, or "".
-std::string ReadStatement(const SqlStatement& statement, ParsedDdl& out) {
+std::string ReadStatement(const SqlStatement& statement, const std::string& tag, ParsedDdl& out) {
   const DdlTokens& t = statement.tokens;
+  if (tag == "SELECT INTO") {
+    auto rewritten = SelectIntoAsCreateTable(statement);
+    std::vector<SqlStatement> as_create = rewritten ? SplitStatements(*rewritten) : std::vector<SqlStatement>();
+    if (as_create.size() != 1) return "could not read the statement as SELECT ... INTO a table";
+    return ReadStatement(as_create[0], "CREATE TABLE AS", out);
+  }
   // Kinds that can run queries, whatever the tag says.
   if (At(t, 0, "execute")) return "EXECUTE is not carried";
   if ((At(t, 0, "select") || At(t, 0, "with") || At(t, 0, "values") || At(t, 0, "table") ||
@@ -46,6 +55,12 @@ std::string ReadStatement(const SqlStatement& statement, ParsedDdl& out) {
     return "SELECT INTO is not carried";
   }
   out.statement = statement.text;
+  if (tag == "CREATE TABLE AS") {
+    auto empty_table = CreateTableAsWithNoData(statement);
+    if (!empty_table) return "could not read the statement as CREATE TABLE ... AS";
+    out.statement = *empty_table;
+    out.create_table_as = true;
+  }
   std::string refusal = ReadFamily(out.command, t, out);
   if (!refusal.empty()) return refusal;
   if (HasDataModifyingWith(t)) return "statements with a data-modifying WITH query are not carried";
@@ -123,7 +138,7 @@ ParsedDdl ParseDdl(const v1::Ddl& ddl, size_t from) {
   std::string refusal = nul ? "the statement contains a NUL byte"
                         : statements.empty() ? "the statement is empty"
                                              : isolated.refusal;
-  if (refusal.empty()) refusal = ReadStatement(statements[isolated.index], out);
+  if (refusal.empty()) refusal = ReadStatement(statements[isolated.index], ddl.command_tag(), out);
   if (!refusal.empty()) {
     ParsedDdl refused;
     refused.command = out.command;

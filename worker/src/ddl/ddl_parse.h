@@ -64,6 +64,10 @@ struct ParsedDdl {
   std::optional<DdlTable> object;
   // CREATE TABLE ... PARTITION OF parent.
   std::optional<DdlTable> partition_parent;
+  // CREATE TABLE ... AS or SELECT INTO (tags CREATE TABLE AS, SELECT INTO):
+  // `statement` is its rewrite as an empty CREATE TABLE ... AS ... WITH NO
+  // DATA (ddl_create_table_as.h); the rows follow in the stream.
+  bool create_table_as = false;
   // CREATE TEMP TABLE, or DROP TABLE of a temporary schema's table.
   bool temporary = false;
   // CASCADE or RESTRICT as drop behaviour.

@@ -1,6 +1,7 @@
 // Reads CREATE [GLOBAL|LOCAL] [TEMP|TEMPORARY|UNLOGGED] TABLE [IF NOT EXISTS]
 // name ... [PARTITION OF parent ...]. CREATE TABLE ... AS (the only AS
-// outside parentheses) runs a query and is not carried.
+// outside parentheses) is read only when the record's tag says so (it is
+// then carried as an empty table, ddl_create_table_as.h).
 #include "ddl/ddl_parse_families.h"
 
 namespace pgduplex {
@@ -41,7 +42,7 @@ std::string ReadCreateTable(const DdlTokens& t, ParsedDdl& out) {
   if (!name) return "could not read the table name of CREATE TABLE";
   // CREATE TABLE name [(columns)] [USING|WITH|ON COMMIT|TABLESPACE ...]
   // AS query | EXECUTE: the only AS outside parentheses.
-  if (HasTopLevelWord(t, i, "as")) return "CREATE TABLE ... AS is not carried";
+  if (HasTopLevelWord(t, i, "as") && !out.create_table_as) return "CREATE TABLE ... AS is not carried";
   out.tables.push_back({*name, /*own_object=*/true, ""});
   if (auto parent = PartitionParent(t, i)) out.partition_parent = DdlTable{*parent, false, ""};
   return "";

@@ -79,16 +79,8 @@ DdlDecision DdlPolicy::Decide(const v1::Ddl& ddl, const ParsedDdl& parsed,
     return d;
   };
   const std::string& tag = ddl.command_tag();
-  if (tag == "CREATE TABLE AS" || tag == "SELECT INTO") {
-    // Its rows come first in the stream (they are written before the
-    // trigger fires), for a table B lacks: the forward direction stops at
-    // them until the table exists there.
-    return refuse(fmt::format("{} is not carried (create the table with CREATE TABLE and fill it with INSERT ... "
-                              "SELECT, which are; its rows need the table on the target: create it there)",
-                              tag));
-  }
   if (parsed.command == DdlCommand::kOther) {
-    return refuse(fmt::format("{} is not carried (carried: CREATE TABLE, DROP TABLE, ALTER TABLE, CREATE INDEX, "
+    return refuse(fmt::format("{} is not carried (carried: CREATE TABLE [AS], SELECT INTO, DROP TABLE, ALTER TABLE, CREATE INDEX, "
                               "CREATE TYPE, CREATE DOMAIN, CREATE FUNCTION)",
                               tag.empty() ? std::string("an unknown command") : tag));
   }

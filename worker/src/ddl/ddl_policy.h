@@ -6,6 +6,10 @@
 //
 // Carried (for tables inside the sync scope):
 //   CREATE TABLE (incl. ... PARTITION OF, UNLOGGED, LIKE, INHERITS)
+//   CREATE TABLE ... AS and SELECT ... INTO, run on the target as an empty
+//     CREATE TABLE ... AS ... WITH NO DATA (ddl_create_table_as.h): the rows
+//     the source wrote follow the record (captured at command start) and
+//     are applied into it
 //   DROP TABLE
 //   ALTER TABLE with only these actions: RENAME TO, RENAME [COLUMN],
 //     RENAME CONSTRAINT, ADD [COLUMN] (with or without DEFAULT),
@@ -38,9 +42,10 @@
 //   DDL captured with standard_conforming_strings = off (or by an extension
 //     before 1.1, which does not report it): '\' ends a literal on the
 //     target but did not on the source
-//   statements that can run a query whatever their tag: CREATE TABLE ...
-//     AS, SELECT INTO, EXECUTE, and any statement with a data-modifying
-//     WITH query (WITH x AS (INSERT|UPDATE|DELETE|MERGE ...))
+//   statements that can run a query whatever their tag: EXECUTE (also
+//     CREATE TABLE ... AS EXECUTE), a SELECT INTO under another tag, and
+//     any statement with a data-modifying WITH query (WITH x AS
+//     (INSERT|UPDATE|DELETE|MERGE ...))
 //   any other command (CREATE VIEW, ALTER TYPE, ALTER INDEX, ...) or
 //     ALTER TABLE action (SET SCHEMA, ATTACH PARTITION, OWNER TO, ...)
 //   tables whose schema cannot be told (unqualified, not settled by the
