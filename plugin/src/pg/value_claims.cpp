@@ -137,16 +137,19 @@ remember_released_values(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple)
 {
 	TransactionId xmin = HeapTupleHeaderGetXmin(old_tuple->t_data);
 	TimestampTz held_at;
-	Oid			key_index = key_index_of(rel);
-	List	   *indexes;
+	Oid			key_index;
+	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *cell;
 
-	if (!track_commit_timestamp || !TransactionIdIsNormal(xmin) || TransactionIdIsCurrentTransactionId(xmin) ||
+	/*
+	 * Every local DELETE of a synced table comes here: the cheap relcache
+	 * test first, the commit timestamp (an SLRU read) last.
+	 */
+	if (list_length(indexes) < 2 || !track_commit_timestamp || !TransactionIdIsNormal(xmin) ||
+		TransactionIdIsCurrentTransactionId(xmin) || !claims_kept() ||
 		!TransactionIdGetCommitTsData(xmin, &held_at, NULL))
 		return;
-	indexes = RelationGetIndexList(rel);
-	if (list_length(indexes) < 2 || !claims_kept())
-		return;
+	key_index = key_index_of(rel);
 	foreach(cell, indexes)
 	{
 		Relation	index = index_open(lfirst_oid(cell), AccessShareLock);
@@ -220,6 +223,7 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 	Oid			schema = get_namespace_oid("pgduplex", false);
 	Oid			claims_oid = get_relname_relid("value_claims", schema);
 	Oid			pkey = get_relname_relid("value_claims_pkey", schema);
+	Oid			key_index;
 	Datum	   *names;
 	bool	   *names_null;
 	int			nnames;
@@ -244,11 +248,12 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 	rel = table_open(relid, AccessShareLock);
 	claims = table_open(claims_oid, AccessShareLock);
 	indexes = RelationGetIndexList(rel);
+	key_index = key_index_of(rel);
 	foreach(cell, indexes)
 	{
 		Relation	index = index_open(lfirst_oid(cell), AccessShareLock);
 
-		if (is_claim_index(index, key_index_of(rel)))
+		if (is_claim_index(index, key_index))
 		{
 			bytea	   *value = value_of_text(rel, index, names, names_null, texts, texts_null, nnames);
 
