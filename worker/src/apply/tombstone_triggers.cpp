@@ -77,7 +77,8 @@ void CreateTriggers(PgConnection& conn, RoleSwitch& roles, const TableNeeds& tab
 
 void RequireLastWriteWinsSupport(PgConnection& conn) {
   if (conn.Scalar("SELECT pg_catalog.current_setting('track_commit_timestamp')").value_or("") != "on") {
-    throw ApplyError(fmt::format("conflict_policy last-write-wins needs track_commit_timestamp = on on cluster "
+    // A setting that takes a restart of that cluster: refused at once, not retried.
+    throw SetupRefused(fmt::format("conflict_policy last-write-wins needs track_commit_timestamp = on on cluster "
                                  "{} (set it in postgresql.conf and restart that cluster)",
                                  conn.label()));
   }

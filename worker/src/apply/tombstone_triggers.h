@@ -30,9 +30,10 @@
 
 namespace pgduplex {
 
-// Throws, naming the fix, when conn cannot run last-write-wins: ApplyError
-// when commit timestamps are off (it compares them), SetupRefused when the
-// pgduplex extension keeps no tombstones (before 1.2).
+// Throws SetupRefused (exit 2, not retried), naming the fix, when conn
+// cannot run last-write-wins: commit timestamps are off (it compares them;
+// turning them on takes a restart of that cluster), or the pgduplex
+// extension keeps no tombstones (before 1.2).
 void RequireLastWriteWinsSupport(PgConnection& conn);
 
 // Creates the missing triggers on the tables of `scope` in conn's database
