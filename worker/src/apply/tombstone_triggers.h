@@ -7,7 +7,11 @@
 // plugin/src/pg/tombstones.cpp):
 //
 //   pgduplex_tombstone  AFTER DELETE ... FOR EACH ROW     (partitions inherit it)
-//   pgduplex_truncate   AFTER TRUNCATE ... FOR EACH STATEMENT
+//   pgduplex_truncate   AFTER TRUNCATE ... FOR EACH STATEMENT, also on
+//                       every partition (a partitioned table's statement
+//                       trigger does not fire for a TRUNCATE of one of its
+//                       partitions; the partition's tombstone covers the
+//                       keys that go into it)
 //   pgduplex_release    AFTER UPDATE ... FOR EACH ROW, only on tables with
 //                       a unique index besides the key (extension 1.3):
 //                       remembers the unique values a row gives up
@@ -15,8 +19,10 @@
 //
 // They fire for local writes only: the apply sessions run with
 // session_replication_role = replica. The worker creates the missing ones
-// when it starts and for every table it meets later (a table created by a
-// forward DDL), as the table's owner; `pgduplex drop` removes them. Old
+// when it starts, for every table it meets later (a table created by a
+// forward DDL; with its partitions), and about once an hour (a partition
+// created on the target meanwhile), as the table's owner; `pgduplex drop`
+// removes them. Old
 // tombstones are forgotten after sync.tombstone_retention_hours
 // (pgduplex.purge_tombstones).
 #pragma once
@@ -37,12 +43,13 @@ namespace pgduplex {
 void RequireLastWriteWinsSupport(PgConnection& conn);
 
 // Creates the missing triggers on the tables of `scope` in conn's database
-// (partition roots and plain tables), each in a transaction of its own, as
-// the table's owner. Returns how many tables got them.
+// (plain tables, partition roots and their partitions), each in a
+// transaction of its own, as the table's owner. Returns how many tables got
+// them.
 int EnsureTombstoneTriggers(PgConnection& conn, RoleSwitch& roles, const TableScope& scope);
 
-// The same for one table (by OID), inside the caller's transaction; no-op
-// when present.
+// The same for one table (by OID) and its partitions, inside the caller's
+// transaction; no-op when present.
 void EnsureTombstoneTriggersOn(PgConnection& conn, RoleSwitch& roles, uint32_t table_oid);
 
 // Drops the triggers from the tables of `scope`; returns how many tables had them.
