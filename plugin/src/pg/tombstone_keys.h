@@ -14,6 +14,7 @@ extern "C" {
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 }
 
 /* The key index of rel: its replica identity index, else its primary key. */
@@ -64,3 +65,13 @@ void		remember_released_values(Relation rel, HeapTuple old_tuple, HeapTuple new_
  * (partition_membership.cpp).
  */
 bool		row_belongs_to_partition(Relation root, Oid partition, ArrayType *columns, ArrayType *values);
+
+/* When a pgduplex.tombstones row was written: its commit time, else deleted_at. */
+TimestampTz tombstone_written_at(HeapTuple tuple, TupleDesc desc);
+
+/*
+ * A local DELETE (new_tuple NULL) or UPDATE of old_tuple in rel, a table
+ * without a key index: remembers the whole old value and what it became
+ * (keyless_successors.cpp). No-op for a keyed table, and before extension 1.4.
+ */
+void		remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple);

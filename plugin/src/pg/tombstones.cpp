@@ -9,7 +9,9 @@
  *     the worker puts this trigger on every partition too), remembers
  *     (root, partition marker) — every key routed to that partition.
  *     AFTER UPDATE ... FOR EACH ROW: only the unique values the row gave
- *     up (value_claims.cpp).
+ *     up (value_claims.cpp). On a table without a key index, a DELETE or
+ *     UPDATE is remembered under the whole old row instead, with what it
+ *     became (keyless_successors.cpp, extension 1.4).
  *   pgduplex.tombstone_time(relid oid, columns text[], key text[]) RETURNS timestamptz
  *     the commit time of the latest local delete of that key, or of a
  *     TRUNCATE of the table, or of the partition the key goes into, if
@@ -254,6 +256,7 @@ pgduplex_record_tombstone(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
 		remember_released_values(trigdata->tg_relation, trigdata->tg_trigtuple, trigdata->tg_newtuple);
+		remember_keyless_change(trigdata->tg_relation, trigdata->tg_trigtuple, trigdata->tg_newtuple);
 		return PointerGetDatum(NULL);
 	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
@@ -271,7 +274,10 @@ pgduplex_record_tombstone(PG_FUNCTION_ARGS)
 		remember_released_values(trigdata->tg_relation, trigdata->tg_trigtuple, NULL);
 		key = key_of_tuple(trigdata->tg_relation, trigdata->tg_trigtuple);
 		if (key == NULL)
+		{
+			remember_keyless_change(trigdata->tg_relation, trigdata->tg_trigtuple, NULL);
 			return PointerGetDatum(NULL);
+		}
 	}
 	else
 		ereport(ERROR,
@@ -343,13 +349,21 @@ key_of_text(Relation rel, ArrayType *columns, ArrayType *values)
 	return result;
 }
 
-/* When the tombstone row tuple was written: its commit time, else deleted_at. */
-static TimestampTz
-written_at(HeapTuple tuple, TupleDesc desc)
+TimestampTz
+tombstone_written_at(HeapTuple tuple, TupleDesc desc)
 {
 	TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
 	TimestampTz ts;
 	bool		isnull;
+
+	/* changed_at (1.4): the time the worker gave a keyless alias */
+	if (desc->natts >= 5)
+	{
+		Datum		at = heap_getattr(tuple, 5, desc, &isnull);
+
+		if (!isnull)
+			return DatumGetTimestampTz(at);
+	}
 
 	if (track_commit_timestamp && TransactionIdIsNormal(xmin) &&
 		!TransactionIdIsCurrentTransactionId(xmin) &&
@@ -371,7 +385,7 @@ latest_tombstone(Relation tombstones, Oid index_oid, Oid relid, bytea *key, Time
 	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		TimestampTz ts = written_at(tuple, RelationGetDescr(tombstones));
+		TimestampTz ts = tombstone_written_at(tuple, RelationGetDescr(tombstones));
 
 		if (ts > latest)
 			latest = ts;
@@ -411,7 +425,7 @@ latest_partition_truncate(Relation tombstones, Oid index_oid, Relation root, Arr
 	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 3, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		TimestampTz ts = written_at(tuple, RelationGetDescr(tombstones));
+		TimestampTz ts = tombstone_written_at(tuple, RelationGetDescr(tombstones));
 		bool		isnull;
 		bytea	   *key = DatumGetByteaPP(heap_getattr(tuple, 2, RelationGetDescr(tombstones), &isnull));
 		uint32		partition;

@@ -53,6 +53,9 @@ struct LastWriteGuard {
   // The target keeps the unique values local rows gave up (extension 1.3):
   // an INSERT also waits for no such claim of its values to be later.
   bool value_claims = false;
+  // The target remembers what became of the rows of tables without a key
+  // (pgduplex.keyless_successor, extension 1.4).
+  bool keyless_successors = false;
 };
 
 struct TableShape {
@@ -120,6 +123,19 @@ std::string BuildTombstoneTimeSql(const TableShape& shape);
 // microseconds since 2000-01-01, or NULL; params: the key and claimed
 // columns' values, in column order.
 std::string BuildClaimTimeSql(const TableShape& shape);
+
+// What became here of a row of a table without a key: params $1.. are the
+// values of every column, in order. Rows: the change's time (microseconds
+// since 2000-01-01), whether the row was deleted, then one row per column
+// value now (in column order; one row with NULL when deleted). No rows when
+// nothing is remembered.
+std::string BuildKeylessSuccessorSql(const TableShape& shape);
+
+// pgduplex.keyless_alias for a lost incoming UPDATE: params $1.. the
+// UPDATE's new values (every column in order), then (with_successor) the
+// values of the row it leads to here, then the local change's time
+// (microseconds since 2000-01-01).
+std::string BuildKeylessAliasSql(const TableShape& shape, bool with_successor);
 
 // TRUNCATE under last-write-wins: DELETE of the rows whose last writer is
 // older than the TRUNCATE (its commit time, timestamptz text) or is this

@@ -16,7 +16,8 @@ struct TableNeeds {
   uint32_t owner = 0;
   bool row = false;       // pgduplex_tombstone missing
   bool truncate = false;  // pgduplex_truncate missing
-  bool release = false;   // pgduplex_release missing on a table with a second unique index (extension 1.3)
+  // pgduplex_release missing on a table with a second unique index (extension 1.3) or without a key (1.4)
+  bool release = false;
   bool partition = false;  // a partition: needs pgduplex_truncate only (row triggers come from the root)
   std::string root_schema, root_name;  // the tree's root (the table itself when no partition)
 };
@@ -35,8 +36,12 @@ std::vector<TableNeeds> ListTables(PgConnection& conn, const std::string& where,
                   "WHERE g.tgrelid = c.oid AND g.tgname = 'pgduplex_tombstone'), "
                   "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
                   "AND g.tgname = 'pgduplex_truncate'), "
-                  "NOT c.relispartition AND pg_catalog.to_regclass('pgduplex.value_claims') IS NOT NULL "
-                  "AND (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisunique) > 1 "
+                  "NOT c.relispartition AND ((pg_catalog.to_regclass('pgduplex.value_claims') IS NOT NULL "
+                  "AND (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisunique) > 1) "
+                  "OR (EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = "
+                  "pg_catalog.to_regclass('pgduplex.tombstones') AND a.attname = 'successor') "
+                  "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid "
+                  "AND (i.indisprimary OR i.indisreplident)))) "
                   "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid "
                   "AND g.tgname = 'pgduplex_release'), "
                   "c.relispartition, rn.nspname, r.relname "

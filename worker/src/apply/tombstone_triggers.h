@@ -15,7 +15,8 @@
 //   pgduplex_release    AFTER UPDATE ... FOR EACH ROW, only on tables with
 //                       a unique index besides the key (extension 1.3):
 //                       remembers the unique values a row gives up
-//                       (pgduplex.value_claims)
+//                       (pgduplex.value_claims); and on tables without a
+//                       key (extension 1.4): what a row became
 //
 // They fire for local writes only: the apply sessions run with
 // session_replication_role = replica. The worker creates the missing ones
