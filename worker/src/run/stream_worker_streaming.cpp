@@ -88,7 +88,7 @@ void StreamWorker::OnValueChunksRefused(const std::string& error) {
       "the pgduplex plugin on cluster {} is older than pgduplex 1.4 and cannot send large values in chunks: a "
       "value of V bytes takes about 3 V of this worker's memory instead of 2 V (install pgduplex 1.4 or later on "
       "cluster {} and run ALTER EXTENSION pgduplex UPDATE there; {})",
-      source, source, RedactSecrets(error));
+      source, source, RedactSecrets(error.substr(0, error.find('\n'))));
   plugin_lacks_value_chunks_ = true;
 }
 
