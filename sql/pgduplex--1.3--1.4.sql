@@ -8,15 +8,15 @@
 -- See plugin/src/pg/keyless_successors.cpp.
 ALTER TABLE tombstones ADD COLUMN successor bytea;
 
--- What became of the row with these values (every column, by name): the
--- commit time of the last local change in the chain and the row's values
--- now (NULL when it was deleted); no row when nothing is remembered. Like
--- tombstone_time, only for a caller who may SELECT from the table.
-CREATE FUNCTION keyless_successor(relid oid, columns text[], vals text[],
-                                  OUT changed_at timestamptz, OUT successor text[])
-  RETURNS record
+-- What became of the row with these values (every column, by name): one
+-- row per local change in the chain, in order, with its commit time and
+-- the values it left (NULL for a DELETE); no rows when nothing is
+-- remembered. Like tombstone_time, only for a caller who may SELECT from
+-- the table.
+CREATE FUNCTION keyless_successor(relid oid, columns text[], vals text[])
+  RETURNS TABLE (changed_at timestamptz, successor text[])
   AS 'MODULE_PATHNAME', 'pgduplex_keyless_successor'
-  LANGUAGE C STABLE STRICT;
+  LANGUAGE C STABLE STRICT ROWS 2;
 
 -- The time the worker gives an alias (below); NULL for what the trigger
 -- records, whose time is its transaction's commit time.

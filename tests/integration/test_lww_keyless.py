@@ -37,6 +37,9 @@ SCENARIOS = {
     "A updates, B updates then deletes": ([("a", "UPDATE k SET v = 2, who = 'a'"),
                                            ("b", "UPDATE k SET v = 3, who = 'b'"),
                                            ("b", "DELETE FROM k")], []),
+    # A's TRUNCATE is later than B's UPDATE, which is later than A's DELETE.
+    "delete, later update, later truncate": ([("a", "DELETE FROM k"), ("b", "UPDATE k SET v = 3, who = 'b'"),
+                                              ("a", "TRUNCATE k")], []),
 }
 
 

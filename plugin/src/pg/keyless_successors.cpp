@@ -14,15 +14,18 @@
  *   tombstones.cpp), with the whole new value as `successor` (NULL for a
  *   DELETE), in pgduplex.tombstones.
  *
- *   pgduplex.keyless_successor(relid oid, columns text[], vals text[],
- *                              OUT changed_at timestamptz, OUT successor text[])
+ *   pgduplex.keyless_successor(relid oid, columns text[], vals text[])
+ *     RETURNS TABLE (changed_at timestamptz, successor text[])
  *     follows those records from the row with the given values (all
- *     columns, by name) to what it is now: the commit time of the last
- *     local change in the chain, and the current values (text, in the order
- *     of `columns`; NULL when the chain ends in a DELETE). No row at all
- *     when nothing is remembered. A link is followed only when it is later
- *     than the one before (an older record of the same values is another
- *     row's history), at most 16 links.
+ *     columns, by name): one row per link, in order, with the commit time
+ *     of that local change and the values it left (text, in the order of
+ *     `columns`; NULL for a DELETE, which ends the chain). No rows when
+ *     nothing is remembered. A link is followed only when it is later than
+ *     the one before (an older record of the same values is another row's
+ *     history), at most 16 links. The worker takes the first link whose
+ *     values a row holds now: values are not identities, and a later link
+ *     may be another row's history that happens to pass through the same
+ *     values.
  *
  *   pgduplex.keyless_alias(relid oid, columns text[], vals text[],
  *                          successor text[], at timestamptz)
@@ -52,6 +55,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "utils/tuplestore.h"
 #include "lib/stringinfo.h"
 #include "port/pg_bswap.h"
 #include "miscadmin.h"
@@ -291,6 +295,7 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 	Oid			schema = get_namespace_oid("pgduplex", false);
 	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
 	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum	   *names;
 	bool	   *names_null;
 	int			nnames;
@@ -301,17 +306,11 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 	Relation	root;
 	Relation	tombstones;
 	bytea	   *key;
-	bytea	   *next = NULL;
 	TimestampTz at = 0;
-	TimestampTz link_at;
 	bool		found = false;
-	TupleDesc	result_desc;
-	Datum		result[2];
-	bool		result_null[2] = {false, false};
 
 	check_lookup("keyless_successor", relid, "tombstones", tombstones_oid, index_oid);
-	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "pgduplex.keyless_successor: not called for a record");
+	InitMaterializedSRF(fcinfo, 0);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
 	if (nnames != ntexts)
@@ -324,26 +323,30 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 	tombstones = table_open(tombstones_oid, AccessShareLock);
 	for (int link = 0; key != NULL && link < kMaxLinks; link++)
 	{
+		TimestampTz link_at;
+		bytea	   *next = NULL;
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
 		if (!find_link(tombstones, index_oid, RelationGetRelid(root), key, &link_at, &next) ||
 			(found && link_at < at))
 			break;
 		found = true;
 		at = link_at;
+		values[0] = TimestampTzGetDatum(at);
+		if (next == NULL)
+			nulls[1] = true;
+		else
+			values[1] = PointerGetDatum(values_of_key(root, next, position, nnames));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if (next != NULL && VARSIZE_ANY_EXHDR(next) == VARSIZE_ANY_EXHDR(key) &&
+			memcmp(VARDATA_ANY(next), VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) == 0)
+			break;				/* an UPDATE that changed no value */
 		key = next;
 	}
 	table_close(tombstones, AccessShareLock);
-	if (!found)
-	{
-		table_close(root, AccessShareLock);
-		PG_RETURN_NULL();
-	}
-	result[0] = TimestampTzGetDatum(at);
-	if (key == NULL)
-		result_null[1] = true;
-	else
-		result[1] = PointerGetDatum(values_of_key(root, key, position, nnames));
 	table_close(root, AccessShareLock);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, result, result_null)));
+	return (Datum) 0;
 }
 
 extern "C" Datum

@@ -26,31 +26,47 @@
 
 namespace pgduplex {
 
+// The first link of the local chain that ends the row's story: a DELETE,
+// or values a row holds now (a later link may be another row's history
+// through the same values). None when nothing is remembered, or no link's
+// values are held (the caller goes on as before).
 std::optional<ChangeReplayer::KeylessFate> ChangeReplayer::KeylessFateOf(const TargetRelation& relation,
                                                                         const v1::Tuple& old_tuple) {
   std::vector<const char*> old_values;
   TupleValues(old_tuple, &old_values);
-  if (old_values.size() != relation.shape.columns.size()) return std::nullopt;
+  const size_t columns = relation.shape.columns.size();
+  if (old_values.size() != columns) return std::nullopt;
   std::vector<SqlParam> params;
   for (const char* value : old_values) {
     if (value == kUnknownValue) return std::nullopt;
     params.push_back(value ? SqlParam(value) : SqlParam());
   }
   AsWorker();
-  PgResult result = conn_.ExecParams(BuildKeylessSuccessorSql(relation.shape), params);
-  if (result.rows() == 0 || result.IsNull(0, 0)) return std::nullopt;
-  KeylessFate fate;
-  fate.changed_at = std::stoll(result.Get(0, 0));
-  if (result.Get(0, 1) == "t") return fate;
-  if (static_cast<size_t>(result.rows()) != old_values.size()) {
-    throw ApplyError(fmt::format("pgduplex.keyless_successor gave {} values for the {} columns of {}", result.rows(),
-                                 old_values.size(), relation.display));
+  PgResult links = conn_.ExecParams(BuildKeylessSuccessorSql(relation.shape), params);
+  std::vector<int> all(columns);
+  for (size_t i = 0; i < columns; ++i) all[i] = static_cast<int>(i);
+  const std::string held_sql = BuildLocalRowsSql(relation.shape, all, /*unique=*/false, /*with_commit_time=*/false);
+  for (int row = 0; row < links.rows();) {
+    KeylessFate fate;
+    fate.changed_at = std::stoll(links.Get(row, 1));
+    if (links.Get(row, 2) == "t") return fate;  // deleted here
+    const std::string hop = links.Get(row, 0);
+    std::vector<std::optional<std::string>> values;
+    for (; row < links.rows() && links.Get(row, 0) == hop; ++row) {
+      values.push_back(links.IsNull(row, 3) ? std::nullopt : std::optional<std::string>(links.Get(row, 3)));
+    }
+    if (values.size() != columns) {
+      throw ApplyError(fmt::format("pgduplex.keyless_successor gave {} values for the {} columns of {}",
+                                   values.size(), columns, relation.display));
+    }
+    std::vector<SqlParam> held_params;
+    for (const auto& value : values) held_params.push_back(value ? SqlParam(*value) : SqlParam());
+    if (conn_.ExecParams(held_sql, held_params).rows() > 0) {
+      fate.now = std::move(values);
+      return fate;
+    }
   }
-  fate.now.emplace();
-  for (int i = 0; i < result.rows(); ++i) {
-    fate.now->push_back(result.IsNull(i, 2) ? std::nullopt : std::optional<std::string>(result.Get(i, 2)));
-  }
-  return fate;
+  return std::nullopt;
 }
 
 // The peer holds the lost UPDATE's new values and will change them again:
@@ -74,6 +90,12 @@ bool ChangeReplayer::KeylessChangeDecided(const v1::Record& record, TargetRelati
   std::optional<KeylessFate> fate =
       KeylessFateOf(*relation, update ? record.update().old_tuple() : record.delete_().old_tuple());
   if (!fate || (!update && !fate->now)) return false;  // nothing remembered / deleted on both sides
+  // A local TRUNCATE after the chain's last change took the row: decided as
+  // before (update_deleted against the TRUNCATE; a DELETE finds nothing).
+  if (std::optional<PgTimestamp> truncated = TombstoneTime(record, relation);
+      truncated && *truncated >= fate->changed_at) {
+    return false;
+  }
 
   std::vector<const char*> row;
   bool whole = update ? WholeNewRow(*relation, record.update(), &row) : true;

@@ -43,11 +43,15 @@
 // local TRUNCATE earlier than it is remembered (update_deleted): then the
 // row it kept was gone here only because of that older TRUNCATE, which the
 // other side applies to rows older than it only, so the UPDATE's row stays
-// there and is put back here. Limits: a
-// removal that finds nothing (a DELETE or UPDATE of a row the other side
-// changed or deleted at the same time) is lost on that side only; when the
-// same values are added again meanwhile (re-inserted, or another row
-// updated to them), the sides can end with different counts of that row.
+// there and is put back here. Under last-write-wins with extension 1.4 a
+// removal that finds nothing is decided by time against what became of the
+// row here (its local UPDATEs and DELETEs are remembered by whole value:
+// change_replayer_keyless.cpp): the later change wins on the one row both
+// sides hold (update_origin_differs, delete_origin_differs, update_deleted).
+// Limit: when the same values are on several rows, or are added again
+// meanwhile (re-inserted, or another row updated to them), a change still
+// finds "a row with these values", which may be another one than the peer
+// changed, and the sides can end with different counts of that row.
 //
 // last-write-wins compares the source transaction's commit time with the
 // commit time of the local row's last writer (pg_xact_commit_timestamp of

@@ -298,10 +298,12 @@ std::string BuildKeylessSuccessorSql(const TableShape& shape) {
     values += fmt::format("{}${}", i ? ", " : "", i + 1);
   }
   return fmt::format(
-      "SELECT ((extract(epoch FROM k.changed_at) - 946684800) * 1000000)::bigint::text, k.successor IS NULL, s.v "
-      "FROM pgduplex.keyless_successor({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) AS k "
+      "SELECT k.hop::text, ((extract(epoch FROM k.changed_at) - 946684800) * 1000000)::bigint::text, "
+      "k.successor IS NULL, s.v "
+      "FROM pgduplex.keyless_successor({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) WITH ORDINALITY "
+      "AS k(changed_at, successor, hop) "
       "LEFT JOIN LATERAL pg_catalog.unnest(k.successor) WITH ORDINALITY AS s(v, n) ON true "
-      "WHERE k.changed_at IS NOT NULL ORDER BY s.n",
+      "ORDER BY k.hop, s.n",
       shape.last_write ? shape.last_write->table_oid : 0, names, values);
 }
 

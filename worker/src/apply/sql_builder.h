@@ -125,10 +125,11 @@ std::string BuildTombstoneTimeSql(const TableShape& shape);
 std::string BuildClaimTimeSql(const TableShape& shape);
 
 // What became here of a row of a table without a key: params $1.. are the
-// values of every column, in order. Rows: the change's time (microseconds
-// since 2000-01-01), whether the row was deleted, then one row per column
-// value now (in column order; one row with NULL when deleted). No rows when
-// nothing is remembered.
+// values of every column, in order. For each link of the local chain (in
+// order), rows of: the link's number, its time (microseconds since
+// 2000-01-01), whether it is a DELETE, then one column value it left (in
+// column order; one row with NULL for a DELETE). No rows when nothing is
+// remembered.
 std::string BuildKeylessSuccessorSql(const TableShape& shape);
 
 // pgduplex.keyless_alias for a lost incoming UPDATE: params $1.. the
