@@ -109,28 +109,32 @@ def heal_and_compare(db, worker_factory, cfg):
 
 
 @pytest.mark.parametrize("later_move", ["update", "delete"])
+@pytest.mark.parametrize("mover", ["b", "a"])
 def test_an_older_update_onto_a_value_a_later_row_gave_up_is_displaced(dbpair, worker_factory, tmp_path,
-                                                                       later_move):
-    """B moves row 15 onto 'e6' (older); A's row 7 takes 'e6' later, then
-    gives it up. In commit-time order, row 7 displaced row 15's version: row
-    15 is gone on both sides. B sees it as A's INSERT colliding with its
-    row; A must see it from the claim when B's UPDATE arrives (fast path
-    and conflict path alike)."""
+                                                                       later_move, mover):
+    """`mover` moves row 15 onto 'e6' (older); the other side's row 7 takes
+    'e6' later, then gives it up. In commit-time order, row 7 displaced row
+    15's version: row 15 is gone on both sides. The mover's side sees it as
+    an INSERT colliding with its row; the other side must see it from the
+    claim when the UPDATE arrives (fast path and conflict path alike), in
+    either direction."""
     db = dbpair
+    holder = "a" if mover == "b" else "b"
+    mover_sql, holder_sql = getattr(db, "sql_" + mover), getattr(db, "sql_" + holder)
     db.both(TABLE)
     cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins", "initial": "none"})
     cut_link_after(db, worker_factory, cfg, "INSERT INTO t VALUES (15, 'e1', 1)")
-    db.sql_b("UPDATE t SET email = 'e6', v = 3 WHERE id = 15")  # older
-    db.sql_a("INSERT INTO t VALUES (7, 'e6', 2)")                # later: takes 'e6'
+    mover_sql("UPDATE t SET email = 'e6', v = 3 WHERE id = 15")  # older
+    holder_sql("INSERT INTO t VALUES (7, 'e6', 2)")               # later: takes 'e6'
     if later_move == "update":
-        db.sql_a("UPDATE t SET email = 'e9' WHERE id = 7")        # then gives it up
+        holder_sql("UPDATE t SET email = 'e9' WHERE id = 7")       # then gives it up
         expected = [(7, "e9", 2)]
     else:
-        db.sql_a("DELETE FROM t WHERE id = 7")
+        holder_sql("DELETE FROM t WHERE id = 7")
         expected = []
     a, b = heal_and_compare(db, worker_factory, cfg)
     assert a == b == expected, (a, b, conflicts(db, "a"), conflicts(db, "b"))
-    assert ("update_exists", "kept_local") in conflicts(db, "a"), conflicts(db, "a")
+    assert ("update_exists", "kept_local") in conflicts(db, holder), conflicts(db, holder)
 
 
 def test_a_later_update_takes_a_value_an_older_holder_gave_up(dbpair, worker_factory, tmp_path):
