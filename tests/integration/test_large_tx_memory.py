@@ -1,8 +1,8 @@
 """Memory bounded by bytes: one source transaction several times larger than
 sync.apply_memory_mb is applied with the worker's peak RSS (VmHWM) under the
 budget plus a fixed allowance, and intact; a single value larger than the
-budget is held at most ~3x (libpq's receive buffer, the decoded record,
-libpq's send buffer)."""
+budget is held under 3x in all (the decoded record and libpq's send buffer:
+the plugin sends it in chunks, so libpq's receive buffer stays small)."""
 import os
 
 from conftest import wait_until
@@ -54,8 +54,11 @@ def test_transaction_of_1mb_rows_applies_within_the_budget(dbpair, worker_factor
     assert peak < BUDGET_MB + ALLOWANCE_MB, f"worker peak RSS {peak:.0f} MB"
 
 
-def test_single_large_value_is_held_at_most_three_times(dbpair, worker_factory, tmp_path):
-    value_mb = 100
+def test_single_large_value_is_held_under_three_times(dbpair, worker_factory, tmp_path):
+    # Large enough that the worker's own footprint does not hide a third
+    # copy (3 x 120 MB), small enough for the suite.
+    value_mb = 120
     peak = apply_one_transaction(dbpair, worker_factory, tmp_path, 1, value_mb)
-    print(f"VmHWM {peak:.0f} MB applying one value of {value_mb} MB, budget {BUDGET_MB} MB")
-    assert peak < 3 * value_mb + ALLOWANCE_MB, f"worker peak RSS {peak:.0f} MB"
+    print(f"VmHWM {peak:.0f} MB applying one value of {value_mb} MB ({peak / value_mb:.2f}x), "
+          f"budget {BUDGET_MB} MB")
+    assert peak < 3 * value_mb, f"worker peak RSS {peak:.0f} MB, {peak / value_mb:.2f}x the value"

@@ -56,6 +56,7 @@ void FillTuple(const std::vector<ValueView>& in, v1::Tuple* out) {
       case ValueKind::kText: value->set_text(std::string(v.data, v.size)); break;
       case ValueKind::kNull: value->set_null(true); break;
       case ValueKind::kUnchangedToast: value->set_unchanged_toast(true); break;
+      case ValueKind::kChunked: value->set_chunked(true); break;
     }
   }
 }

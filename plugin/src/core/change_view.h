@@ -16,8 +16,9 @@ namespace pgduplex {
 
 // One column value. kText points at `size` bytes of the type's text output
 // (not NUL-terminated as far as the encoder cares); the other kinds carry
-// no bytes.
-enum class ValueKind : uint8_t { kText = 0, kNull = 1, kUnchangedToast = 2 };
+// no bytes. kChunked: the bytes went out in ValueChunk records just before
+// (core/value_chunks.h); `size` keeps the value's length.
+enum class ValueKind : uint8_t { kText = 0, kNull = 1, kUnchangedToast = 2, kChunked = 3 };
 
 struct ValueView {
   const char* data;
@@ -91,6 +92,16 @@ struct TruncateView {
   uint32_t count;
   bool cascade;
   bool restart_identity;
+};
+
+// One ValueChunk record: `size` bytes of column `column`'s value (of the old
+// tuple when old_tuple), whose whole length is total_size.
+struct ValueChunkView {
+  bool old_tuple;
+  uint32_t column;
+  uint64_t total_size;
+  const char* data;
+  size_t size;
 };
 
 struct MessageView {

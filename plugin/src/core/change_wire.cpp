@@ -27,10 +27,12 @@ constexpr uint32_t kRecordCommit = Embedded(v1::Record::kCommitFieldNumber);
 constexpr uint32_t kRecordInsert = Embedded(v1::Record::kInsertFieldNumber);
 constexpr uint32_t kRecordUpdate = Embedded(v1::Record::kUpdateFieldNumber);
 constexpr uint32_t kRecordDelete = Embedded(v1::Record::kDeleteFieldNumber);
+constexpr uint32_t kRecordValueChunk = Embedded(v1::Record::kValueChunkFieldNumber);
 constexpr uint32_t kTupleValue = Embedded(v1::Tuple::kValuesFieldNumber);
 constexpr uint32_t kValueText = Embedded(v1::Value::kTextFieldNumber);
 constexpr uint32_t kValueNull = Varint(v1::Value::kNullFieldNumber);
 constexpr uint32_t kValueUnchangedToast = Varint(v1::Value::kUnchangedToastFieldNumber);
+constexpr uint32_t kValueChunked = Varint(v1::Value::kChunkedFieldNumber);
 
 inline size_t VarintSize(uint64_t v) { return CodedOutputStream::VarintSize64(v); }
 
@@ -82,6 +84,9 @@ Bytes PutTuple(const TupleView& t, Bytes p) {
         break;
       case ValueKind::kUnchangedToast:
         p = PutMarker(kValueUnchangedToast, p);
+        break;
+      case ValueKind::kChunked:
+        p = PutMarker(kValueChunked, p);
         break;
     }
   }
@@ -147,6 +152,14 @@ size_t ChangeWire::PrepareDelete(uint32_t relation_oid, OldTupleKind old_kind,
                 (has_old_tuple_ ? EmbeddedSize(old_size_) : 0) + VarintFieldSize(stream_xid_));
 }
 
+size_t ChangeWire::PrepareValueChunk(const ValueChunkView& chunk) noexcept {
+  kind_ = Kind::kValueChunk;
+  chunk_ = chunk;
+  return Finish(VarintFieldSize(chunk.old_tuple ? 1 : 0) + VarintFieldSize(chunk.column) +
+                VarintFieldSize(chunk.total_size) + (chunk.size > 0 ? EmbeddedSize(chunk.size) : 0) +
+                VarintFieldSize(stream_xid_));
+}
+
 void ChangeWire::Write(char* dst) const noexcept {
   Bytes p = reinterpret_cast<Bytes>(dst);
   switch (kind_) {
@@ -194,6 +207,18 @@ void ChangeWire::Write(char* dst) const noexcept {
         p = PutTuple(old_tuple_, p);
       }
       PutVarintField(Varint(v1::Delete::kStreamXidFieldNumber), stream_xid_, p);
+      break;
+    case Kind::kValueChunk:
+      p = PutEmbeddedHeader(kRecordValueChunk, body_size_, p);
+      p = PutVarintField(Varint(v1::ValueChunk::kOldTupleFieldNumber), chunk_.old_tuple ? 1 : 0, p);
+      p = PutVarintField(Varint(v1::ValueChunk::kColumnFieldNumber), chunk_.column, p);
+      p = PutVarintField(Varint(v1::ValueChunk::kTotalSizeFieldNumber), chunk_.total_size, p);
+      if (chunk_.size > 0) {
+        p = PutEmbeddedHeader(Embedded(v1::ValueChunk::kDataFieldNumber), chunk_.size, p);
+        std::memcpy(p, chunk_.data, chunk_.size);
+        p += chunk_.size;
+      }
+      PutVarintField(Varint(v1::ValueChunk::kStreamXidFieldNumber), stream_xid_, p);
       break;
   }
 }

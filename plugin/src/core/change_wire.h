@@ -1,5 +1,5 @@
 // ChangeWire: the wire bytes of the records a busy stream is made of —
-// Begin, Commit, Insert, Update, Delete — written directly, without
+// Begin, Commit, Insert, Update, Delete, ValueChunk — written directly, without
 // building protobuf messages.
 //
 // Why. Filling a protobuf Record copies every column value into a
@@ -37,6 +37,7 @@ class ChangeWire {
                        OldTupleKind old_kind, const TupleView* old_tuple) noexcept;
   size_t PrepareDelete(uint32_t relation_oid, OldTupleKind old_kind,
                        const TupleView* old_tuple) noexcept;
+  size_t PrepareValueChunk(const ValueChunkView& chunk) noexcept;
 
   // Inside a stream block (proto_version 2): the xid the next Insert,
   // Update and Delete carry as stream_xid; 0 outside one (field omitted).
@@ -46,7 +47,7 @@ class ChangeWire {
   void Write(char* dst) const noexcept;
 
  private:
-  enum class Kind : uint8_t { kBegin, kCommit, kInsert, kUpdate, kDelete };
+  enum class Kind : uint8_t { kBegin, kCommit, kInsert, kUpdate, kDelete, kValueChunk };
 
   size_t Finish(size_t body) noexcept;
   void SetOld(OldTupleKind old_kind, const TupleView* old_tuple) noexcept;
@@ -63,6 +64,7 @@ class ChangeWire {
   TupleView new_tuple_{};
   TupleView old_tuple_{};
   bool has_old_tuple_ = false;
+  ValueChunkView chunk_{};
   uint32_t stream_xid_ = 0;
 };
 

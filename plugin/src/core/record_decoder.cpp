@@ -37,8 +37,11 @@ Status CheckTuple(const v1::Tuple& tuple, const char* what) {
         if (!v.unchanged_toast())
           return Status::Error("%s value %d: unchanged_toast is false", what, i);
         break;
+      case v1::Value::kChunked:
+        if (!v.chunked()) return Status::Error("%s value %d: chunked is false", what, i);
+        break;
       case v1::Value::DATUM_NOT_SET:
-        return Status::Error("%s value %d is neither text, null nor unchanged TOAST", what, i);
+        return Status::Error("%s value %d is neither text, null, unchanged TOAST nor chunked", what, i);
     }
   }
   return Status::OK();
@@ -69,6 +72,13 @@ Status ValidateRecord(const v1::Record& record) noexcept {
     case v1::Record::kStreamCommit:
     case v1::Record::kStreamAbort:
       return Status::OK();
+    case v1::Record::kValueChunk: {
+      const v1::ValueChunk& c = record.value_chunk();
+      if (c.data().empty() || c.data().size() > c.total_size())
+        return Status::Error("value chunk of column %u has %zu bytes of a value of %llu bytes", c.column(),
+                             c.data().size(), static_cast<unsigned long long>(c.total_size()));
+      return Status::OK();
+    }
     case v1::Record::kRelation: {
       const v1::Relation& r = record.relation();
       if (!v1::ReplicaIdentity_IsValid(r.replica_identity()))
@@ -114,6 +124,7 @@ const char* RecordKindName(const v1::Record& record) noexcept {
     case v1::Record::kStreamStop: return "stream_stop";
     case v1::Record::kStreamCommit: return "stream_commit";
     case v1::Record::kStreamAbort: return "stream_abort";
+    case v1::Record::kValueChunk: return "value_chunk";
     case v1::Record::KIND_NOT_SET: break;
   }
   return "unknown";

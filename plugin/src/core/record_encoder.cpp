@@ -170,6 +170,15 @@ Status RecordEncoder::EncodeCommit(const CommitView& in) noexcept {
                     [&] { return impl_->FinishWire(impl_->wire.PrepareCommit(in)); });
 }
 
+Status RecordEncoder::EncodeValueChunk(const ValueChunkView& in) noexcept {
+  return RunGuarded(impl_, "value chunk", [&] {
+    if (in.size == 0 || in.size > in.total_size)
+      return Status::Error("chunk of %zu bytes of a value of %llu bytes", in.size,
+                           static_cast<unsigned long long>(in.total_size));
+    return impl_->FinishWire(impl_->wire.PrepareValueChunk(in));
+  });
+}
+
 Status RecordEncoder::EncodeRelation(const RelationView& in) noexcept {
   return RunGuarded(impl_, "relation", [&] {
     if (in.schema == nullptr || in.name == nullptr)

@@ -58,6 +58,9 @@ class RecordEncoder {
   // status when malformed (see heartbeat_message.h).
   Status EncodeHeartbeat(const char* content, size_t size, uint64_t lsn) noexcept;
   Status EncodeMessage(const MessageView& message) noexcept;
+  // Part of a large value (plugin option value_chunk_size; see
+  // core/value_chunks.h), written before its change.
+  Status EncodeValueChunk(const ValueChunkView& chunk) noexcept;
 
   // Streaming of in-progress transactions (proto_version 2; see
   // proto/pgduplex.proto). Inside a stream block, SetStreamXid(xid) makes

@@ -32,6 +32,7 @@ Json TupleJson(const v1::Tuple& tuple) {
       case v1::Value::kText: out.push_back(Bytes(v.text())); break;
       case v1::Value::kNull: out.push_back(nullptr); break;
       case v1::Value::kUnchangedToast: out.push_back(Json{{"unchanged_toast", true}}); break;
+      case v1::Value::kChunked: out.push_back(Json{{"chunked", true}}); break;
       case v1::Value::DATUM_NOT_SET: out.push_back(Json{{"invalid", true}}); break;
     }
   }
@@ -205,6 +206,13 @@ Json StreamCommitJson(const v1::StreamCommit& m) {
 
 Json StreamAbortJson(const v1::StreamAbort& m) { return Json{{"xid", m.xid()}, {"subxid", m.subxid()}}; }
 
+Json ValueChunkJson(const v1::ValueChunk& m) {
+  return Json{{"tuple", m.old_tuple() ? "old" : "new"},
+              {"column", m.column()},
+              {"total_size", m.total_size()},
+              {"data", Bytes(m.data())}};
+}
+
 // stream_xid of a record inside a stream block (proto_version 2); 0 (absent)
 // outside one, and then not shown.
 uint32_t StreamXid(const v1::Record& record) {
@@ -216,6 +224,7 @@ uint32_t StreamXid(const v1::Record& record) {
     case v1::Record::kTruncate: return record.truncate().stream_xid();
     case v1::Record::kDdl: return record.ddl().stream_xid();
     case v1::Record::kMessage: return record.message().stream_xid();
+    case v1::Record::kValueChunk: return record.value_chunk().stream_xid();
     default: return 0;
   }
 }
@@ -236,6 +245,7 @@ Json RecordBody(const v1::Record& record) {
     case v1::Record::kStreamStop: return Json::object();
     case v1::Record::kStreamCommit: return StreamCommitJson(record.stream_commit());
     case v1::Record::kStreamAbort: return StreamAbortJson(record.stream_abort());
+    case v1::Record::kValueChunk: return ValueChunkJson(record.value_chunk());
     case v1::Record::KIND_NOT_SET: break;
   }
   return Json::object();

@@ -11,10 +11,11 @@ extern "C" {
 #include "utils/builtins.h"
 }
 
+#include "core/value_chunks.h"
 #include "pg/options.h"
 #include "pg/table_rules.h"
 
-#define OPTIONS_HINT "Valid options are proto_version, origins, ddl, tables, row_filter, operations and streaming."
+#define OPTIONS_HINT "Valid options are proto_version, origins, ddl, tables, row_filter, operations, streaming and value_chunk_size."
 #define VERSIONS_HINT "This pgduplex library speaks proto_version 1 and 2: a newer pgduplex worker needs the pgduplex extension on this cluster upgraded to its version."
 
 static const char *
@@ -144,6 +145,7 @@ default_plugin_options(PluginOptions *options)
 	options->drop_origin_changes = false;
 	options->ddl = true;
 	options->streaming = false;
+	options->value_chunk_size = 0;
 	options->filter_tables = false;
 	options->tables = NIL;
 	options->table_rules = NIL;
@@ -209,6 +211,25 @@ parse_streaming(const char *value, PluginOptions *options)
 }
 
 static void
+parse_value_chunk_size(const char *value, PluginOptions *options)
+{
+	char	   *end;
+	long long	size;
+
+	errno = 0;
+	size = strtoll(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' ||
+		(size != 0 && (size < (long long) pgduplex::kMinValueChunkSize ||
+					   size > (long long) pgduplex::kMaxValueChunkSize)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex: invalid value for option \"value_chunk_size\": \"%s\"", value),
+				 errhint("Give a number of bytes from %zu to %zu, or 0 to send every value whole.",
+						 pgduplex::kMinValueChunkSize, pgduplex::kMaxValueChunkSize)));
+	options->value_chunk_size = (size_t) size;
+}
+
+static void
 parse_tables_option(const char *value, PluginOptions *options)
 {
 	options->tables = parse_tables(value);
@@ -233,6 +254,7 @@ static const OptionDef option_defs[] = {
 	{"row_filter", parse_row_filter_option, true},
 	{"operations", parse_operations_option, true},
 	{"streaming", parse_streaming, false},
+	{"value_chunk_size", parse_value_chunk_size, false},
 };
 
 #define NUM_OPTIONS ((int) lengthof(option_defs))

@@ -12,6 +12,10 @@
  *   streaming      off (default) | on: stream a transaction once it
  *                  exceeds logical_decoding_work_mem instead of spilling
  *                  it to disk until its commit. Requires proto_version 2.
+ *   value_chunk_size  0 (default: never) | bytes, 1024 to 256 MiB: a
+ *                  column value longer than this travels as ValueChunk
+ *                  records of at most this size before its change
+ *                  (core/value_chunks.h), so no message is much larger.
  *   origins        any (default) | none. With none, every change, message
  *                  and DDL carrying a replication origin is dropped: rows
  *                  applied by a pgduplex worker never travel back.
@@ -52,6 +56,7 @@ typedef struct PluginOptions
 	bool		drop_origin_changes;	/* origins = none */
 	bool		ddl;
 	bool		streaming;		/* streaming 'on' (proto_version 2) */
+	size_t		value_chunk_size;	/* 0: values travel whole */
 	bool		filter_tables;	/* tables given */
 	List	   *tables;			/* of TablePattern *, when filter_tables */
 	List	   *table_rules;	/* of TableRule * (table_rules.h) */

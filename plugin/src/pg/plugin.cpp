@@ -36,6 +36,7 @@
 #include "core/message_prefixes.h"
 #include "core/record_encoder.h"
 #include "core/status.h"
+#include "core/value_chunks.h"
 
 #include <type_traits>
 
@@ -259,6 +260,30 @@ pgduplex_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr c
 	emit(ctx, state, state->encoder->EncodeCommit(commit), true);
 }
 
+/*
+ * With value_chunk_size: writes every value of the tuple longer than that
+ * as ValueChunk records and marks it chunked (core/value_chunks.h), so the
+ * change that follows stays small.
+ */
+static void
+send_value_chunks(LogicalDecodingContext *ctx, PluginState *state,
+				  pgduplex::ValueView *values, int ncolumns, bool old_tuple)
+{
+	size_t		chunk_size = state->options.value_chunk_size;
+
+	for (int i = 0; i < ncolumns; i++)
+	{
+		if (!pgduplex::TravelsInChunks(values[i], chunk_size))
+			continue;
+		for (size_t n = 0; n < pgduplex::ChunkCount(values[i], chunk_size); n++)
+			emit(ctx, state,
+				 state->encoder->EncodeValueChunk(pgduplex::ChunkAt(values[i], (uint32_t) i,
+																	 old_tuple, chunk_size, n)),
+				 false);
+		pgduplex::MarkChunked(&values[i]);
+	}
+}
+
 static void
 write_change(LogicalDecodingContext *ctx, PluginState *state, Relation rel,
 			 RelationEntry *entry, ReorderBufferChange *change,
@@ -294,6 +319,7 @@ write_change(LogicalDecodingContext *ctx, PluginState *state, Relation rel,
 				if (entry->new_values[i].kind == pgduplex::ValueKind::kUnchangedToast)
 					entry->new_values[i] = entry->old_values[i];
 			}
+			send_value_chunks(ctx, state, entry->new_values, entry->ncolumns, false);
 			emit(ctx, state, encoder->EncodeInsert(relid, new_view), true);
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
@@ -301,12 +327,17 @@ write_change(LogicalDecodingContext *ctx, PluginState *state, Relation rel,
 				elog(ERROR, "pgduplex: UPDATE of \"%s\" has no new tuple",
 					 RelationGetRelationName(rel));
 			tuple_to_values(entry, rel, &newtuple->tuple, entry->new_values);
+			send_value_chunks(ctx, state, entry->new_values, entry->ncolumns, false);
+			if (oldtuple != NULL)
+				send_value_chunks(ctx, state, entry->old_values, entry->ncolumns, true);
 			emit(ctx, state,
 				 encoder->EncodeUpdate(relid, new_view, old_kind,
 									   oldtuple != NULL ? &old_view : NULL),
 				 true);
 			break;
 		case REORDER_BUFFER_CHANGE_DELETE:
+			if (oldtuple != NULL)
+				send_value_chunks(ctx, state, entry->old_values, entry->ncolumns, true);
 			emit(ctx, state,
 				 encoder->EncodeDelete(relid, old_kind, oldtuple != NULL ? &old_view : NULL),
 				 true);

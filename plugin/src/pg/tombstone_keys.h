@@ -12,7 +12,9 @@ extern "C" {
 #include "access/htup.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 }
 
 /* The key index of rel: its replica identity index, else its primary key. */
@@ -20,6 +22,13 @@ Oid			key_index_of(Relation rel);
 
 /* The root of rel's partition tree (rel itself when it is no partition). */
 Oid			root_of(Relation rel);
+
+/*
+ * Opens (AccessShareLock) the root of relid's partition tree, relid itself
+ * when it is no partition: tombstones and claims are kept under the root,
+ * whichever partition the worker applies to.
+ */
+Relation	open_root(Oid relid);
 
 /* Appends one value (of type `type`) in the byte form to key. */
 void		append_key_value(StringInfo key, Oid type, bool isnull, Datum value);
@@ -48,3 +57,21 @@ void		insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *t
  * time of old_tuple. No-op before extension 1.3.
  */
 void		remember_released_values(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple);
+
+/*
+ * Would a row with these named text values (columns[i] = values[i]) go into
+ * `partition`, a partition of root's tree? False when the partition was
+ * dropped or detached, or a column its bounds read is not given
+ * (partition_membership.cpp).
+ */
+bool		row_belongs_to_partition(Relation root, Oid partition, ArrayType *columns, ArrayType *values);
+
+/* When a pgduplex.tombstones row was written: its commit time, else deleted_at. */
+TimestampTz tombstone_written_at(HeapTuple tuple, TupleDesc desc);
+
+/*
+ * A local DELETE (new_tuple NULL) or UPDATE of old_tuple in rel, a table
+ * without a key index: remembers the whole old value and what it became
+ * (keyless_successors.cpp). No-op for a keyed table, and before extension 1.4.
+ */
+void		remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple);

@@ -5,12 +5,17 @@
  *   pgduplex.record_tombstone() RETURNS trigger      (LANGUAGE C, SECURITY DEFINER)
  *     AFTER DELETE ... FOR EACH ROW: remembers (table, key) of the row;
  *     AFTER TRUNCATE ... FOR EACH STATEMENT: remembers (table, '') — every
- *     key of the table.
+ *     key of the table; fired on a partition (TRUNCATE of one partition;
+ *     the worker puts this trigger on every partition too), remembers
+ *     (root, partition marker) — every key routed to that partition.
  *     AFTER UPDATE ... FOR EACH ROW: only the unique values the row gave
- *     up (value_claims.cpp).
+ *     up (value_claims.cpp). On a table without a key index, a DELETE or
+ *     UPDATE is remembered under the whole old row instead, with what it
+ *     became (keyless_successors.cpp, extension 1.4).
  *   pgduplex.tombstone_time(relid oid, columns text[], key text[]) RETURNS timestamptz
  *     the commit time of the latest local delete of that key, or of a
- *     TRUNCATE of the table if later; NULL when there is none.
+ *     TRUNCATE of the table, or of the partition the key goes into, if
+ *     later; NULL when there is none.
  *
  * The worker creates the triggers on its target tables under
  * last-write-wins. Its own session runs with session_replication_role =
@@ -30,7 +35,11 @@
  * TimeZone or extra_float_digits, so tombstone_time can rebuild the same
  * bytes from the text values the source sent (typinput, then typsend). A
  * row deleted in a partition is remembered under the partition tree's root,
- * the table the worker applies to.
+ * the table the worker applies to. A partition marker is 0xFFFFFFFE (a
+ * length no value has) and the partition's OID, 4 bytes each, big-endian:
+ * tombstone_time finds the markers of a root by one index range scan (none
+ * in the common case) and checks each partition's bounds against the key
+ * (partition_membership.cpp).
  *
  * Who may read. The table grants nothing; tombstone_time reads it by index,
  * and only for a table its caller may SELECT from (the worker, or the table
@@ -93,6 +102,18 @@ root_of(Relation rel)
 		return RelationGetRelid(rel);
 	ancestors = get_partition_ancestors(RelationGetRelid(rel));
 	return llast_oid(ancestors);
+}
+
+Relation
+open_root(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Oid			root = root_of(rel);
+
+	if (root == relid)
+		return rel;
+	table_close(rel, AccessShareLock);
+	return table_open(root, AccessShareLock);
 }
 
 void
@@ -192,6 +213,9 @@ insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, 
 	SPI_finish();
 }
 
+/* The first 4 bytes of a partition marker: a length no value has. */
+static const uint32 kPartitionMarker = 0xFFFFFFFE;
+
 static void
 remember(Oid relid, bytea *key)
 {
@@ -203,6 +227,20 @@ remember(Oid relid, bytea *key)
 						  "INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
 						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
 						  2, types, values, "tombstone");
+}
+
+/* The key of a TRUNCATE of one partition (see the top). */
+static bytea *
+partition_marker(Oid partition)
+{
+	StringInfoData key;
+	uint32		word = pg_hton32(kPartitionMarker);
+
+	initStringInfo(&key);
+	appendBinaryStringInfo(&key, (const char *) &word, 4);
+	word = pg_hton32((uint32) partition);
+	appendBinaryStringInfo(&key, (const char *) &word, 4);
+	return bytes_of(&key);
 }
 
 extern "C" Datum
@@ -218,19 +256,28 @@ pgduplex_record_tombstone(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
 		remember_released_values(trigdata->tg_relation, trigdata->tg_trigtuple, trigdata->tg_newtuple);
+		remember_keyless_change(trigdata->tg_relation, trigdata->tg_trigtuple, trigdata->tg_newtuple);
 		return PointerGetDatum(NULL);
 	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		key = (bytea *) palloc(VARHDRSZ);
-		SET_VARSIZE(key, VARHDRSZ);
+		if (trigdata->tg_relation->rd_rel->relispartition)
+			key = partition_marker(RelationGetRelid(trigdata->tg_relation));
+		else
+		{
+			key = (bytea *) palloc(VARHDRSZ);
+			SET_VARSIZE(key, VARHDRSZ);
+		}
 	}
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) && TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
 		remember_released_values(trigdata->tg_relation, trigdata->tg_trigtuple, NULL);
 		key = key_of_tuple(trigdata->tg_relation, trigdata->tg_trigtuple);
 		if (key == NULL)
+		{
+			remember_keyless_change(trigdata->tg_relation, trigdata->tg_trigtuple, NULL);
 			return PointerGetDatum(NULL);
+		}
 	}
 	else
 		ereport(ERROR,
@@ -302,13 +349,21 @@ key_of_text(Relation rel, ArrayType *columns, ArrayType *values)
 	return result;
 }
 
-/* When the tombstone row tuple was written: its commit time, else deleted_at. */
-static TimestampTz
-written_at(HeapTuple tuple, TupleDesc desc)
+TimestampTz
+tombstone_written_at(HeapTuple tuple, TupleDesc desc)
 {
 	TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
 	TimestampTz ts;
 	bool		isnull;
+
+	/* changed_at (1.4): the time the worker gave a keyless alias */
+	if (desc->natts >= 5)
+	{
+		Datum		at = heap_getattr(tuple, 5, desc, &isnull);
+
+		if (!isnull)
+			return DatumGetTimestampTz(at);
+	}
 
 	if (track_commit_timestamp && TransactionIdIsNormal(xmin) &&
 		!TransactionIdIsCurrentTransactionId(xmin) &&
@@ -330,9 +385,55 @@ latest_tombstone(Relation tombstones, Oid index_oid, Oid relid, bytea *key, Time
 	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		TimestampTz ts = written_at(tuple, RelationGetDescr(tombstones));
+		TimestampTz ts = tombstone_written_at(tuple, RelationGetDescr(tombstones));
 
 		if (ts > latest)
+			latest = ts;
+	}
+	systable_endscan(scan);
+	return latest;
+}
+
+/* A marker's bytea bound: 0xFFFFFFFE (first) or 0xFFFFFFFF (past the last). */
+static bytea *
+marker_bound(uint32 word)
+{
+	StringInfoData key;
+
+	word = pg_hton32(word);
+	initStringInfo(&key);
+	appendBinaryStringInfo(&key, (const char *) &word, 4);
+	return bytes_of(&key);
+}
+
+/*
+ * The latest of `latest` and the times of root's partition markers whose
+ * partition the row (columns, values) goes into.
+ */
+static TimestampTz
+latest_partition_truncate(Relation tombstones, Oid index_oid, Relation root, ArrayType *columns,
+						  ArrayType *values, TimestampTz latest)
+{
+	ScanKeyData keys[3];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(root)));
+	ScanKeyInit(&keys[1], 2, BTGreaterEqualStrategyNumber, F_BYTEAGE,
+				PointerGetDatum(marker_bound(kPartitionMarker)));
+	ScanKeyInit(&keys[2], 2, BTLessStrategyNumber, F_BYTEALT, PointerGetDatum(marker_bound(0xFFFFFFFF)));
+	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 3, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TimestampTz ts = tombstone_written_at(tuple, RelationGetDescr(tombstones));
+		bool		isnull;
+		bytea	   *key = DatumGetByteaPP(heap_getattr(tuple, 2, RelationGetDescr(tombstones), &isnull));
+		uint32		partition;
+
+		if (ts <= latest || isnull || VARSIZE_ANY_EXHDR(key) != 8)
+			continue;
+		memcpy(&partition, VARDATA_ANY(key) + 4, 4);
+		if (row_belongs_to_partition(root, (Oid) pg_ntoh32(partition), columns, values))
 			latest = ts;
 	}
 	systable_endscan(scan);
@@ -355,9 +456,9 @@ pgduplex_tombstone_time(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	check_lookup("tombstone_time", relid, "tombstones", tombstones_oid, index_oid);
-	rel = table_open(relid, AccessShareLock);
+	rel = open_root(relid);
+	relid = RelationGetRelid(rel);
 	key = key_of_text(rel, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
-	table_close(rel, AccessShareLock);
 
 	tombstones = table_open(tombstones_oid, AccessShareLock);
 	if (key != NULL)
@@ -365,7 +466,11 @@ pgduplex_tombstone_time(PG_FUNCTION_ARGS)
 	whole_table = (bytea *) palloc(VARHDRSZ);
 	SET_VARSIZE(whole_table, VARHDRSZ);
 	latest = latest_tombstone(tombstones, index_oid, relid, whole_table, latest);
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		latest = latest_partition_truncate(tombstones, index_oid, rel, PG_GETARG_ARRAYTYPE_P(1),
+										   PG_GETARG_ARRAYTYPE_P(2), latest);
 	table_close(tombstones, AccessShareLock);
+	table_close(rel, AccessShareLock);
 	if (TIMESTAMP_IS_NOBEGIN(latest))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(latest);

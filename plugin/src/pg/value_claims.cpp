@@ -245,7 +245,8 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("pgduplex.claim_time: %d column names but %d values", nnames, ntexts)));
-	rel = table_open(relid, AccessShareLock);
+	rel = open_root(relid);
+	relid = RelationGetRelid(rel);
 	claims = table_open(claims_oid, AccessShareLock);
 	indexes = RelationGetIndexList(rel);
 	key_index = key_index_of(rel);

@@ -52,6 +52,20 @@ CREATE TRIGGER pgduplex_tombstone AFTER DELETE ON tomb_keyless
   FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();
 INSERT INTO tomb_keyless VALUES ('x');
 DELETE FROM tomb_keyless;
+-- extension 1.4: a table without a key is remembered under the whole row,
+-- with what the row became, for keyless_successor only (tombstone_time,
+-- which judges INSERTs, does not see it)
+SELECT pgduplex.tombstone_time('tomb_keyless'::regclass, ARRAY['v'], ARRAY['x']) IS NULL AS no_tombstone_time;
+SELECT changed_at IS NOT NULL AS known, successor FROM pgduplex.keyless_successor('tomb_keyless'::regclass, ARRAY['v'], ARRAY['x']);
+CREATE TRIGGER pgduplex_release AFTER UPDATE ON tomb_keyless
+  FOR EACH ROW EXECUTE FUNCTION pgduplex.record_tombstone();
+INSERT INTO tomb_keyless VALUES ('y');
+UPDATE tomb_keyless SET v = 'z';
+UPDATE tomb_keyless SET v = 'w';
+SELECT changed_at IS NOT NULL AS known, successor FROM pgduplex.keyless_successor('tomb_keyless'::regclass, ARRAY['v'], ARRAY['y']);
+SELECT count(*) FROM pgduplex.keyless_successor('tomb_keyless'::regclass, ARRAY['v'], ARRAY['never']) WHERE changed_at IS NOT NULL;
+SELECT pgduplex.keyless_successor('tomb_keyless'::regclass, ARRAY['nope'], ARRAY['y']);
+DELETE FROM tomb_keyless;
 SELECT count(*) FROM pgduplex.tombstones WHERE relid = 'tomb_keyless'::regclass;
 
 -- a plain role: its deletes leave tombstones through the trigger, but it

@@ -97,12 +97,14 @@ void Applier::CommitBatch() {
 }
 
 // Under last-write-wins, tombstones older than the retention go about once
-// an hour (and at every session start, in the session setup).
+// an hour (and at every session start, in the session setup); partitions
+// created on the target since get their TRUNCATE trigger then too.
 void Applier::MaybePurgeTombstones(std::chrono::steady_clock::time_point now) {
   if (options_.policy != ConflictPolicy::kLastWriteWins) return;
   if (last_purge_ == std::chrono::steady_clock::time_point{}) last_purge_ = now;
   if (now - last_purge_ < kPurgeInterval) return;
   last_purge_ = now;
+  EnsureTombstoneTriggers(*conn_, roles_, TableScope(options_.TargetTables()));
   int64_t purged = PurgeTombstones(*conn_, options_.tombstone_retention_hours);
   if (purged) spdlog::info("cluster {}: {} tombstone(s) older than {} h forgotten", conn_->label(), purged,
                            options_.tombstone_retention_hours);

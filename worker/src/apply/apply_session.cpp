@@ -73,6 +73,9 @@ ApplySession PrepareApplySession(PgConnection& c, const std::string& source_enco
   if (options.policy == ConflictPolicy::kLastWriteWins) {
     session.value_claims =
         c.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.claim_time(oid, text[], text[])')::text").has_value();
+    session.keyless_successors =
+        c.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.keyless_successor(oid, text[], text[])')::text")
+            .has_value();
   }
   session.search_path = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
   session.has_status_table = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();

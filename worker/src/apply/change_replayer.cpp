@@ -133,6 +133,7 @@ void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* rela
   PgResult result = ExecPrepared(conn_, relation->Delete(), values_);
   conn_.Check(result.raw(), "DELETE from " + relation->display);
   if (AffectedRows(result) > 0) return;
+  if (KeylessRemembered(*relation) && KeylessChangeDecided(record, relation, txn)) return;
   // delete_missing: ignored under every policy, recorded.
   const v1::Delete& remove = record.delete_();
   std::vector<const char*> remote;
@@ -147,6 +148,7 @@ void ChangeReplayer::ReplayDelete(const v1::Record& record, TargetRelation* rela
 }
 
 void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  if (KeylessRemembered(*relation) && KeylessChangeDecided(record, relation, txn)) return;
   std::vector<const char*> row;
   bool whole = WholeNewRow(*relation, record.update(), &row);
   ConflictFacts facts{ConflictType::kUpdateMissing, whole, txn.commit_time, {}};

@@ -110,6 +110,21 @@ class ChangeReplayer {
   // rows go (see UniqueCollisions).
   void DisplacedByClaim(const v1::Record& record, const TargetRelation& relation, const SourceTxn& txn,
                         const std::vector<const char*>& row, PgTimestamp held);
+  // A keyless table (extension 1.4): an UPDATE or DELETE that found no row
+  // with its old values, decided against what became of that row here
+  // (pgduplex.keyless_successor; change_replayer_keyless.cpp). False when
+  // nothing is remembered (the caller goes on as before).
+  bool KeylessChangeDecided(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  static bool KeylessRemembered(const TargetRelation& relation) {
+    return relation.shape.last_write && relation.shape.last_write->keyless_successors && !relation.shape.unique_key;
+  }
+  struct KeylessFate {
+    PgTimestamp changed_at = 0;                            // the last local change of the row
+    std::optional<std::vector<std::optional<std::string>>> now;  // its values now; none: deleted
+  };
+  std::optional<KeylessFate> KeylessFateOf(const TargetRelation& relation, const v1::Tuple& old_tuple);
+  void RememberLostUpdate(const TargetRelation& relation, const std::vector<const char*>& row,
+                          const KeylessFate& fate);
   // The colliding local rows older than the change (multiple unique
   // conflicts: the older rows go even when a newer one keeps the change out).
   void RemoveOlder(const TargetRelation& relation, const SourceTxn& txn, const std::vector<LocalRow>& locals);

@@ -363,6 +363,42 @@ std::string BuildClaimTimeSql(const TableShape& shape) {
   return BuildLookupTimeSql(shape, "claim_time", /*with_claimed=*/true);
 }
 
+std::string BuildKeylessSuccessorSql(const TableShape& shape) {
+  std::string names, values;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    names += (i ? ", " : "") + Literal(shape.columns[i].name);
+    values += fmt::format("{}${}", i ? ", " : "", i + 1);
+  }
+  return fmt::format(
+      "SELECT ((extract(epoch FROM k.changed_at) - 946684800) * 1000000)::bigint::text, k.successor IS NULL, s.v "
+      "FROM pgduplex.keyless_successor({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) AS k "
+      "LEFT JOIN LATERAL pg_catalog.unnest(k.successor) WITH ORDINALITY AS s(v, n) ON true "
+      "WHERE k.changed_at IS NOT NULL ORDER BY s.n",
+      shape.last_write ? shape.last_write->table_oid : 0, names, values);
+}
+
+std::string BuildKeylessAliasSql(const TableShape& shape, bool with_successor) {
+  std::string names, values, successor = "NULL";
+  const size_t n = shape.columns.size();
+  for (size_t i = 0; i < n; ++i) {
+    names += (i ? ", " : "") + Literal(shape.columns[i].name);
+    values += fmt::format("{}${}", i ? ", " : "", i + 1);
+  }
+  size_t next = n + 1;
+  if (with_successor) {
+    successor.clear();
+    for (size_t i = 0; i < n; ++i) successor += fmt::format("{}${}", i ? ", " : "", next++);
+    successor = "ARRAY[" + successor + "]::text[]";
+  }
+  // $next: microseconds since 2000-01-01 (seconds and the rest apart: a
+  // bigint times an interval goes through float8).
+  return fmt::format(
+      "SELECT pgduplex.keyless_alias({}, ARRAY[{}]::text[], ARRAY[{}]::text[], {}, "
+      "pg_catalog.timestamptz '2000-01-01 00:00:00+00' + (${}::bigint / 1000000) * interval '1 second' "
+      "+ (${}::bigint % 1000000) * interval '1 microsecond')",
+      shape.last_write ? shape.last_write->table_oid : 0, names, values, successor, next, next);
+}
+
 std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,
                                       const std::string& rows) {
   return fmt::format("DELETE FROM {} AS t WHERE {}{}", shape.quoted_table, rows.empty() ? "" : "(" + rows + ") AND ",

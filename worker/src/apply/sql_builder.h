@@ -54,6 +54,9 @@ struct LastWriteGuard {
   // an INSERT also waits for no such claim of its values to be later, and
   // so does an UPDATE that moves its row onto a claimed value.
   bool value_claims = false;
+  // The target remembers what became of the rows of tables without a key
+  // (pgduplex.keyless_successor, extension 1.4).
+  bool keyless_successors = false;
 };
 
 struct TableShape {
@@ -130,6 +133,19 @@ std::string BuildClaimTimeSql(const TableShape& shape);
 // column. Needs last_write. The multi-row UPDATE under value_claims holds
 // such a row back when the claim is later than the change.
 std::string BuildUpdateClaimTimeSql(const TableShape& shape, const std::vector<bool>& set);
+
+// What became here of a row of a table without a key: params $1.. are the
+// values of every column, in order. Rows: the change's time (microseconds
+// since 2000-01-01), whether the row was deleted, then one row per column
+// value now (in column order; one row with NULL when deleted). No rows when
+// nothing is remembered.
+std::string BuildKeylessSuccessorSql(const TableShape& shape);
+
+// pgduplex.keyless_alias for a lost incoming UPDATE: params $1.. the
+// UPDATE's new values (every column in order), then (with_successor) the
+// values of the row it leads to here, then the local change's time
+// (microseconds since 2000-01-01).
+std::string BuildKeylessAliasSql(const TableShape& shape, bool with_successor);
 
 // TRUNCATE under last-write-wins: DELETE of the rows whose last writer is
 // older than the TRUNCATE (its commit time, timestamptz text) or is this

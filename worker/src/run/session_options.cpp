@@ -38,6 +38,15 @@ bool IsStreamingRefusal(const std::string& error) {
          error.find("unknown option \"streaming\"") != std::string::npos;
 }
 
+PluginOptions WithValueChunks(PluginOptions options, size_t chunk_size) {
+  options.emplace_back("value_chunk_size", std::to_string(chunk_size));
+  return options;
+}
+
+bool IsValueChunksRefusal(const std::string& error) {
+  return error.find("unknown option \"value_chunk_size\"") != std::string::npos;
+}
+
 std::string SpoolDirectoryFor(const TaskConfig& config, Direction direction) {
   if (!config.sync.spool_directory.empty()) return config.sync.spool_directory;
   return DefaultPrivateDirectory(fmt::format("{}-{}", config.name, ToString(direction)));

@@ -24,6 +24,14 @@ PluginOptions WithStreaming(PluginOptions options);
 // library older than streaming.
 bool IsStreamingRefusal(const std::string& error);
 
+// The same options asking for values longer than chunk_size in chunks
+// (value_chunk_size; wire/value_assembler.h).
+PluginOptions WithValueChunks(PluginOptions options, size_t chunk_size);
+
+// True when `error` is a plugin refusing value_chunk_size: a pgduplex
+// library older than value chunks (1.4).
+bool IsValueChunksRefusal(const std::string& error);
+
 // The spool directory of a direction (sync.spool_directory or the default).
 std::string SpoolDirectoryFor(const TaskConfig& config, Direction direction);
 

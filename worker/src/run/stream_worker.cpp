@@ -275,10 +275,12 @@ void StreamWorker::Dispatch(StreamItem& item) {
     item.Release();  // written to the spool file
     return;
   }
-  const v1::Record* record = ReadRecord(item.payload, size, item.data_start, applier_->arena());
+  size_t assembled = 0;
+  const v1::Record* record = values_.Read(item.payload, size, item.data_start, applier_->arena(), &assembled);
   const Lsn lsn = item.data_start;
   item.Release();  // decoded: the record holds its own copy, the only one from here on
-  DispatchRecord(*record, lsn, size);
+  if (record == nullptr) return;  // a chunk of a large value, kept for its change (wire/value_assembler.h)
+  DispatchRecord(*record, lsn, size + assembled);
 }
 
 void StreamWorker::DispatchRecord(const v1::Record& record, Lsn lsn, size_t size) {
@@ -305,6 +307,7 @@ void StreamWorker::DispatchRecord(const v1::Record& record, Lsn lsn, size_t size
     case v1::Record::kStreamAbort:
       OnStreamRecord(record);
       break;
+    case v1::Record::kValueChunk: break;  // ValueAssembler absorbs them
     case v1::Record::KIND_NOT_SET: break;  // ReadRecord refuses it
   }
 }

@@ -47,6 +47,7 @@
 #include "common/config.h"
 #include "common/pg_connection.h"
 #include "wire/message_screen.h"
+#include "wire/value_assembler.h"
 #include "stream/replication_stream.h"
 #include "stream/stream_reader.h"
 #include "common/worker_metrics.h"
@@ -89,7 +90,9 @@ class StreamWorker {
   // proto_version 2 negotiated at START_REPLICATION, blocks spooled
   // (run/stream_spool.h), applied at StreamCommit through DispatchRecord.
   void StartStreaming(Lsn start);
-  void OnStreamingRefused(Lsn start, const std::string& error);
+  void OpenSpool();
+  void OnStreamingRefused(const std::string& error);
+  void OnValueChunksRefused(const std::string& error);
   bool SpoolIfInBlock(const StreamItem& item);
   void OnStreamRecord(const v1::Record& record);
   void OnStreamStart(const v1::StreamStart& start);
@@ -144,6 +147,8 @@ class StreamWorker {
   std::unique_ptr<PgConnection> heartbeat_conn_;
   std::unique_ptr<StreamSpool> spool_;  // this session streams (proto_version 2)
   bool plugin_lacks_streaming_ = false;  // the source's plugin refused proto_version 2
+  bool plugin_lacks_value_chunks_ = false;  // the source's plugin refused value_chunk_size
+  ValueAssembler values_;  // large values sent in chunks, until their change
   uint32_t direct_xid_ = 0;  // streamed transaction whose last block is applied as it arrives
 
   Lsn idle_lsn_ = kInvalidLsn;  // keepalive position while nothing was pending

@@ -7,42 +7,62 @@
 
 #include "common/conninfo.h"
 #include "common/errors.h"
+#include "common/memory_budget.h"
 #include "run/stream_worker.h"
 #include "wire/record_decoder.h"
 #include "wire/record_envelope.h"
 
 namespace pgduplex {
 
-// Asks for proto_version 2 with streaming 'on' when sync.streaming is on
-// and the source's plugin has not refused it before in this process.
+// Asks for proto_version 2 with streaming 'on' when sync.streaming is on,
+// and for large values in chunks (value_chunk_size), unless the source's
+// plugin refused either before in this process: an older plugin refuses an
+// option it does not know, and the direction then runs without it.
 void StreamWorker::StartStreaming(Lsn start) {
-  PluginOptions options = PluginOptionsFor(config_, direction_);
   spool_.reset();
   direct_xid_ = 0;
-  if (!config_.sync.streaming || plugin_lacks_streaming_) {
-    stream_->StartReplication(slot_, start, options);
-    return;
+  values_.Reset();
+  for (;;) {
+    PluginOptions options = PluginOptionsFor(config_, direction_);
+    if (!plugin_lacks_value_chunks_) {
+      options = WithValueChunks(options, MemoryBudget::FromMb(config_.sync.apply_memory_mb).value_chunk());
+    }
+    const bool streaming = config_.sync.streaming && !plugin_lacks_streaming_;
+    if (streaming) {
+      OpenSpool();
+      options = WithStreaming(options);
+    }
+    try {
+      stream_->StartReplication(slot_, start, options);
+      return;
+    } catch (const ConnectionError&) {
+      throw;
+    } catch (const PgError& e) {
+      if (streaming && IsStreamingRefusal(e.what())) {
+        OnStreamingRefused(e.what());
+      } else if (!plugin_lacks_value_chunks_ && IsValueChunksRefusal(e.what())) {
+        OnValueChunksRefused(e.what());
+      } else {
+        throw;
+      }
+    }
   }
+}
+
+void StreamWorker::OpenSpool() {
+  if (spool_) return;
   try {
     spool_ = std::make_unique<StreamSpool>(SpoolDirectoryFor(config_, direction_));
   } catch (const ConfigError& e) {
     // An unusable spool directory stays unusable: not retried.
     throw OperatorActionRequired(fmt::format("sync.spool_directory: {}", e.what()));
   }
-  try {
-    stream_->StartReplication(slot_, start, WithStreaming(options));
-  } catch (const ConnectionError&) {
-    throw;
-  } catch (const PgError& e) {
-    if (!IsStreamingRefusal(e.what())) throw;
-    OnStreamingRefused(start, e.what());
-  }
 }
 
 // An old plugin (before pgduplex 1.3) speaks proto_version 1 only. With
 // sync.streaming set in the file that is the operator's to fix; left to its
 // default, the direction runs without streaming and says so once.
-void StreamWorker::OnStreamingRefused(Lsn start, const std::string& error) {
+void StreamWorker::OnStreamingRefused(const std::string& error) {
   const char* source = TaskConfig::SourceLabel(direction_);
   spool_.reset();
   if (config_.sync.streaming_explicit) {
@@ -58,7 +78,18 @@ void StreamWorker::OnStreamingRefused(Lsn start, const std::string& error) {
       "cluster {} and run ALTER EXTENSION pgduplex UPDATE there to stream them)",
       source, source);
   plugin_lacks_streaming_ = true;
-  stream_->StartReplication(slot_, start, PluginOptionsFor(config_, direction_));
+}
+
+// An old plugin (before pgduplex 1.4) sends every value whole: it works,
+// with a large value held about three times in the worker. Said once.
+void StreamWorker::OnValueChunksRefused(const std::string& error) {
+  const char* source = TaskConfig::SourceLabel(direction_);
+  spdlog::warn(
+      "the pgduplex plugin on cluster {} is older than pgduplex 1.4 and cannot send large values in chunks: a "
+      "value of V bytes takes about 3 V of this worker's memory instead of 2 V (install pgduplex 1.4 or later on "
+      "cluster {} and run ALTER EXTENSION pgduplex UPDATE there; {})",
+      source, source, RedactSecrets(error.substr(0, error.find('\n'))));
+  plugin_lacks_value_chunks_ = true;
 }
 
 // Inside a stream block every record but StreamStop goes to the spool as
@@ -75,6 +106,7 @@ bool StreamWorker::SpoolIfInBlock(const StreamItem& item) {
     case v1::Record::kTruncateFieldNumber:
     case v1::Record::kDdlFieldNumber:
     case v1::Record::kMessageFieldNumber:
+    case v1::Record::kValueChunkFieldNumber:
       spool_->Append(envelope.stream_xid, item.data_start, item.payload, item.payload_size);
       return true;
     default:
@@ -134,8 +166,9 @@ void StreamWorker::BeginStreamed(uint32_t xid, uint64_t commit_lsn, int64_t comm
   applier_->OnBegin(*begin);
   if (!spool_->Holds(xid)) return;  // all of it is in the block at the commit
   spool_->Replay(xid, [this](Lsn lsn, const char* data, size_t size) {
-    const v1::Record* record = ReadRecord(data, size, lsn, applier_->arena());
-    DispatchRecord(*record, lsn, size);
+    size_t assembled = 0;
+    const v1::Record* record = values_.Read(data, size, lsn, applier_->arena(), &assembled);
+    if (record != nullptr) DispatchRecord(*record, lsn, size + assembled);
   });
 }
 

@@ -16,7 +16,7 @@ bool FromNewerPlugin(const char* data, size_t size) {
 
 }  // namespace
 
-const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena) {
+v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena) {
   v1::Record* record = google::protobuf::Arena::CreateMessage<v1::Record>(arena);
   Status status = DecodeRecord(data, size, record);
   if (status.ok()) return record;

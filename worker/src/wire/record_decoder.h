@@ -26,6 +26,6 @@
 
 namespace pgduplex {
 
-const v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena);
+v1::Record* ReadRecord(const char* data, size_t size, Lsn lsn, google::protobuf::Arena* arena);
 
 }  // namespace pgduplex

@@ -1,0 +1,428 @@
+/*
+ * keyless_successors.cpp — what became of a row of a table without a key?
+ * (extension 1.4)
+ *
+ * A table without a key (REPLICA IDENTITY FULL) has no row identity: an
+ * incoming UPDATE or DELETE finds "a row with these values". When both
+ * sides change the same row at once, the incoming change finds nothing here
+ * (this side already changed the row), and without a memory of what the row
+ * became, each side kept its own version (or, for two UPDATEs, both rows).
+ *
+ *   record_tombstone(), on a table without a key index, remembers each
+ *   local DELETE and UPDATE of a row under its whole old value (the key is
+ *   every stored column, in the root's column order, in the byte form of
+ *   tombstones.cpp), with the whole new value as `successor` (NULL for a
+ *   DELETE), in pgduplex.tombstones.
+ *
+ *   pgduplex.keyless_successor(relid oid, columns text[], vals text[],
+ *                              OUT changed_at timestamptz, OUT successor text[])
+ *     follows those records from the row with the given values (all
+ *     columns, by name) to what it is now: the commit time of the last
+ *     local change in the chain, and the current values (text, in the order
+ *     of `columns`; NULL when the chain ends in a DELETE). No row at all
+ *     when nothing is remembered. A link is followed only when it is later
+ *     than the one before (an older record of the same values is another
+ *     row's history), at most 16 links.
+ *
+ *   pgduplex.keyless_alias(relid oid, columns text[], vals text[],
+ *                          successor text[], at timestamptz)
+ *     called by the worker when an incoming UPDATE lost here (the row was
+ *     changed or deleted here later): the incoming new values, which this
+ *     side never holds, lead to what the row is here (successor, NULL when
+ *     deleted) as of `at`, so that the peer's next UPDATE of its version
+ *     finds this side's row. Needs UPDATE on the table (SECURITY DEFINER:
+ *     the check is on the calling role).
+ *
+ * The worker then decides by commit time like for a keyed row: the later of
+ * the incoming change and the local chain wins, applied to the row the
+ * chain ends at. tombstone_time() never reads these records (it looks up
+ * key-index keys only), so INSERTs into such tables are judged as before.
+ *
+ * C in spirit, like plugin.cpp: no C++ object with a destructor lives in
+ * these frames.
+ */
+extern "C" {
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "port/pg_bswap.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(pgduplex_keyless_successor);
+PG_FUNCTION_INFO_V1(pgduplex_keyless_alias);
+}
+
+#include "pg/tombstone_keys.h"
+
+static const int kMaxLinks = 16;
+
+/* A stored column of the key: not dropped, not generated. */
+static bool
+is_stored(Form_pg_attribute att)
+{
+	return !att->attisdropped && att->attgenerated == '\0';
+}
+
+/* The whole-row key of tuple (a row of rel) in root's column order. */
+static bytea *
+whole_row_key(Relation root, Relation rel, HeapTuple tuple)
+{
+	TupleDesc	root_desc = RelationGetDescr(root);
+	StringInfoData key;
+
+	initStringInfo(&key);
+	for (int i = 0; i < root_desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(root_desc, i);
+		AttrNumber	attnum;
+		bool		isnull;
+		Datum		value;
+
+		if (!is_stored(att))
+			continue;
+		attnum = rel == root ? att->attnum : get_attnum(RelationGetRelid(rel), NameStr(att->attname));
+		if (attnum == InvalidAttrNumber)
+			return NULL;
+		value = heap_getattr(tuple, attnum, RelationGetDescr(rel), &isnull);
+		append_key_value(&key, att->atttypid, isnull, value);
+	}
+	return bytes_of(&key);
+}
+
+/* Does pgduplex.tombstones have the successor column (extension 1.4)? */
+static bool
+successors_kept(void)
+{
+	Oid			schema = get_namespace_oid("pgduplex", true);
+	Oid			tombstones = OidIsValid(schema) ? get_relname_relid("tombstones", schema) : InvalidOid;
+
+	return OidIsValid(tombstones) && get_attnum(tombstones, "successor") != InvalidAttrNumber;
+}
+
+void
+remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple)
+{
+	static SPIPlanPtr plan = NULL;
+	Relation	root;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	Oid			types[3] = {OIDOID, BYTEAOID, BYTEAOID};
+	bytea	   *old_key;
+	bytea	   *new_key = NULL;
+	int			rc;
+
+	if (OidIsValid(key_index_of(rel)) || !successors_kept())
+		return;
+	root = open_root(RelationGetRelid(rel));
+	old_key = whole_row_key(root, rel, old_tuple);
+	if (new_tuple != NULL)
+		new_key = whole_row_key(root, rel, new_tuple);
+	values[0] = ObjectIdGetDatum(RelationGetRelid(root));
+	table_close(root, AccessShareLock);
+	if (old_key == NULL || VARSIZE_ANY_EXHDR(old_key) == 0 || (new_tuple != NULL && new_key == NULL))
+		return;					/* (an empty key is a TRUNCATE's) */
+	values[1] = PointerGetDatum(old_key);
+	values[2] = PointerGetDatum(new_key);
+	if (new_key == NULL)
+		nulls[2] = 'n';
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgduplex: SPI_connect failed");
+	if (plan == NULL)
+	{
+		SPIPlanPtr	prepared = SPI_prepare(
+			"INSERT INTO pgduplex.tombstones AS t (relid, key, successor) VALUES ($1, $2, $3) "
+			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "
+			"successor = EXCLUDED.successor, changed_at = NULL", 3, types);
+
+		if (prepared == NULL || SPI_keepplan(prepared) != 0)
+			elog(ERROR, "pgduplex: cannot prepare the keyless tombstone insert");
+		plan = prepared;
+	}
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "pgduplex: cannot write a keyless tombstone: %s", SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+/*
+ * The whole-row key of the named text values in root's column order, and
+ * for each stored column of root (in that order) the index of its name in
+ * `names` (position[]); NULL when a stored column is not named.
+ */
+static bytea *
+key_of_values(Relation root, Datum *names, bool *names_null, Datum *texts, bool *texts_null, int n,
+			  int *position)
+{
+	TupleDesc	desc = RelationGetDescr(root);
+	StringInfoData key;
+	int			stored = 0;
+
+	initStringInfo(&key);
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		int			found = -1;
+
+		if (!is_stored(att))
+			continue;
+		for (int k = 0; k < n && found < 0; k++)
+			if (!names_null[k] && strcmp(TextDatumGetCString(names[k]), NameStr(att->attname)) == 0)
+				found = k;
+		if (found < 0)
+			return NULL;
+		position[stored++] = found;
+		if (texts_null[found])
+			append_key_value(&key, att->atttypid, true, (Datum) 0);
+		else
+		{
+			Oid			input;
+			Oid			ioparam;
+
+			getTypeInputInfo(att->atttypid, &input, &ioparam);
+			append_key_value(&key, att->atttypid, false,
+							 OidInputFunctionCall(input, TextDatumGetCString(texts[found]), ioparam,
+												  att->atttypmod));
+		}
+	}
+	return bytes_of(&key);
+}
+
+/* The text values (in `names` order, n of them) of a whole-row key of root. */
+static ArrayType *
+values_of_key(Relation root, bytea *key, const int *position, int n)
+{
+	TupleDesc	desc = RelationGetDescr(root);
+	Datum	   *texts = (Datum *) palloc0(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = (bool *) palloc(sizeof(bool) * Max(n, 1));
+	const char *cursor = VARDATA_ANY(key);
+	const char *end = cursor + VARSIZE_ANY_EXHDR(key);
+	int			stored = 0;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int k = 0; k < n; k++)
+		nulls[k] = true;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		uint32		len;
+
+		if (!is_stored(att))
+			continue;
+		if (end - cursor < 4)
+			elog(ERROR, "pgduplex: a keyless tombstone of %s is shorter than its columns",
+				 RelationGetRelationName(root));
+		memcpy(&len, cursor, 4);
+		len = pg_ntoh32(len);
+		cursor += 4;
+		if (len != (uint32) -1)
+		{
+			StringInfoData buf;
+			Oid			receive;
+			Oid			ioparam;
+			Oid			output;
+			bool		varlena;
+			Datum		value;
+
+			if ((uint32) (end - cursor) < len)
+				elog(ERROR, "pgduplex: a keyless tombstone of %s is shorter than its columns",
+					 RelationGetRelationName(root));
+			initStringInfo(&buf);
+			appendBinaryStringInfo(&buf, cursor, (int) len);
+			cursor += len;
+			getTypeBinaryInputInfo(att->atttypid, &receive, &ioparam);
+			value = OidReceiveFunctionCall(receive, &buf, ioparam, att->atttypmod);
+			getTypeOutputInfo(att->atttypid, &output, &varlena);
+			texts[position[stored]] = CStringGetTextDatum(OidOutputFunctionCall(output, value));
+			nulls[position[stored]] = false;
+		}
+		stored++;
+	}
+	return construct_md_array(texts, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/* The tombstone (relid, key): true and its time and successor (NULL: none). */
+static bool
+find_link(Relation tombstones, Oid index_oid, Oid relid, bytea *key, TimestampTz *at, bytea **successor)
+{
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_BYTEAEQ, PointerGetDatum(key));
+	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 2, keys);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		TupleDesc	desc = RelationGetDescr(tombstones);
+		bool		isnull;
+		Datum		next = heap_getattr(tuple, get_attnum(RelationGetRelid(tombstones), "successor"), desc,
+										&isnull);
+
+		found = true;
+		*at = tombstone_written_at(tuple, desc);
+		*successor = isnull ? NULL : DatumGetByteaPCopy(next);
+	}
+	systable_endscan(scan);
+	return found;
+}
+
+extern "C" Datum
+pgduplex_keyless_successor(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			schema = get_namespace_oid("pgduplex", false);
+	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
+	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	Datum	   *names;
+	bool	   *names_null;
+	int			nnames;
+	Datum	   *texts;
+	bool	   *texts_null;
+	int			ntexts;
+	int		   *position;
+	Relation	root;
+	Relation	tombstones;
+	bytea	   *key;
+	bytea	   *next = NULL;
+	TimestampTz at = 0;
+	TimestampTz link_at;
+	bool		found = false;
+	TupleDesc	result_desc;
+	Datum		result[2];
+	bool		result_null[2] = {false, false};
+
+	check_lookup("keyless_successor", relid, "tombstones", tombstones_oid, index_oid);
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgduplex.keyless_successor: not called for a record");
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
+	if (nnames != ntexts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex.keyless_successor: %d column names but %d values", nnames, ntexts)));
+	root = open_root(relid);
+	position = (int *) palloc0(sizeof(int) * (RelationGetDescr(root)->natts + 1));
+	key = key_of_values(root, names, names_null, texts, texts_null, nnames, position);
+	tombstones = table_open(tombstones_oid, AccessShareLock);
+	for (int link = 0; key != NULL && link < kMaxLinks; link++)
+	{
+		if (!find_link(tombstones, index_oid, RelationGetRelid(root), key, &link_at, &next) ||
+			(found && link_at < at))
+			break;
+		found = true;
+		at = link_at;
+		key = next;
+	}
+	table_close(tombstones, AccessShareLock);
+	if (!found)
+	{
+		table_close(root, AccessShareLock);
+		PG_RETURN_NULL();
+	}
+	result[0] = TimestampTzGetDatum(at);
+	if (key == NULL)
+		result_null[1] = true;
+	else
+		result[1] = PointerGetDatum(values_of_key(root, key, position, nnames));
+	table_close(root, AccessShareLock);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, result, result_null)));
+}
+
+extern "C" Datum
+pgduplex_keyless_alias(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			relid;
+	Relation	root;
+	Datum	   *names;
+	bool	   *names_null;
+	int			nnames;
+	Datum	   *texts;
+	bool	   *texts_null;
+	int			ntexts;
+	int		   *position;
+	bytea	   *key;
+	bytea	   *successor = NULL;
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			types[4] = {OIDOID, BYTEAOID, BYTEAOID, TIMESTAMPTZOID};
+	int			rc;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
+		PG_RETURN_VOID();
+	relid = PG_GETARG_OID(0);
+	if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("pgduplex.keyless_alias: permission denied for table %s",
+						get_rel_name(relid) ? get_rel_name(relid) : "(dropped)")));
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
+	if (nnames != ntexts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex.keyless_alias: %d column names but %d values", nnames, ntexts)));
+	root = open_root(relid);
+	position = (int *) palloc0(sizeof(int) * (RelationGetDescr(root)->natts + 1));
+	key = key_of_values(root, names, names_null, texts, texts_null, nnames, position);
+	if (key != NULL && !PG_ARGISNULL(3))
+	{
+		Datum	   *next;
+		bool	   *next_null;
+		int			nnext;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT, &next, &next_null, &nnext);
+		if (nnext != nnames)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pgduplex.keyless_alias: %d column names but %d successor values", nnames, nnext)));
+		successor = key_of_values(root, names, names_null, next, next_null, nnames, position);
+		if (successor == NULL)
+			key = NULL;
+	}
+	values[0] = ObjectIdGetDatum(RelationGetRelid(root));
+	table_close(root, AccessShareLock);
+	if (key == NULL || VARSIZE_ANY_EXHDR(key) == 0)
+		PG_RETURN_VOID();		/* a column is not named: nothing to remember */
+	values[1] = PointerGetDatum(key);
+	values[2] = PointerGetDatum(successor);
+	if (successor == NULL)
+		nulls[2] = 'n';
+	values[3] = PG_GETARG_DATUM(4);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgduplex: SPI_connect failed");
+	if (plan == NULL)
+	{
+		SPIPlanPtr	prepared = SPI_prepare(
+			"INSERT INTO pgduplex.tombstones AS t (relid, key, successor, changed_at) VALUES ($1, $2, $3, $4) "
+			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "
+			"successor = EXCLUDED.successor, changed_at = EXCLUDED.changed_at", 4, types);
+
+		if (prepared == NULL || SPI_keepplan(prepared) != 0)
+			elog(ERROR, "pgduplex: cannot prepare the keyless alias insert");
+		plan = prepared;
+	}
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "pgduplex: cannot write a keyless alias: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
