@@ -30,7 +30,7 @@ N random seeds, shown in the test ids (a soak run:
 `PGDUPLEX_SOAK_SEEDS=20 bash tests/integration/run test_convergence.py`).
 
 Known limit (README, "Conflicts"; convergence_workload.py explains it):
-t_keyless can still end different (31 seeds of 69 in three soaks), when both
+t_keyless can still end different (18 seeds of 23 in a soak), when both
 sides remove or change rows of equal values at once. Its differences are
 printed, and fail the test only with PGDUPLEX_CONVERGENCE_STRICT=1 (the
 soak does), so that `make test` asserts what last-write-wins guarantees
