@@ -60,8 +60,8 @@ demo: deps
 	$(MAKE) install
 	$(PREFIX)/bin/pgduplex demo
 
-# Also asserts the tables whose convergence is a known limit (t_uniq,
-# t_keyless): expected to fail on some seeds today (README, "Conflicts").
+# Also asserts the table whose convergence is a known limit
+# (t_keyless): expected to fail on some seeds today (README, "Conflicts").
 soak:
 	PGDUPLEX_SOAK_SEEDS=$${SEEDS:-20} PGDUPLEX_CONVERGENCE_STRICT=1 bash tests/integration/run test_convergence.py
 

@@ -61,17 +61,16 @@ TABLES = [
     # reach the same answer with"); only identity between sides is asserted.
     # The rule (ConflictResolver::PlanCollisions): a serial history in
     # commit-time order where every row version displaces the rows it
-    # collides with. KNOWN TO DIVERGE still (seed 1 does on some runs): a row
-    # version R (commit t) arriving late finds no colliding row because the
-    # local row that held its email after t, and so displaced R in the serial
-    # history, was deleted, or moved to another email, before R arrived.
-    # E.g. b: upsert (15,'e6') at t1 (link cut); a: upsert (3,'e6') at t2 > t1,
-    # then delete 3; b's row arrives on a: nothing collides, it goes in; on b,
-    # a's (3,'e6') displaced 15 and the delete took 3: 15 only on a. A side
-    # can decide this only if it remembers who held a unique value and when
-    # (tombstones per unique index, with the commit time of the version that
-    # held it: plugin/src/pg/tombstones.cpp keeps the key index only).
-    # Left in the workload on purpose: the test must show it.
+    # collides with. A row version R (commit t) arriving late may find no
+    # colliding row because the local row that held its email after t, and
+    # so displaced R in the serial history, was deleted, or moved to another
+    # email, before R arrived. E.g. b: upsert (15,'e6') at t1 (link cut); a:
+    # upsert (3,'e6') at t2 > t1, then delete 3; on b, a's (3,'e6') displaced
+    # 15 and the delete took 3. On a, b's row finds nothing to collide with:
+    # it is kept out (and an older row 15 of a's removed) because a
+    # remembers that a local row held 'e6' at t2 (pgduplex.value_claims,
+    # plugin/src/pg/value_claims.cpp), for an INSERT and for an UPDATE that
+    # moves row 15 onto 'e6' alike (test_lww_unique_claims.py has each case).
     Table("t_uniq",
           ["CREATE TABLE t_uniq (id int PRIMARY KEY, email text NOT NULL UNIQUE, v int NOT NULL, who text NOT NULL)"],
           ("id",), "id, email, v, who", oracle=False),

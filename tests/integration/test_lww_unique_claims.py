@@ -86,3 +86,82 @@ def test_a_later_row_takes_a_value_an_older_holder_gave_up(dbpair, worker_factor
     assert a == b == [(7, "e9", 2), (15, "e6", 1)], (a, b)
     for w in workers:
         assert w.stop() == 0
+
+
+def cut_link_after(db, worker_factory, cfg, setup_sql_a):
+    """Both directions stream (triggers in place, setup rows on both
+    sides), then the link is cut: the workers stop."""
+    workers = start_both(worker_factory, cfg, db)
+    db.sql_a(setup_sql_a)
+    settle(db, workers, 1000)
+    for w in workers:
+        assert w.stop() == 0
+
+
+def heal_and_compare(db, worker_factory, cfg):
+    workers = start_both(worker_factory, cfg, db)
+    settle(db, workers, 2000)
+    a = [r for r in rows(db, "a") if r[0] < 1000]
+    b = [r for r in rows(db, "b") if r[0] < 1000]
+    for w in workers:
+        assert w.stop() == 0
+    return a, b
+
+
+@pytest.mark.parametrize("later_move", ["update", "delete"])
+@pytest.mark.parametrize("mover", ["b", "a"])
+def test_an_older_update_onto_a_value_a_later_row_gave_up_is_displaced(dbpair, worker_factory, tmp_path,
+                                                                       later_move, mover):
+    """`mover` moves row 15 onto 'e6' (older); the other side's row 7 takes
+    'e6' later, then gives it up. In commit-time order, row 7 displaced row
+    15's version: row 15 is gone on both sides. The mover's side sees it as
+    an INSERT colliding with its row; the other side must see it from the
+    claim when the UPDATE arrives (fast path and conflict path alike), in
+    either direction."""
+    db = dbpair
+    holder = "a" if mover == "b" else "b"
+    mover_sql, holder_sql = getattr(db, "sql_" + mover), getattr(db, "sql_" + holder)
+    db.both(TABLE)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins", "initial": "none"})
+    cut_link_after(db, worker_factory, cfg, "INSERT INTO t VALUES (15, 'e1', 1)")
+    mover_sql("UPDATE t SET email = 'e6', v = 3 WHERE id = 15")  # older
+    holder_sql("INSERT INTO t VALUES (7, 'e6', 2)")               # later: takes 'e6'
+    if later_move == "update":
+        holder_sql("UPDATE t SET email = 'e9' WHERE id = 7")       # then gives it up
+        expected = [(7, "e9", 2)]
+    else:
+        holder_sql("DELETE FROM t WHERE id = 7")
+        expected = []
+    a, b = heal_and_compare(db, worker_factory, cfg)
+    assert a == b == expected, (a, b, conflicts(db, "a"), conflicts(db, "b"))
+    assert ("update_exists", "kept_local") in conflicts(db, holder), conflicts(db, holder)
+
+
+def test_a_later_update_takes_a_value_an_older_holder_gave_up(dbpair, worker_factory, tmp_path):
+    """The claim is older than the UPDATE: the UPDATE goes in on both sides."""
+    db = dbpair
+    db.both(TABLE)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins", "initial": "none"})
+    cut_link_after(db, worker_factory, cfg, "INSERT INTO t VALUES (15, 'e1', 1)")
+    db.sql_a("INSERT INTO t VALUES (7, 'e6', 2)")
+    db.sql_a("UPDATE t SET email = 'e9' WHERE id = 7")
+    db.sql_b("UPDATE t SET email = 'e6', v = 3 WHERE id = 15")  # later than A's claim of 'e6'
+    a, b = heal_and_compare(db, worker_factory, cfg)
+    assert a == b == [(7, "e9", 2), (15, "e6", 3)], (a, b, conflicts(db, "a"), conflicts(db, "b"))
+
+
+def test_an_older_insert_over_an_older_local_row_is_displaced_with_it(dbpair, worker_factory, tmp_path):
+    """Row 15 exists on A only (written there, link cut); B inserts its own
+    row 15 with 'e6' later, A's row 7 takes 'e6' later still and gives it
+    up. In commit-time order B's row 15 replaced A's, then row 7 displaced
+    it: no row 15 on either side."""
+    db = dbpair
+    db.both(TABLE)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins", "initial": "none"})
+    cut_link_after(db, worker_factory, cfg, "SELECT 1")
+    db.sql_a("INSERT INTO t VALUES (15, 'e1', 1)")               # oldest
+    db.sql_b("INSERT INTO t VALUES (15, 'e6', 3)")               # replaces it
+    db.sql_a("INSERT INTO t VALUES (7, 'e6', 2)")                # displaces B's row 15
+    db.sql_a("UPDATE t SET email = 'e9' WHERE id = 7")
+    a, b = heal_and_compare(db, worker_factory, cfg)
+    assert a == b == [(7, "e9", 2)], (a, b, conflicts(db, "a"), conflicts(db, "b"))

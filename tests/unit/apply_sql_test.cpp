@@ -250,3 +250,36 @@ TEST_CASE("last_write_guard_inserts_only_rows_no_later_local_holder_gave_a_uniqu
   shape.columns[1].claimed = false;
   CHECK(BuildMultiInsertSql(shape, 1).find("claim_time") == std::string::npos);
 }
+
+TEST_CASE("last_write_guard_holds_back_an_update_moving_onto_a_value_a_later_local_row_gave_up") {
+  TableShape shape = GuardedOrders(true);
+  shape.columns[1].name = "note";
+  shape.columns[1].claimed = true;
+  shape.last_write->value_claims = true;
+  // the row keeps its value, or takes one no local row held later than the change
+  CHECK(BuildMultiUpdateSql(shape, {false, true, false}, 1) ==
+        "UPDATE \"public\".\"orders\" AS t SET \"note\" = v.\"_0\" FROM (VALUES ($1::text, $2::integer, "
+        "$3::pg_catalog.timestamptz)) AS v(\"_0\", \"_1\", \"_ts\") WHERE t.\"id\" = v.\"_1\" AND (SELECT "
+        "w.roident = 3 OR w.\"timestamp\" IS NULL OR w.\"timestamp\" <= v.\"_ts\" FROM "
+        "pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w) AND (coalesce(t.\"note\" = v.\"_0\", false) "
+        "OR NOT coalesce(pgduplex.claim_time(16384, ARRAY['id', 'note']::text[], "
+        "ARRAY[t.\"id\"::text, v.\"_0\"::text]::text[]) > v.\"_ts\", false))");
+  // the conflict path asks the same question, with the same parameters
+  CHECK(BuildUpdateClaimTimeSql(shape, {false, true, false}) ==
+        "SELECT ((extract(epoch FROM pgduplex.claim_time(16384, ARRAY['id', 'note']::text[], "
+        "ARRAY[t.\"id\"::text, v.\"_0\"::text]::text[])) - 946684800) * 1000000)::bigint::text "
+        "FROM \"public\".\"orders\" AS t, (VALUES ($1::text, $2::integer, $3::pg_catalog.timestamptz)) "
+        "AS v(\"_0\", \"_1\", \"_ts\") WHERE t.\"id\" = v.\"_1\" AND NOT coalesce(t.\"note\" = v.\"_0\", false)");
+  // a new key value is the row's once updated
+  CHECK(BuildUpdateClaimTimeSql(shape, {true, true, false}).find("ARRAY[v.\"_0\"::text, v.\"_1\"::text]") !=
+        std::string::npos);
+  // no claimed column set, or no claims kept: the statement is the plain guarded one
+  CHECK(BuildMultiUpdateSql(shape, {false, false, true}, 1).find("claim_time") == std::string::npos);
+  CHECK(BuildUpdateClaimTimeSql(shape, {false, false, true}).empty());
+  shape.last_write->value_claims = false;
+  CHECK(BuildMultiUpdateSql(shape, {false, true, false}, 2).find("claim_time") == std::string::npos);
+  // reverse: a tie goes to the claim (cluster A's)
+  shape.last_write->value_claims = true;
+  shape.last_write->change_wins_ties = false;
+  CHECK(BuildMultiUpdateSql(shape, {false, true, false}, 1).find(">= v.\"_ts\", false))") != std::string::npos);
+}

@@ -60,11 +60,17 @@ void ChangeReplayer::Apply(const v1::Record& record, TargetRelation* relation, c
 
 void ChangeReplayer::ReplayInsert(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
   InsertParams(*relation, record.insert(), &row_);
-  if (relation->shape.last_write && (DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row_) ||
-                                     ClaimedLater(record, relation, txn, row_))) {
+  if (relation->shape.last_write) {
     std::vector<const char*> row = row_;
-    DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
-    return;
+    if (DeletedLater(record, relation, txn, ConflictType::kInsertDeleted, row)) {
+      DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
+      return;
+    }
+    if (std::optional<PgTimestamp> held = InsertClaimTime(*relation, row);
+        ClaimedLater(record, relation, txn, ConflictType::kInsertExists, row, held)) {
+      DisplacedByClaim(record, *relation, txn, row, *held);
+      return;
+    }
   }
   PreparedStatement* statement = relation->Insert(/*skip_conflicts=*/true);
   AsOwner(*relation);
@@ -84,6 +90,15 @@ void ChangeReplayer::ReplayUpdate(const v1::Record& record, TargetRelation* rela
     TupleValues(record.update().new_tuple(), &row);
     DisplaceOthers(*relation, txn, row, TargetRowId(*relation, record));
     return;
+  }
+  if (relation->shape.last_write && relation->shape.unique_key) {
+    std::vector<const char*> row;
+    TupleValues(record.update().new_tuple(), &row);
+    if (std::optional<PgTimestamp> held = UpdateClaimTime(*relation, txn);
+        ClaimedLater(record, relation, txn, ConflictType::kUpdateExists, row, held)) {
+      DisplacedByClaim(record, *relation, txn, row, *held);
+      return;
+    }
   }
   PreparedStatement* statement = relation->Update(mask_);
   AsWorker();  // savepoints only at the worker identity
@@ -149,7 +164,13 @@ void ChangeReplayer::UpdateMissing(const v1::Record& record, TargetRelation* rel
   WriteConflict(conflict);
   if (decision.action == ConflictAction::kKeepLocal && whole) DisplaceOthers(*relation, txn, row, "");
   if (decision.action != ConflictAction::kConvertToInsert) return;
-  if (relation->shape.last_write && ClaimedLater(record, relation, txn, row)) return;
+  if (relation->shape.last_write) {
+    if (std::optional<PgTimestamp> held = InsertClaimTime(*relation, row);
+        ClaimedLater(record, relation, txn, ConflictType::kInsertExists, row, held)) {
+      DisplacedByClaim(record, *relation, txn, row, *held);
+      return;
+    }
+  }
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/true), row);
   conn_.Check(result.raw(), "INSERT into " + relation->display + " (converted UPDATE)");
@@ -349,32 +370,6 @@ bool ChangeReplayer::DeletedLater(const v1::Record& record, TargetRelation* rela
   ConflictDecision decision = resolver_.Decide({type, true, txn.commit_time, deleted});
   if (decision.action == ConflictAction::kApplyRemote) return false;  // the change is later: no conflict
   ConflictRecord conflict = MakeRecord(record, relation, txn, type, decision.resolution, {}, row);
-  if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
-  WriteConflict(conflict);
-  return true;
-}
-
-bool ChangeReplayer::ClaimedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
-                                  const std::vector<const char*>& row) {
-  if (!relation->shape.last_write->value_claims) return false;
-  std::vector<SqlParam> params;
-  bool claims = false;
-  for (size_t i = 0; i < relation->shape.columns.size() && i < row.size(); ++i) {
-    const ShapeColumn& column = relation->shape.columns[i];
-    if (!column.key && !column.claimed) continue;
-    if (row[i] == kUnknownValue) return false;
-    claims = claims || column.claimed;
-    params.push_back(row[i] ? SqlParam(row[i]) : SqlParam());
-  }
-  if (!claims) return false;
-  AsWorker();
-  PgResult result = conn_.ExecParams(BuildClaimTimeSql(relation->shape), params);
-  if (result.rows() == 0 || result.IsNull(0, 0)) return false;
-  PgTimestamp held = std::stoll(result.Get(0, 0));
-  ConflictDecision decision = resolver_.Decide({ConflictType::kInsertExists, true, txn.commit_time, held});
-  if (decision.action == ConflictAction::kApplyRemote) return false;  // the row is later than the claim
-  ConflictRecord conflict =
-      MakeRecord(record, relation, txn, ConflictType::kInsertExists, decision.resolution, {}, row);
   if (decision.action == ConflictAction::kStop) Stop(std::move(conflict), txn);
   WriteConflict(conflict);
   return true;

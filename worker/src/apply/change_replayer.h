@@ -93,10 +93,23 @@ class ChangeReplayer {
   // whether to leave the change out.
   bool DeletedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn, ConflictType type,
                     const std::vector<const char*>& row);
-  // insert_exists against a value a local row held later and gave up
-  // (pgduplex.value_claims); logs it and says whether to leave the row out.
-  bool ClaimedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn,
-                    const std::vector<const char*>& row);
+  // Value claims (pgduplex.value_claims; change_replayer_claims.cpp). The
+  // latest time a local row held one of the unique values of `row` (an
+  // INSERT's, or an UPDATE converted to one) and gave it up.
+  std::optional<PgTimestamp> InsertClaimTime(const TargetRelation& relation, const std::vector<const char*>& row);
+  // The same for the UPDATE in mask_/values_, when it moves its row onto a
+  // claimed value (a row keeping its values has nothing to look up).
+  std::optional<PgTimestamp> UpdateClaimTime(const TargetRelation& relation, const SourceTxn& txn);
+  // `type` (insert_exists, update_exists) against a claim `held` later than
+  // the change; logs it and says whether to leave the change out.
+  bool ClaimedLater(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn, ConflictType type,
+                    const std::vector<const char*>& row, std::optional<PgTimestamp> held);
+  // The change was kept out by a later claim: in commit-time order it
+  // displaced the older local rows it collides with and replaced the older
+  // local row with its own key, then the claim's holder displaced it. Those
+  // rows go (see UniqueCollisions).
+  void DisplacedByClaim(const v1::Record& record, const TargetRelation& relation, const SourceTxn& txn,
+                        const std::vector<const char*>& row, PgTimestamp held);
   // A keyless table (extension 1.4): an UPDATE or DELETE that found no row
   // with its old values, decided against what became of that row here
   // (pgduplex.keyless_successor; change_replayer_keyless.cpp). False when

@@ -31,7 +31,11 @@
 // (*) see UniqueCollisions below: the local rows older than the remote one
 // are removed in any case; the remote row goes in when no colliding local
 // row is newer; when one is, the local row with the remote row's own key
-// goes too (if older than the remote row).
+// goes too (if older than the remote row). insert_exists / update_exists
+// under last-write-wins also: the change (an INSERT, or an UPDATE moving its
+// row onto a new unique value) is older than a local claim of one of its
+// unique values (pgduplex.value_claims: a local row held it later and gave
+// it up); the claim counts as a newer colliding row.
 //
 // Keyless tables (REPLICA IDENTITY FULL, no unique key) have no row
 // identity: a change finds "a row with these values". They converge as a

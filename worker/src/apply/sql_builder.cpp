@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pgduplex {
 
 namespace {
@@ -49,6 +51,14 @@ std::string LastWriterIsOlder(const LastWriteGuard& guard, const std::string& ts
       SameHistory(guard), guard.change_wins_ties ? "<=" : "<", ts);
 }
 
+// A local row held one of the values (claim_time over the named columns)
+// later than `ts`.
+std::string ClaimedAfter(const LastWriteGuard& guard, const std::string& names, const std::string& values,
+                         const std::string& ts) {
+  return fmt::format("coalesce(pgduplex.claim_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)",
+                     guard.table_oid, names, values, guard.change_wins_ties ? ">" : ">=", ts);
+}
+
 // No local delete of the key (v."_i" for the key columns) is later than `ts`.
 std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& columns, const std::string& ts) {
   const LastWriteGuard& guard = *shape.last_write;
@@ -70,9 +80,47 @@ std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& col
     values += fmt::format("{}v.\"_{}\"::text", values.empty() ? "" : ", ", i);
   }
   if (!claims) return guard_sql;
-  return guard_sql + fmt::format(
-      " AND NOT coalesce(pgduplex.claim_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)",
-      guard.table_oid, names, values, guard.change_wins_ties ? ">" : ">=", ts);
+  return guard_sql + " AND NOT " + ClaimedAfter(guard, names, values, ts);
+}
+
+// An UPDATE's row t and its new values v."_i" (SET columns first, then
+// `first_key` on the key columns): what a claim lookup needs.
+struct UpdateClaims {
+  std::string names;      // the key and claimed columns, as claim_time takes them
+  std::string values;     // their values once updated (v."_i" when set, else t's)
+  std::string unchanged;  // every claimed column set keeps t's value; empty: none set
+};
+UpdateClaims ClaimsOfUpdate(const TableShape& shape, const std::vector<int>& columns, size_t first_key) {
+  UpdateClaims out;
+  for (size_t c = 0; c < shape.columns.size(); ++c) {
+    const ShapeColumn& column = shape.columns[c];
+    if (!column.key && !column.claimed) continue;
+    auto set = std::find(columns.begin(), columns.begin() + static_cast<long>(first_key), static_cast<int>(c));
+    std::string value = "t." + column.quoted_name + "::text";
+    if (set != columns.begin() + static_cast<long>(first_key)) {
+      std::string alias = fmt::format("v.\"_{}\"", set - columns.begin());
+      value = alias + "::text";
+      if (column.claimed) {
+        out.unchanged += (out.unchanged.empty() ? "" : " AND ") + Equal(column, "t." + column.quoted_name, alias);
+      }
+    }
+    out.names += (out.names.empty() ? "" : ", ") + Literal(column.name);
+    out.values += (out.values.empty() ? "" : ", ") + value;
+  }
+  return out;
+}
+
+// The UPDATE's row keeps its claimed values, or takes values no local row
+// held later than `ts` (empty: it sets no claimed column). A row that
+// already holds a value needs no lookup: no later holder can have held it
+// meanwhile (the unique index kept them apart).
+std::string TakesNoLaterClaim(const TableShape& shape, const std::vector<int>& columns, size_t first_key,
+                              const std::string& ts) {
+  if (!shape.last_write->value_claims) return "";
+  UpdateClaims claims = ClaimsOfUpdate(shape, columns, first_key);
+  if (claims.unchanged.empty()) return "";
+  return fmt::format("(coalesce({}, false) OR NOT {})", claims.unchanged,
+                     ClaimedAfter(*shape.last_write, claims.names, claims.values, ts));
 }
 }  // namespace
 
@@ -202,16 +250,24 @@ std::string JoinOnKey(const TableShape& shape, const std::vector<int>& columns, 
 }
 }  // namespace
 
-std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>& set, int rows) {
-  if (rows == 1 && !shape.last_write) return BuildUpdateSql(shape, set);
-  std::vector<int> columns;  // the set columns, then the key columns
+namespace {
+// The set columns, then the key columns (the multi-row UPDATE's VALUES).
+std::vector<int> UpdateColumns(const TableShape& shape, const std::vector<bool>& set) {
+  std::vector<int> columns;
   for (size_t i = 0; i < shape.columns.size(); ++i) {
     if (set[i]) columns.push_back(static_cast<int>(i));
   }
-  size_t first_key = columns.size();
   for (size_t i = 0; i < shape.columns.size(); ++i) {
     if (shape.columns[i].key) columns.push_back(static_cast<int>(i));
   }
+  return columns;
+}
+}  // namespace
+
+std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>& set, int rows) {
+  if (rows == 1 && !shape.last_write) return BuildUpdateSql(shape, set);
+  std::vector<int> columns = UpdateColumns(shape, set);  // the set columns, then the key columns
+  size_t first_key = static_cast<size_t>(std::count(set.begin(), set.end(), true));
   std::string assignments;
   for (size_t i = 0; i < first_key; ++i) {
     assignments += fmt::format("{}{} = v.\"_{}\"", i ? ", " : "", shape.columns[columns[i]].quoted_name, i);
@@ -220,9 +276,25 @@ std::string BuildMultiUpdateSql(const TableShape& shape, const std::vector<bool>
     assignments = fmt::format("{} = v.\"_{}\"", shape.columns[columns[first_key]].quoted_name, first_key);
   }
   std::string where = JoinOnKey(shape, columns, first_key);
-  if (shape.last_write) where += " AND " + LastWriterIsOlder(*shape.last_write, "v.\"_ts\"");
+  if (shape.last_write) {
+    where += " AND " + LastWriterIsOlder(*shape.last_write, "v.\"_ts\"");
+    std::string claims = TakesNoLaterClaim(shape, columns, first_key, "v.\"_ts\"");
+    if (!claims.empty()) where += " AND " + claims;
+  }
   return fmt::format("UPDATE {} AS t SET {} FROM {} WHERE {}", shape.quoted_table, assignments,
                      TypedValues(shape, columns, rows), where);
+}
+
+std::string BuildUpdateClaimTimeSql(const TableShape& shape, const std::vector<bool>& set) {
+  std::vector<int> columns = UpdateColumns(shape, set);
+  size_t first_key = static_cast<size_t>(std::count(set.begin(), set.end(), true));
+  UpdateClaims claims = ClaimsOfUpdate(shape, columns, first_key);
+  if (claims.unchanged.empty()) return "";
+  return fmt::format(
+      "SELECT ((extract(epoch FROM pgduplex.claim_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[])) "
+      "- 946684800) * 1000000)::bigint::text FROM {} AS t, {} WHERE {} AND NOT coalesce({}, false)",
+      shape.last_write->table_oid, claims.names, claims.values, shape.quoted_table, TypedValues(shape, columns, 1),
+      JoinOnKey(shape, columns, first_key), claims.unchanged);
 }
 
 std::string BuildMultiDeleteSql(const TableShape& shape, int rows) {

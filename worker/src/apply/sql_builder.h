@@ -51,7 +51,8 @@ struct LastWriteGuard {
   // sessions (pgduplex.initial_sync.copy_origins).
   std::vector<uint32_t> copy_origin_ids;
   // The target keeps the unique values local rows gave up (extension 1.3):
-  // an INSERT also waits for no such claim of its values to be later.
+  // an INSERT also waits for no such claim of its values to be later, and
+  // so does an UPDATE that moves its row onto a claimed value.
   bool value_claims = false;
   // The target remembers what became of the rows of tables without a key
   // (pgduplex.keyless_successor, extension 1.4).
@@ -123,6 +124,15 @@ std::string BuildTombstoneTimeSql(const TableShape& shape);
 // microseconds since 2000-01-01, or NULL; params: the key and claimed
 // columns' values, in column order.
 std::string BuildClaimTimeSql(const TableShape& shape);
+
+// An UPDATE that moves its row onto a value of a claimed column (one the
+// local row does not hold already): the latest claim of the row's unique
+// values once updated, as BuildClaimTimeSql; no row when the local row is
+// missing or keeps its claimed values. Params: those of
+// BuildMultiUpdateSql(shape, set, 1). Empty when `set` sets no claimed
+// column. Needs last_write. The multi-row UPDATE under value_claims holds
+// such a row back when the claim is later than the change.
+std::string BuildUpdateClaimTimeSql(const TableShape& shape, const std::vector<bool>& set);
 
 // What became here of a row of a table without a key: params $1.. are the
 // values of every column, in order. For each link of the local chain (in
