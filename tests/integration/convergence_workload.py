@@ -38,9 +38,15 @@ class Table:
     """name, DDL, the key columns (None: keyless), the projection used in
     RETURNING and in comparisons, and whether the oracle checks it."""
 
-    def __init__(self, name, ddl, key, cols, oracle, keys=()):
+    def __init__(self, name, ddl, key, cols, oracle, keys=(), identity=None):
         self.name, self.ddl, self.key, self.cols, self.oracle = name, ddl, key, cols, oracle
         self.keys = list(keys)  # the whole key space (a TRUNCATE deletes each)
+        # No key declared, but the rows are told apart by these columns
+        # (the oracle's key; compared as a multiset all the same).
+        self.identity = identity
+
+    def oracle_key(self):
+        return self.key or self.identity
 
     def order_by(self):
         return ", ".join(self.key) if self.key else self.cols_plain()
@@ -76,21 +82,33 @@ TABLES = [
           ("id",), "id, email, v, who", oracle=False),
     # Oracle skipped: rows have no identity of their own (duplicates are
     # frequent on purpose); only identity between sides (as multisets) is
-    # asserted. The rule (conflict_resolver.h, "Keyless tables"): a multiset
-    # where INSERT adds a row, DELETE removes one with the old values, UPDATE
-    # removes one and adds one (converted to an INSERT when the old row is
-    # missing, except when it changes no value). KNOWN TO DIVERGE still
-    # (about 1 seed in 4): a removal that finds no row on one side while the
-    # same values reappear there by another write. E.g. b deletes (7,3,'a')
-    # while a (link cut) updated its (7,3,'a') away and later inserts a new
-    # (7,3,'a'): on a, b's delete takes the new row; on b the new row
-    # arrives and stays. Without a row identity (or tombstones keyed by the whole row
-    # with the time of the version they removed) no side can tell which row
-    # a change meant. Left in the workload on purpose.
+    # asserted. The rule (conflict_resolver.h, "Keyless tables"): INSERT
+    # adds a row, DELETE removes one with the old values, UPDATE changes
+    # one; one that finds no row is decided by time against what became of
+    # a row with those values here (extension 1.4: the first link of the
+    # local chain whose values a row still holds). KNOWN TO DIVERGE still
+    # (most seeds, since 1.4 more often than the older rule that converted
+    # such an UPDATE into an INSERT): with equal values on several rows,
+    # each side may take another row for "the" row, e.g. a's delete of
+    # (10,3,'b') finds on b no such row and follows b's chain to a
+    # (10,1,'a') that is not the one b made of it. Left in the workload on
+    # purpose; t_keyless_tagged below has the same shape with rows told
+    # apart by value.
     Table("t_keyless",
           ["CREATE TABLE t_keyless (k int NOT NULL, v int NOT NULL, who text NOT NULL)",
            "ALTER TABLE t_keyless REPLICA IDENTITY FULL"],
           None, "k, v, who", oracle=False),
+    # No key either, but every row is told apart by its values, as in most
+    # real tables without a key (events, logs): the tag is set once by the
+    # INSERT (side and operation number: never reused) and never changed.
+    # Asserted like the keyed tables, and by the oracle per tag: the rule
+    # (extension 1.4, change_replayer_keyless.cpp) decides an UPDATE or
+    # DELETE that finds no row against what became of it here, so the later
+    # change wins and one row stays one row.
+    Table("t_keyless_tagged",
+          ["CREATE TABLE t_keyless_tagged (tag int NOT NULL, v int NOT NULL, who text NOT NULL)",
+           "ALTER TABLE t_keyless_tagged REPLICA IDENTITY FULL"],
+          None, "tag, v, who", oracle=True, identity=("tag",)),
     # REPLICA IDENTITY FULL: an UPDATE that leaves body alone sends it as
     # "unchanged TOAST"; only the full old image lets the other side rebuild
     # the whole row when that UPDATE wins over a row it does not have
@@ -102,7 +120,8 @@ TABLES = [
           ("id",), "id, md5(body) AS body_md5, n, who", oracle=True, keys=[(i,) for i in TOAST_IDS]),
 ]
 BY_NAME = {t.name: t for t in TABLES}
-TABLE_WEIGHTS = {"t_single": 30, "t_comp": 20, "t_uniq": 20, "t_keyless": 15, "t_toast": 15}
+TABLE_WEIGHTS = {"t_single": 30, "t_comp": 20, "t_uniq": 20, "t_keyless": 15, "t_keyless_tagged": 15,
+                 "t_toast": 15}
 
 
 def body_sql():
@@ -202,6 +221,21 @@ def make_op(rng, no, side, table, key=None):
             "delete_all": ("DELETE FROM t_keyless WHERE k = %s RETURNING " + cols, (k,)),
             "truncate": ("TRUNCATE t_keyless", ()),
         }[kind]
+    elif table == "t_keyless_tagged":
+        tags = BY_NAME[table].keys  # the tags inserted so far (reset by operations())
+        kind = _pick(rng, {"insert": 30, "update": 35, "delete": 20, "truncate": TRUNCATE_WEIGHT})
+        if kind != "truncate" and (kind == "insert" or not (key or tags)):
+            kind, key = "insert", (no * 2 + SIDES.index(side),)
+            tags.append(key)
+        key = key or (rng.choice(tags[-20:]) if tags else (0,))
+        (tag,) = key
+        sql, params = {
+            "insert": ("INSERT INTO t_keyless_tagged VALUES (%s, %s, %s) RETURNING " + cols, (tag, v, who)),
+            "update": ("UPDATE t_keyless_tagged SET v = %s, who = %s WHERE tag = %s RETURNING " + cols,
+                       (v, who, tag)),
+            "delete": ("DELETE FROM t_keyless_tagged WHERE tag = %s RETURNING " + cols, (tag,)),
+            "truncate": ("TRUNCATE t_keyless_tagged", ()),
+        }[kind]
     elif table == "t_toast":
         key = key or (rng.choice(TOAST_IDS),)
         (i,) = key
@@ -235,6 +269,7 @@ def operations(rng, count, race=0.35):
     race: it runs before replication can have carried the first one)."""
     ops = []
     prev = None
+    BY_NAME["t_keyless_tagged"].keys.clear()
     for no in range(count):
         if prev is not None and prev.kind != "truncate" and rng.random() < race:
             side = "b" if prev.side == "a" else "a"
@@ -279,7 +314,7 @@ class Oracle:
         self.stats[f"{op.side}:{op.kind}"] += 1
         if not table.oracle:
             return
-        nkey = len(table.key)
+        nkey = len(table.oracle_key())
         if op.kind == "truncate":
             for key in table.keys:
                 self.events[table.name][key].append(Event(ts, op.side, op, key, None))
