@@ -78,3 +78,41 @@ def test_concurrent_changes_of_one_keyless_row(dbpair, worker_factory, tmp_path,
     assert rows(db.sql_a) == expected, (rows(db.sql_a), rows(db.sql_b))
     for w in workers.values():
         assert w.stop() == 0
+
+
+def test_a_local_update_racing_the_apply_of_a_keyless_row(dbpair, worker_factory, tmp_path):
+    """The worker looks the row up, then a local transaction that changes it
+    commits while the worker's UPDATE waits for its lock: the UPDATE finds
+    nothing and the worker looks again (it must not fall back to an INSERT,
+    which left two rows)."""
+    db = dbpair
+    db.both(TABLE)
+    cfg = db.write_config(tmp_path / "t.toml", sync={"conflict_policy": "last-write-wins", "initial": "none"})
+    workers = {}
+    heal(db, workers, cfg, worker_factory, 1000)
+    db.sql_a("INSERT INTO k VALUES (1, 1, 's')")
+    wait_until(lambda: rows(db.sql_b) == [(1, 1, "s")], timeout=30, what="the row on B")
+    for w in workers.values():
+        assert w.stop() == 0
+    db.sql_a("UPDATE k SET v = 2, who = 'a'")        # t0
+    db.sql_b("UPDATE k SET v = 3, who = 'b'")        # t1: later, wins over t0
+    local = db.a.connect(db.dbname)
+    cur = local.cursor()
+    cur.execute("BEGIN")
+    cur.execute("UPDATE k SET v = 4, who = 'a'")     # holds the row; commits at t2, after t1
+    workers["reverse"] = run(worker_factory, cfg, "reverse", db)
+    wait_until(lambda: db.sql_a("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s USING (pid) "
+                                "WHERE NOT l.granted AND s.application_name LIKE 'pgduplex%'")[0][0] > 0
+               or not workers["reverse"].alive(), timeout=30, what="the worker waiting for the row lock on A")
+    cur.execute("COMMIT")
+    local.close()
+    workers["forward"] = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO marker VALUES (3000)")
+    db.sql_b("INSERT INTO marker VALUES (3001)")
+    wait_until(lambda: db.sql_b("SELECT 1 FROM marker WHERE id = 3000")
+               and db.sql_a("SELECT 1 FROM marker WHERE id = 3001"), timeout=30, what="both markers across")
+    wait_until(lambda: rows(db.sql_a) == rows(db.sql_b), timeout=30,
+               what=f"k alike on both sides (a {rows(db.sql_a)}, b {rows(db.sql_b)})")
+    assert rows(db.sql_a) == [(1, 4, "a")], (rows(db.sql_a), rows(db.sql_b))
+    for w in workers.values():
+        assert w.stop() == 0

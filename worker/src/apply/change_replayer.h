@@ -115,6 +115,8 @@ class ChangeReplayer {
   // (pgduplex.keyless_successor; change_replayer_keyless.cpp). False when
   // nothing is remembered (the caller goes on as before).
   bool KeylessChangeDecided(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
+  enum class KeylessOutcome { kDecided, kAsBefore, kRaced };
+  KeylessOutcome KeylessAttempt(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn);
   static bool KeylessRemembered(const TargetRelation& relation) {
     return relation.shape.last_write && relation.shape.last_write->keyless_successors && !relation.shape.unique_key;
   }

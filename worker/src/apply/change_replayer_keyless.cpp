@@ -61,7 +61,9 @@ std::optional<ChangeReplayer::KeylessFate> ChangeReplayer::KeylessFateOf(const T
     }
     std::vector<SqlParam> held_params;
     for (const auto& value : values) held_params.push_back(value ? SqlParam(*value) : SqlParam());
-    if (conn_.ExecParams(held_sql, held_params).rows() > 0) {
+    int held = conn_.ExecParams(held_sql, held_params).rows();
+    if (held > 1) return std::nullopt;  // which of the equal rows? as before
+    if (held == 1) {
       fate.now = std::move(values);
       return fate;
     }
@@ -84,17 +86,29 @@ void ChangeReplayer::RememberLostUpdate(const TargetRelation& relation, const st
 }
 
 bool ChangeReplayer::KeylessChangeDecided(const v1::Record& record, TargetRelation* relation, const SourceTxn& txn) {
+  // A local transaction may change the row between the lookup and the
+  // statement (which then finds nothing): look again, with what it wrote.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    KeylessOutcome outcome = KeylessAttempt(record, relation, txn);
+    if (outcome != KeylessOutcome::kRaced) return outcome == KeylessOutcome::kDecided;
+  }
+  return false;
+}
+
+ChangeReplayer::KeylessOutcome ChangeReplayer::KeylessAttempt(const v1::Record& record, TargetRelation* relation,
+                                                              const SourceTxn& txn) {
   const bool update = record.has_update();
   const auto old_kind = update ? record.update().old_kind() : record.delete_().old_kind();
-  if (old_kind != v1::OLD_TUPLE_FULL) return false;
+  if (old_kind != v1::OLD_TUPLE_FULL) return KeylessOutcome::kAsBefore;
   std::optional<KeylessFate> fate =
       KeylessFateOf(*relation, update ? record.update().old_tuple() : record.delete_().old_tuple());
-  if (!fate || (!update && !fate->now)) return false;  // nothing remembered / deleted on both sides
+  // nothing remembered / deleted on both sides
+  if (!fate || (!update && !fate->now)) return KeylessOutcome::kAsBefore;
   // A local TRUNCATE after the chain's last change took the row: decided as
   // before (update_deleted against the TRUNCATE; a DELETE finds nothing).
   if (std::optional<PgTimestamp> truncated = TombstoneTime(record, relation);
       truncated && *truncated >= fate->changed_at) {
-    return false;
+    return KeylessOutcome::kAsBefore;
   }
 
   std::vector<const char*> row;
@@ -112,12 +126,12 @@ bool ChangeReplayer::KeylessChangeDecided(const v1::Record& record, TargetRelati
     AsOwner(*relation);
     PgResult result = ExecPrepared(conn_, relation->Insert(/*skip_conflicts=*/true), row);
     conn_.Check(result.raw(), "INSERT into " + relation->display + " (converted UPDATE)");
-    return true;
+    return KeylessOutcome::kDecided;
   }
   if (decision.action != ConflictAction::kApplyRemote || !fate->now) {
     WriteConflict(conflict);  // the local change is later: kept
     if (update && whole) RememberLostUpdate(*relation, row, *fate);
-    return true;
+    return KeylessOutcome::kDecided;
   }
   // The change is later: it applies to the row the local chain ended at.
   std::string error;
@@ -126,7 +140,7 @@ bool ChangeReplayer::KeylessChangeDecided(const v1::Record& record, TargetRelati
     throw ApplyError(error);
   }
   const size_t keys = fate->now->size();
-  if (values_.size() < keys) return false;
+  if (values_.size() < keys) return KeylessOutcome::kAsBefore;
   for (size_t i = 0; i < keys; ++i) {
     const std::optional<std::string>& value = (*fate->now)[i];
     values_[values_.size() - keys + i] = value ? value->c_str() : nullptr;
@@ -134,9 +148,9 @@ bool ChangeReplayer::KeylessChangeDecided(const v1::Record& record, TargetRelati
   AsOwner(*relation);
   PgResult result = ExecPrepared(conn_, update ? relation->Update(mask_) : relation->Delete(), values_);
   conn_.Check(result.raw(), (update ? "UPDATE of " : "DELETE from ") + relation->display);
-  if (AffectedRows(result) == 0) return false;  // that row is gone too: decided as before
+  if (AffectedRows(result) == 0) return KeylessOutcome::kRaced;
   WriteConflict(conflict);
-  return true;
+  return KeylessOutcome::kDecided;
 }
 
 }  // namespace pgduplex
