@@ -86,9 +86,9 @@ TABLES = [
     # adds a row, DELETE removes one with the old values, UPDATE changes
     # one; one that finds no row is decided by time against what became of
     # a row with those values here (extension 1.4: the first link of the
-    # local chain whose values a row still holds). KNOWN TO DIVERGE still
-    # (most seeds, since 1.4 more often than the older rule that converted
-    # such an UPDATE into an INSERT): with equal values on several rows,
+    # local chain whose values exactly one row still holds; with several,
+    # the older rule: convert an UPDATE into an INSERT). KNOWN TO DIVERGE
+    # still (about half the seeds): with equal values on several rows,
     # each side may take another row for "the" row, e.g. a's delete of
     # (10,3,'b') finds on b no such row and follows b's chain to a
     # (10,1,'a') that is not the one b made of it. Left in the workload on

@@ -34,11 +34,11 @@ N random seeds, shown in the test ids (a soak run:
 
 Known limit (README, "Conflicts"; convergence_workload.py explains it):
 t_keyless, whose rows often have equal values on purpose, can still end
-different (10 seeds of 13 in a soak; 31 of 69 before extension 1.4, which
-decides by time what the older rule added a row for), when both sides
-remove or change rows of equal values at once. t_keyless_tagged (no key
-either, rows told apart by value) converged to the oracle's rows on 13 of
-13 (before 1.4: 1 of 6). Its differences are
+different (13 seeds of 26 in two soaks; 31 of 69 before extension 1.4),
+when both sides remove or change rows of equal values at once.
+t_keyless_tagged (no key either, rows told apart by value) is asserted: it
+held the oracle's rows on 38 of 39 soak seeds, 13 of 13 since the fix for a
+local UPDATE racing the apply (before 1.4: 1 of 6). Its differences are
 printed, and fail the test only with PGDUPLEX_CONVERGENCE_STRICT=1 (the
 soak does), so that `make test` asserts what last-write-wins guarantees
 today and keeps showing what it does not. t_uniq (a second unique

@@ -129,7 +129,6 @@ remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple)
 	Oid			types[3] = {OIDOID, BYTEAOID, BYTEAOID};
 	bytea	   *old_key;
 	bytea	   *new_key = NULL;
-	int			rc;
 
 	if (OidIsValid(key_index_of(rel)) || !successors_kept())
 		return;
@@ -145,23 +144,11 @@ remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple)
 	values[2] = PointerGetDatum(new_key);
 	if (new_key == NULL)
 		nulls[2] = 'n';
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgduplex: SPI_connect failed");
-	if (plan == NULL)
-	{
-		SPIPlanPtr	prepared = SPI_prepare(
-			"INSERT INTO pgduplex.tombstones AS t (relid, key, successor) VALUES ($1, $2, $3) "
-			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "
-			"successor = EXCLUDED.successor, changed_at = NULL", 3, types);
-
-		if (prepared == NULL || SPI_keepplan(prepared) != 0)
-			elog(ERROR, "pgduplex: cannot prepare the keyless tombstone insert");
-		plan = prepared;
-	}
-	rc = SPI_execute_plan(plan, values, nulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "pgduplex: cannot write a keyless tombstone: %s", SPI_result_code_string(rc));
-	SPI_finish();
+	insert_with_kept_plan(&plan,
+						  "INSERT INTO pgduplex.tombstones AS t (relid, key, successor) VALUES ($1, $2, $3) "
+						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "
+						  "successor = EXCLUDED.successor, changed_at = NULL",
+						  3, types, values, nulls, "keyless tombstone");
 }
 
 /*
@@ -170,8 +157,7 @@ remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple)
  * `names` (position[]); NULL when a stored column is not named.
  */
 static bytea *
-key_of_values(Relation root, Datum *names, bool *names_null, Datum *texts, bool *texts_null, int n,
-			  int *position)
+key_of_values(Relation root, const NamedValues *nv, int *position)
 {
 	TupleDesc	desc = RelationGetDescr(root);
 	StringInfoData key;
@@ -185,13 +171,13 @@ key_of_values(Relation root, Datum *names, bool *names_null, Datum *texts, bool 
 
 		if (!is_stored(att))
 			continue;
-		for (int k = 0; k < n && found < 0; k++)
-			if (!names_null[k] && strcmp(TextDatumGetCString(names[k]), NameStr(att->attname)) == 0)
+		for (int k = 0; k < nv->n && found < 0; k++)
+			if (!nv->names_null[k] && strcmp(TextDatumGetCString(nv->names[k]), NameStr(att->attname)) == 0)
 				found = k;
 		if (found < 0)
 			return NULL;
 		position[stored++] = found;
-		if (texts_null[found])
+		if (nv->texts_null[found])
 			append_key_value(&key, att->atttypid, true, (Datum) 0);
 		else
 		{
@@ -200,7 +186,7 @@ key_of_values(Relation root, Datum *names, bool *names_null, Datum *texts, bool 
 
 			getTypeInputInfo(att->atttypid, &input, &ioparam);
 			append_key_value(&key, att->atttypid, false,
-							 OidInputFunctionCall(input, TextDatumGetCString(texts[found]), ioparam,
+							 OidInputFunctionCall(input, TextDatumGetCString(nv->texts[found]), ioparam,
 												  att->atttypmod));
 		}
 	}
@@ -296,12 +282,7 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
 	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum	   *names;
-	bool	   *names_null;
-	int			nnames;
-	Datum	   *texts;
-	bool	   *texts_null;
-	int			ntexts;
+	NamedValues nv;
 	int		   *position;
 	Relation	root;
 	Relation	tombstones;
@@ -311,15 +292,10 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 
 	check_lookup("keyless_successor", relid, "tombstones", tombstones_oid, index_oid);
 	InitMaterializedSRF(fcinfo, 0);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
-	if (nnames != ntexts)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pgduplex.keyless_successor: %d column names but %d values", nnames, ntexts)));
+	named_values("keyless_successor", PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &nv);
 	root = open_root(relid);
 	position = (int *) palloc0(sizeof(int) * (RelationGetDescr(root)->natts + 1));
-	key = key_of_values(root, names, names_null, texts, texts_null, nnames, position);
+	key = key_of_values(root, &nv, position);
 	tombstones = table_open(tombstones_oid, AccessShareLock);
 	for (int link = 0; key != NULL && link < kMaxLinks; link++)
 	{
@@ -337,7 +313,7 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 		if (next == NULL)
 			nulls[1] = true;
 		else
-			values[1] = PointerGetDatum(values_of_key(root, next, position, nnames));
+			values[1] = PointerGetDatum(values_of_key(root, next, position, nv.n));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		if (next != NULL && VARSIZE_ANY_EXHDR(next) == VARSIZE_ANY_EXHDR(key) &&
 			memcmp(VARDATA_ANY(next), VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) == 0)
@@ -355,19 +331,13 @@ pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 	static SPIPlanPtr plan = NULL;
 	Oid			relid;
 	Relation	root;
-	Datum	   *names;
-	bool	   *names_null;
-	int			nnames;
-	Datum	   *texts;
-	bool	   *texts_null;
-	int			ntexts;
+	NamedValues nv;
 	int		   *position;
 	bytea	   *key;
 	bytea	   *successor = NULL;
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
 	Oid			types[4] = {OIDOID, BYTEAOID, BYTEAOID, TIMESTAMPTZOID};
-	int			rc;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
 		PG_RETURN_VOID();
@@ -377,15 +347,10 @@ pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("pgduplex.keyless_alias: permission denied for table %s",
 						get_rel_name(relid) ? get_rel_name(relid) : "(dropped)")));
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
-	if (nnames != ntexts)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pgduplex.keyless_alias: %d column names but %d values", nnames, ntexts)));
+	named_values("keyless_alias", PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &nv);
 	root = open_root(relid);
 	position = (int *) palloc0(sizeof(int) * (RelationGetDescr(root)->natts + 1));
-	key = key_of_values(root, names, names_null, texts, texts_null, nnames, position);
+	key = key_of_values(root, &nv, position);
 	if (key != NULL && !PG_ARGISNULL(3))
 	{
 		Datum	   *next;
@@ -393,11 +358,15 @@ pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 		int			nnext;
 
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT, &next, &next_null, &nnext);
-		if (nnext != nnames)
+		NamedValues then = nv;
+
+		if (nnext != nv.n)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("pgduplex.keyless_alias: %d column names but %d successor values", nnames, nnext)));
-		successor = key_of_values(root, names, names_null, next, next_null, nnames, position);
+					 errmsg("pgduplex.keyless_alias: %d column names but %d successor values", nv.n, nnext)));
+		then.texts = next;
+		then.texts_null = next_null;
+		successor = key_of_values(root, &then, position);
 		if (successor == NULL)
 			key = NULL;
 	}
@@ -410,22 +379,11 @@ pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 	if (successor == NULL)
 		nulls[2] = 'n';
 	values[3] = PG_GETARG_DATUM(4);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgduplex: SPI_connect failed");
-	if (plan == NULL)
-	{
-		SPIPlanPtr	prepared = SPI_prepare(
-			"INSERT INTO pgduplex.tombstones AS t (relid, key, successor, changed_at) VALUES ($1, $2, $3, $4) "
-			"ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "
-			"successor = EXCLUDED.successor, changed_at = EXCLUDED.changed_at", 4, types);
-
-		if (prepared == NULL || SPI_keepplan(prepared) != 0)
-			elog(ERROR, "pgduplex: cannot prepare the keyless alias insert");
-		plan = prepared;
-	}
-	rc = SPI_execute_plan(plan, values, nulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "pgduplex: cannot write a keyless alias: %s", SPI_result_code_string(rc));
-	SPI_finish();
+	insert_with_kept_plan(&plan,
+						  "INSERT INTO pgduplex.tombstones AS t (relid, key, successor, changed_at) "
+						  "VALUES ($1, $2, $3, $4) "
+						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "
+						  "successor = EXCLUDED.successor, changed_at = EXCLUDED.changed_at",
+						  4, types, values, nulls, "keyless alias");
 	PG_RETURN_VOID();
 }

@@ -45,10 +45,11 @@ void		check_lookup(const char *function, Oid relid, const char *table, Oid table
 
 /*
  * Runs the INSERT `sql` (prepared once into *plan and kept) with `values`
- * through SPI; `what` names it in errors.
+ * (and `nulls`, as SPI_execute_plan takes them; NULL: none) through SPI;
+ * `what` names it in errors.
  */
 void		insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values,
-								  const char *what);
+								  const char *nulls, const char *what);
 
 /*
  * A local UPDATE (new_tuple set) or DELETE (new_tuple NULL) of old_tuple in
@@ -75,3 +76,16 @@ TimestampTz tombstone_written_at(HeapTuple tuple, TupleDesc desc);
  * (keyless_successors.cpp). No-op for a keyed table, and before extension 1.4.
  */
 void		remember_keyless_change(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple);
+
+/* The columns text[] and values text[] arguments of a lookup function. */
+typedef struct NamedValues
+{
+	Datum	   *names;
+	bool	   *names_null;
+	Datum	   *texts;
+	bool	   *texts_null;
+	int			n;
+} NamedValues;
+
+/* Deconstructs them; ERRORs naming `function` when their lengths differ. */
+void		named_values(const char *function, ArrayType *columns, ArrayType *values, NamedValues *out);

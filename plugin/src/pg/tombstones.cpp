@@ -104,6 +104,19 @@ root_of(Relation rel)
 	return llast_oid(ancestors);
 }
 
+void
+named_values(const char *function, ArrayType *columns, ArrayType *values, NamedValues *out)
+{
+	int			ntexts;
+
+	deconstruct_array(columns, TEXTOID, -1, false, TYPALIGN_INT, &out->names, &out->names_null, &out->n);
+	deconstruct_array(values, TEXTOID, -1, false, TYPALIGN_INT, &out->texts, &out->texts_null, &ntexts);
+	if (out->n != ntexts)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgduplex.%s: %d column names but %d values", function, out->n, ntexts)));
+}
+
 Relation
 open_root(Oid relid)
 {
@@ -191,7 +204,8 @@ check_lookup(const char *function, Oid relid, const char *table, Oid table_oid, 
 }
 
 void
-insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *what)
+insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+					  const char *what)
 {
 	int			rc;
 
@@ -207,7 +221,7 @@ insert_with_kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, 
 			elog(ERROR, "pgduplex: cannot keep the %s insert plan", what);
 		*plan = prepared;
 	}
-	rc = SPI_execute_plan(*plan, values, NULL, false, 0);
+	rc = SPI_execute_plan(*plan, values, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "pgduplex: cannot write a %s: %s", what, SPI_result_code_string(rc));
 	SPI_finish();
@@ -226,7 +240,7 @@ remember(Oid relid, bytea *key)
 	insert_with_kept_plan(&plan,
 						  "INSERT INTO pgduplex.tombstones AS t (relid, key) VALUES ($1, $2) "
 						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp()",
-						  2, types, values, "tombstone");
+						  2, types, values, NULL, "tombstone");
 }
 
 /* The key of a TRUNCATE of one partition (see the top). */

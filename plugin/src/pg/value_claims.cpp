@@ -121,7 +121,7 @@ remember_claim(Oid relid, Oid indexrelid, bytea *value, TimestampTz held_at)
 						  "INSERT INTO pgduplex.value_claims AS c (relid, indexrelid, value, held_at) "
 						  "VALUES ($1, $2, $3, $4) ON CONFLICT (relid, indexrelid, value) DO UPDATE "
 						  "SET held_at = GREATEST(c.held_at, EXCLUDED.held_at)",
-						  4, types, values, "value claim");
+						  4, types, values, NULL, "value claim");
 }
 
 static bool
@@ -167,8 +167,7 @@ remember_released_values(Relation rel, HeapTuple old_tuple, HeapTuple new_tuple)
 
 /* The value of index among the named text values; NULL when a column is missing or NULL. */
 static bytea *
-value_of_text(Relation rel, Relation index, Datum *names, bool *names_null, Datum *texts, bool *texts_null,
-			  int count)
+value_of_text(Relation rel, Relation index, const NamedValues *nv)
 {
 	StringInfoData value;
 
@@ -180,14 +179,15 @@ value_of_text(Relation rel, Relation index, Datum *names, bool *names_null, Datu
 		Oid			input;
 		Oid			ioparam;
 
-		for (int n = 0; n < count && found < 0; n++)
-			if (!names_null[n] && strcmp(TextDatumGetCString(names[n]), NameStr(att->attname)) == 0)
+		for (int n = 0; n < nv->n && found < 0; n++)
+			if (!nv->names_null[n] && strcmp(TextDatumGetCString(nv->names[n]), NameStr(att->attname)) == 0)
 				found = n;
-		if (found < 0 || texts_null[found])
+		if (found < 0 || nv->texts_null[found])
 			return NULL;
 		getTypeInputInfo(att->atttypid, &input, &ioparam);
 		append_key_value(&value, att->atttypid, false,
-						 OidInputFunctionCall(input, TextDatumGetCString(texts[found]), ioparam, att->atttypmod));
+						 OidInputFunctionCall(input, TextDatumGetCString(nv->texts[found]), ioparam,
+											  att->atttypmod));
 	}
 	return bytes_of(&value);
 }
@@ -224,12 +224,7 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 	Oid			claims_oid = get_relname_relid("value_claims", schema);
 	Oid			pkey = get_relname_relid("value_claims_pkey", schema);
 	Oid			key_index;
-	Datum	   *names;
-	bool	   *names_null;
-	int			nnames;
-	Datum	   *texts;
-	bool	   *texts_null;
-	int			ntexts;
+	NamedValues nv;
 	Relation	rel;
 	Relation	claims;
 	List	   *indexes;
@@ -239,12 +234,7 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	check_lookup("claim_time", relid, "value_claims", claims_oid, pkey);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &names, &names_null, &nnames);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT, &texts, &texts_null, &ntexts);
-	if (nnames != ntexts)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pgduplex.claim_time: %d column names but %d values", nnames, ntexts)));
+	named_values("claim_time", PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &nv);
 	rel = open_root(relid);
 	relid = RelationGetRelid(rel);
 	claims = table_open(claims_oid, AccessShareLock);
@@ -256,7 +246,7 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 
 		if (is_claim_index(index, key_index))
 		{
-			bytea	   *value = value_of_text(rel, index, names, names_null, texts, texts_null, nnames);
+			bytea	   *value = value_of_text(rel, index, &nv);
 
 			if (value != NULL)
 				latest = latest_claim(claims, pkey, relid, RelationGetRelid(index), value, latest);
