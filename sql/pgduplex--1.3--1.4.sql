@@ -30,3 +30,13 @@ CREATE FUNCTION keyless_alias(relid oid, columns text[], vals text[], successor 
   AS 'MODULE_PATHNAME', 'pgduplex_keyless_alias'
   LANGUAGE C SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp;
+
+-- The fast path's per-row question under last-write-wins: may a change
+-- committed at `ts` overwrite the row version whose xmin is given? (Its
+-- writer is this direction's history, unknown, or older.) The worker used
+-- a subquery over pg_xact_commit_timestamp_origin before; same answer,
+-- without a subplan per row. See plugin/src/pg/last_writer.cpp.
+CREATE FUNCTION written_before(row_xmin xid, ts timestamptz, ties boolean, origin oid, copy_origins oid[])
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgduplex_written_before'
+  LANGUAGE C STABLE PARALLEL SAFE;

@@ -199,6 +199,18 @@ TEST_CASE("last_write_guard_updates_and_deletes_only_rows_last_written_earlier_o
         "UPDATE \"public\".\"orders\" SET \"note\" = $1 WHERE \"id\" = $2");
 }
 
+TEST_CASE("last_write_guard_asks_written_before_when_the_target_has_it") {
+  TableShape shape = GuardedOrders(true);
+  shape.last_write->written_before = true;
+  CHECK(BuildMultiDeleteSql(shape, 1) ==
+        "DELETE FROM \"public\".\"orders\" AS t USING (VALUES ($1::integer, $2::pg_catalog.timestamptz)) AS "
+        "v(\"_0\", \"_ts\") WHERE t.\"id\" = v.\"_0\" AND pgduplex.written_before(t.xmin, v.\"_ts\", true, 3, NULL)");
+  shape.last_write->change_wins_ties = false;
+  shape.last_write->copy_origin_ids = {7, 9};
+  CHECK(BuildMultiDeleteSql(shape, 1).find("pgduplex.written_before(t.xmin, v.\"_ts\", false, 3, "
+                                           "ARRAY[7, 9]::pg_catalog.oid[])") != std::string::npos);
+}
+
 TEST_CASE("last_write_guard_inserts_only_keys_not_deleted_here_later") {
   CHECK(BuildMultiInsertSql(GuardedOrders(true), 1) ==
         "INSERT INTO \"public\".\"orders\" (\"id\", \"note\", \"doc\") SELECT v.\"_0\", v.\"_1\", v.\"_2\" "

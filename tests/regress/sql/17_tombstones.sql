@@ -96,3 +96,18 @@ SELECT pgduplex.record_to_json(data)->'relation'->>'name' AS relation_sent
 SELECT pg_drop_replication_slot('regress_tomb');
 DROP TABLE tomb_k, tomb_p, tomb_keyless;
 DROP ROLE regress_tomb_user;
+-- written_before (1.4): may a change committed at ts overwrite the row
+-- version? Unknown writers count as older; this direction's origin (and
+-- the copy origins) are the same history.
+CREATE TABLE tomb_wb (i int);
+INSERT INTO tomb_wb VALUES (1);
+SELECT pgduplex.written_before(NULL, now(), false, 99, NULL) AS no_xmin,
+       pgduplex.written_before('2'::xid, now(), false, 99, NULL) AS frozen;
+SELECT pgduplex.written_before(xmin, pg_xact_commit_timestamp(xmin) - interval '1 s', false, 99, NULL) AS newer_row,
+       pgduplex.written_before(xmin, pg_xact_commit_timestamp(xmin) + interval '1 s', false, 99, NULL) AS older_row,
+       pgduplex.written_before(xmin, pg_xact_commit_timestamp(xmin), true, 99, NULL) AS tie_won,
+       pgduplex.written_before(xmin, pg_xact_commit_timestamp(xmin), false, 99, NULL) AS tie_lost,
+       pgduplex.written_before(xmin, pg_xact_commit_timestamp(xmin) - interval '1 s', false, 0, NULL) AS own_origin,
+       pgduplex.written_before(xmin, pg_xact_commit_timestamp(xmin) - interval '1 s', false, 99, ARRAY[5, 0]::oid[]) AS copy_origin
+  FROM tomb_wb;
+DROP TABLE tomb_wb;

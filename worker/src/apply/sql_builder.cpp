@@ -45,6 +45,12 @@ std::string SameHistory(const LastWriteGuard& guard) {
 
 // The row t may be changed by a change committed at `ts` (see LastWriteGuard).
 std::string LastWriterIsOlder(const LastWriteGuard& guard, const std::string& ts) {
+  if (guard.written_before) {
+    std::string copies;
+    for (uint32_t id : guard.copy_origin_ids) copies += (copies.empty() ? "" : ", ") + std::to_string(id);
+    return fmt::format("pgduplex.written_before(t.xmin, {}, {}, {}, {})", ts, guard.change_wins_ties ? "true" : "false",
+                       guard.origin_id, copies.empty() ? "NULL" : "ARRAY[" + copies + "]::pg_catalog.oid[]");
+  }
   return fmt::format(
       "(SELECT {} OR w.\"timestamp\" IS NULL OR w.\"timestamp\" {} {} "
       "FROM pg_catalog.pg_xact_commit_timestamp_origin(t.xmin) AS w)",
