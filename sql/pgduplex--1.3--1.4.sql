@@ -40,3 +40,10 @@ CREATE FUNCTION written_before(row_xmin xid, ts timestamptz, ties boolean, origi
   RETURNS boolean
   AS 'MODULE_PATHNAME', 'pgduplex_written_before'
   LANGUAGE C STABLE PARALLEL SAFE;
+
+-- Whether anything of the table is remembered in tombstones: the worker
+-- asks once per INSERT statement (an initplan) and looks up each row's key
+-- with tombstone_time only when it is.
+CREATE FUNCTION has_tombstones(relid oid) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgduplex_has_tombstones'
+  LANGUAGE C STABLE STRICT PARALLEL SAFE;

@@ -199,9 +199,9 @@ TEST_CASE("last_write_guard_updates_and_deletes_only_rows_last_written_earlier_o
         "UPDATE \"public\".\"orders\" SET \"note\" = $1 WHERE \"id\" = $2");
 }
 
-TEST_CASE("last_write_guard_asks_written_before_when_the_target_has_it") {
+TEST_CASE("last_write_guard_asks_fast_guard_when_the_target_has_it") {
   TableShape shape = GuardedOrders(true);
-  shape.last_write->written_before = true;
+  shape.last_write->fast_guard = true;
   CHECK(BuildMultiDeleteSql(shape, 1) ==
         "DELETE FROM \"public\".\"orders\" AS t USING (VALUES ($1::integer, $2::pg_catalog.timestamptz)) AS "
         "v(\"_0\", \"_ts\") WHERE t.\"id\" = v.\"_0\" AND pgduplex.written_before(t.xmin, v.\"_ts\", true, 3, NULL)");
@@ -209,6 +209,9 @@ TEST_CASE("last_write_guard_asks_written_before_when_the_target_has_it") {
   shape.last_write->copy_origin_ids = {7, 9};
   CHECK(BuildMultiDeleteSql(shape, 1).find("pgduplex.written_before(t.xmin, v.\"_ts\", false, 3, "
                                            "ARRAY[7, 9]::pg_catalog.oid[])") != std::string::npos);
+  // INSERTs look tombstones up only when the table has any (an initplan)
+  CHECK(BuildMultiInsertSql(shape, 1).find("WHERE (NOT (SELECT pgduplex.has_tombstones(16384)) OR NOT "
+                                           "coalesce(pgduplex.tombstone_time(16384, ") != std::string::npos);
 }
 
 TEST_CASE("last_write_guard_inserts_only_keys_not_deleted_here_later") {

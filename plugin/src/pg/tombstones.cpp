@@ -12,6 +12,10 @@
  *     up (value_claims.cpp). On a table without a key index, a DELETE or
  *     UPDATE is remembered under the whole old row instead, with what it
  *     became (keyless_successors.cpp, extension 1.4).
+ *   pgduplex.has_tombstones(relid oid) RETURNS boolean             (extension 1.4)
+ *     whether anything of the table (its partition tree) is remembered:
+ *     the worker asks once per INSERT statement and looks up each row's
+ *     key only when it is.
  *   pgduplex.tombstone_time(relid oid, columns text[], key text[]) RETURNS timestamptz
  *     the commit time of the latest local delete of that key, or of a
  *     TRUNCATE of the table, or of the partition the key goes into, if
@@ -77,6 +81,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(pgduplex_record_tombstone);
 PG_FUNCTION_INFO_V1(pgduplex_tombstone_time);
+PG_FUNCTION_INFO_V1(pgduplex_has_tombstones);
 }
 
 #include "pg/tombstone_keys.h"
@@ -488,4 +493,29 @@ pgduplex_tombstone_time(PG_FUNCTION_ARGS)
 	if (TIMESTAMP_IS_NOBEGIN(latest))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(latest);
+}
+
+extern "C" Datum
+pgduplex_has_tombstones(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			schema = get_namespace_oid("pgduplex", false);
+	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
+	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	Relation	rel;
+	Relation	tombstones;
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	check_lookup("has_tombstones", relid, "tombstones", tombstones_oid, index_oid);
+	rel = open_root(relid);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
+	table_close(rel, AccessShareLock);
+	tombstones = table_open(tombstones_oid, AccessShareLock);
+	scan = systable_beginscan(tombstones, index_oid, true, GetActiveSnapshot(), 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(tombstones, AccessShareLock);
+	PG_RETURN_BOOL(found);
 }

@@ -94,7 +94,10 @@ SELECT pgduplex.record_to_json(data)->'relation'->>'name' AS relation_sent
   FROM pg_logical_slot_get_binary_changes('regress_tomb', NULL, NULL, 'proto_version', '1')
   WHERE pgduplex.record_to_json(data) ? 'relation';
 SELECT pg_drop_replication_slot('regress_tomb');
-DROP TABLE tomb_k, tomb_p, tomb_keyless;
+SELECT pgduplex.has_tombstones('tomb_k'::regclass) AS k_has, pgduplex.has_tombstones('tomb_keyless'::regclass) AS keyless_has;
+CREATE TABLE tomb_none (i int PRIMARY KEY);
+SELECT pgduplex.has_tombstones('tomb_none'::regclass) AS none_has;
+DROP TABLE tomb_k, tomb_p, tomb_keyless, tomb_none;
 DROP ROLE regress_tomb_user;
 -- written_before (1.4): may a change committed at ts overwrite the row
 -- version? Unknown writers count as older; this direction's origin (and

@@ -49,7 +49,7 @@ Lsn Applier::Setup(const std::string& source_encoding) {
   copy_origin_ids_ = session.copy_origin_ids;
   value_claims_ = session.value_claims;
   keyless_successors_ = session.keyless_successors;
-  written_before_ = session.written_before;
+  fast_guard_ = session.fast_guard;
   status_.set_available(session.has_status_table);
   RefreshDurable();
   committed_lsn_ = durable_lsn_;
@@ -95,7 +95,7 @@ TargetRelation* Applier::Relation(uint32_t oid) {
     // Judged by commit time on the fast path, with tombstones of local deletes.
     relation->shape.last_write =
         LastWriteGuard{relation->oid, origin_id_, options_.direction == Direction::kForward, copy_origin_ids_,
-                       value_claims_, keyless_successors_, written_before_};
+                       value_claims_, keyless_successors_, fast_guard_};
     EnsureTombstoneTriggersOn(*conn_, roles_, relation->oid);
   }
   if (open_) pipeline_.Enter();

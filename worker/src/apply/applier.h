@@ -245,7 +245,7 @@ class Applier {
   std::vector<uint32_t> copy_origin_ids_;  // and the initial copy's (last-write-wins)
   bool value_claims_ = false;  // the target keeps released unique values (last-write-wins, 1.3)
   bool keyless_successors_ = false;  // the target remembers keyless rows' fates (last-write-wins, 1.4)
-  bool written_before_ = false;  // pgduplex.written_before for the per-row check (last-write-wins, 1.4)
+  bool fast_guard_ = false;  // pgduplex.written_before / has_tombstones (last-write-wins, 1.4)
   static constexpr std::chrono::hours kPurgeInterval{1};
   std::chrono::steady_clock::time_point last_purge_{};  // tombstones (last-write-wins)
   void MaybePurgeTombstones(std::chrono::steady_clock::time_point now);

@@ -76,10 +76,8 @@ ApplySession PrepareApplySession(PgConnection& c, const std::string& source_enco
     session.keyless_successors =
         c.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.keyless_successor(oid, text[], text[])')::text")
             .has_value();
-    session.written_before =
-        c.Scalar("SELECT pg_catalog.to_regprocedure("
-                 "'pgduplex.written_before(xid, timestamptz, boolean, oid, oid[])')::text")
-            .has_value();
+    session.fast_guard =
+        c.Scalar("SELECT pg_catalog.to_regprocedure('pgduplex.has_tombstones(oid)')::text").has_value();
   }
   session.search_path = c.Scalar("SELECT pg_catalog.current_setting('search_path')").value_or("public");
   session.has_status_table = c.Scalar("SELECT pg_catalog.to_regclass('pgduplex.worker_status')::text").has_value();

@@ -28,7 +28,7 @@ struct ApplySession {
   std::vector<uint32_t> copy_origin_ids;  // forward, last-write-wins: the initial copy's origins
   bool value_claims = false;  // last-write-wins: the target keeps released unique values (extension 1.3)
   bool keyless_successors = false;  // last-write-wins: the target remembers keyless rows' fates (extension 1.4)
-  bool written_before = false;  // last-write-wins: pgduplex.written_before for the fast path (extension 1.4)
+  bool fast_guard = false;  // last-write-wins: pgduplex.written_before / has_tombstones (extension 1.4)
 };
 
 // Throws ApplyError when the target cannot apply (named in the message).

@@ -45,7 +45,7 @@ std::string SameHistory(const LastWriteGuard& guard) {
 
 // The row t may be changed by a change committed at `ts` (see LastWriteGuard).
 std::string LastWriterIsOlder(const LastWriteGuard& guard, const std::string& ts) {
-  if (guard.written_before) {
+  if (guard.fast_guard) {
     std::string copies;
     for (uint32_t id : guard.copy_origin_ids) copies += (copies.empty() ? "" : ", ") + std::to_string(id);
     return fmt::format("pgduplex.written_before(t.xmin, {}, {}, {}, {})", ts, guard.change_wins_ties ? "true" : "false",
@@ -77,6 +77,10 @@ std::string NotDeletedLater(const TableShape& shape, const std::vector<int>& col
   std::string guard_sql = fmt::format(
       "NOT coalesce(pgduplex.tombstone_time({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) {} {}, false)", guard.table_oid,
       names, values, guard.change_wins_ties ? ">" : ">=", ts);
+  // An initplan: asked once per statement, in its snapshot, like tombstone_time.
+  if (guard.fast_guard) {
+    guard_sql = fmt::format("(NOT (SELECT pgduplex.has_tombstones({})) OR {})", guard.table_oid, guard_sql);
+  }
   if (!guard.value_claims) return guard_sql;
   bool claims = false;
   for (size_t i = 0; i < columns.size(); ++i) {

@@ -57,10 +57,11 @@ struct LastWriteGuard {
   // The target remembers what became of the rows of tables without a key
   // (pgduplex.keyless_successor, extension 1.4).
   bool keyless_successors = false;
-  // The target has pgduplex.written_before (extension 1.4): the per-row
-  // check is one C call instead of a subquery over
-  // pg_xact_commit_timestamp_origin.
-  bool written_before = false;
+  // The target has pgduplex.written_before and has_tombstones (extension
+  // 1.4): the per-row check of UPDATE/DELETE is one C call instead of a
+  // subquery over pg_xact_commit_timestamp_origin, and an INSERT looks
+  // tombstones up only when the table has any (asked once per statement).
+  bool fast_guard = false;
 };
 
 struct TableShape {
