@@ -414,3 +414,38 @@ def test_undo_of_an_unfinished_copy_deletes_and_truncates_as_the_table_owner(dbp
     wait_until(alive_and(w, lambda: db.sql_b("SELECT id, v FROM t ORDER BY id") == [
         (1, "a"), (2, "a"), (3, "a"), (100, "b")]), timeout=30, what="the copy after the undo")
     w.stop()
+
+
+@pytest.mark.parametrize("policy", ["overwrite", "last-write-wins"])
+def test_owner_code_in_a_domain_check_cannot_become_superuser_through_conflict_lookups(dbpair, worker_factory,
+                                                                                     tmp_path, policy):
+    """The key column's type on B is a domain whose CHECK calls its owner's
+    code. Every lookup of the conflict path casts values to that type (local
+    rows by key, colliding rows, tombstones, claims): they run as the table
+    owner, never as the worker's superuser."""
+    db = dbpair
+    role = f"dom_{db.dbname}"
+    create_role(db.b, role)
+    db.sql_a("CREATE TABLE t_dom (id int PRIMARY KEY, v text)")
+    db.sql_b(f"""CREATE FUNCTION dom_fn(int) RETURNS boolean LANGUAGE plpgsql AS $f$
+                 BEGIN {ESCALATE.format(role=role)} RETURN true; END $f$""")
+    db.sql_b("CREATE DOMAIN dom_key AS int")
+    db.sql_b("CREATE TABLE t_dom (id dom_key PRIMARY KEY, v text)")
+    db.sql_b("INSERT INTO t_dom VALUES (1, 'local')")  # insert_exists for A's row 1
+    # NOT VALID: the superuser setting this up must not run the code itself
+    db.sql_b("ALTER DOMAIN dom_key ADD CONSTRAINT dom_key_fn CHECK (public.dom_fn(VALUE)) NOT VALID")
+    db.sql_b(f"ALTER FUNCTION dom_fn(int) OWNER TO {role}")
+    db.sql_b(f"ALTER DOMAIN dom_key OWNER TO {role}")
+    db.sql_b(f"ALTER TABLE t_dom OWNER TO {role}")
+    cfg = db.write_config(tmp_path / "t.toml", sync={"initial": "none", "conflict_policy": policy})
+    w = run(worker_factory, cfg, "forward", db)
+    db.sql_a("INSERT INTO t_dom VALUES (1, 'remote'), (2, 'remote')")
+    wait_until(alive_and(w, lambda: db.sql_b("SELECT 1 FROM t_dom WHERE id = 2")), timeout=60, what="row 2 on B")
+    db.sql_b("DELETE FROM t_dom WHERE id = 2")  # A's later UPDATE of 2 finds no row
+    db.sql_a("UPDATE t_dom SET v = 'again' WHERE id = 2")
+    db.sql_a("INSERT INTO t_dom VALUES (1000, 'marker')")
+    wait_until(alive_and(w, lambda: db.sql_b("SELECT 1 FROM t_dom WHERE id = 1000")), timeout=60, what="the marker")
+    types = {r[0] for r in db.sql_b("SELECT conflict_type FROM pgduplex.conflicts")}
+    assert "insert_exists" in types and types & {"update_missing", "update_deleted"}, types
+    assert not superuser(db.b, role), f"{role} became superuser on B through a conflict lookup"
+    assert w.stop() == 0

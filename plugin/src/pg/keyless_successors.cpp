@@ -33,8 +33,9 @@
  *     changed or deleted here later): the incoming new values, which this
  *     side never holds, lead to what the row is here (successor, NULL when
  *     deleted) as of `at`, so that the peer's next UPDATE of its version
- *     finds this side's row. Needs UPDATE on the table (SECURITY DEFINER:
- *     the check is on the calling role).
+ *     finds this side's row. Needs UPDATE on the table. The values are
+ *     read (type input functions, domain checks) as the caller; only the
+ *     insert into pgduplex.tombstones runs as that table's owner.
  *
  * The worker then decides by commit time like for a keyed row: the later of
  * the incoming change and the local chain wins, applied to the row the
@@ -51,6 +52,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -63,6 +65,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/syscache.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -325,6 +328,31 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * insert_with_kept_plan as the owner of pgduplex.tombstones (the caller
+ * cannot write it), in a restricted security context; an ERROR restores
+ * the user with the (sub)transaction.
+ */
+static void
+insert_as_tombstones_owner(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, Datum *values,
+						   const char *nulls, const char *what)
+{
+	Oid			tombstones = get_relname_relid("tombstones", get_namespace_oid("pgduplex", false));
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(tombstones));
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "pgduplex: table pgduplex.tombstones is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	insert_with_kept_plan(plan, sql, nargs, types, values, nulls, what);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+}
+
 extern "C" Datum
 pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 {
@@ -342,7 +370,7 @@ pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
 		PG_RETURN_VOID();
 	relid = PG_GETARG_OID(0);
-	if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_UPDATE) != ACLCHECK_OK)
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("pgduplex.keyless_alias: permission denied for table %s",
@@ -379,7 +407,7 @@ pgduplex_keyless_alias(PG_FUNCTION_ARGS)
 	if (successor == NULL)
 		nulls[2] = 'n';
 	values[3] = PG_GETARG_DATUM(4);
-	insert_with_kept_plan(&plan,
+	insert_as_tombstones_owner(&plan,
 						  "INSERT INTO pgduplex.tombstones AS t (relid, key, successor, changed_at) "
 						  "VALUES ($1, $2, $3, $4) "
 						  "ON CONFLICT (relid, key) DO UPDATE SET deleted_at = pg_catalog.clock_timestamp(), "

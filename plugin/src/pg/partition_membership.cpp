@@ -9,7 +9,9 @@
  * values given (typinput of the root's column types). When a column the
  * constraint reads is not among them, the answer is "no" (the caller then
  * keeps no tombstone for the row: the change goes in, as before partitions
- * were told apart).
+ * were told apart). So is it when the bounds call a function or operator
+ * that is not built in: this may run as the worker's role, and must not
+ * run the table owner's code.
  *
  * C in spirit, like plugin.cpp: no C++ object with a destructor lives in
  * these frames.
@@ -18,10 +20,12 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/sysattr.h"
+#include "access/transam.h"
 #include "access/table.h"
 #include "catalog/partition.h"
 #include "executor/executor.h"
 #include "nodes/bitmapset.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -31,6 +35,28 @@ extern "C" {
 }
 
 #include "pg/tombstone_keys.h"
+
+static bool
+is_user_function(Oid funcid, void *context)
+{
+	return funcid >= FirstNormalObjectId;
+}
+
+/*
+ * Does the expression call a function (or an operator's) that is not built
+ * in? Such a partition bound is not evaluated here: the caller may be the
+ * worker's own role, and the function its owner's code.
+ */
+static bool
+calls_user_code(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, is_user_function, context))
+		return true;
+	return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(calls_user_code)),
+								  context);
+}
 
 /* The attribute number of `name` in desc; InvalidAttrNumber when none. */
 static AttrNumber
@@ -123,6 +149,8 @@ row_belongs_to_partition(Relation root, Oid partition, ArrayType *columns, Array
 	}
 	quals = map_partition_varattnos(list_make1(qual), 1, root, part);
 	table_close(part, AccessShareLock);
+	if (calls_user_code((Node *) quals, NULL))
+		return false;
 
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(root), &TTSOpsVirtual);
 	fill_row(root, slot, columns, values, &given);

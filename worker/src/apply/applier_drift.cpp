@@ -90,7 +90,7 @@ void Applier::WriteDriftConflict(uint64_t index) {
   spdlog::warn("{}: key {} {} (recorded in pgduplex.conflicts as {})", line, conflict.key,
                decision.resolution == Resolution::kApplied ? "applied without it" : "skipped",
                ToString(view.drift_type));
-  conflict_log_.Write(*conn_, conflict);
+  conflict_log_.Write(*conn_, roles_, conflict);
 }
 
 }  // namespace pgduplex

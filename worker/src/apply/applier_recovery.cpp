@@ -131,7 +131,7 @@ void Applier::WriteStopRecord(const ConflictRecord& record) {
     metrics_.CountConflict(record.type, record.resolution);
     return;
   }
-  conflict_log_.Write(*conn_, record);
+  conflict_log_.Write(*conn_, roles_, record);
 }
 
 void Applier::MaybeSegment() {

@@ -250,7 +250,7 @@ std::vector<ChangeReplayer::LocalRow> ChangeReplayer::ConflictingRows(const Targ
                                                                        const std::string& exclude_row_id) {
   std::vector<LocalRow> rows;
   std::set<std::string> seen;
-  AsWorker();
+  AsOwner(relation);  // lookups cast to the table's types: its owner's code (domain checks) runs as its owner
   for (const auto& index : relation.unique_indexes) {
     std::vector<SqlParam> params;
     bool usable = true;
@@ -293,7 +293,7 @@ std::optional<ChangeReplayer::LocalRow> ChangeReplayer::RowByKey(const TargetRel
   }
   std::vector<SqlParam> params;
   for (const char* value : key) params.push_back(value ? SqlParam(value) : SqlParam());
-  AsWorker();
+  AsOwner(relation);
   PgResult result = conn_.ExecParams(
       BuildLocalRowsSql(relation.shape, columns, relation.shape.unique_key, with_commit_time) + " LIMIT 1", params);
   if (result.rows() == 0) return std::nullopt;
@@ -357,7 +357,7 @@ std::optional<PgTimestamp> ChangeReplayer::TombstoneTime(const v1::Record& recor
     if (value == kUnknownValue) return std::nullopt;
     params.push_back(value ? SqlParam(value) : SqlParam());
   }
-  AsWorker();
+  AsOwner(*relation);
   PgResult result = conn_.ExecParams(BuildTombstoneTimeSql(relation->shape), params);
   if (result.rows() == 0 || result.IsNull(0, 0)) return std::nullopt;
   return std::stoll(result.Get(0, 0));
@@ -416,7 +416,7 @@ ConflictRecord ChangeReplayer::MakeRecord(const v1::Record& record, const Target
 
 void ChangeReplayer::WriteConflict(const ConflictRecord& record) {
   AsWorker();
-  log_.Write(conn_, record);
+  log_.Write(conn_, roles_, record);
 }
 
 void ChangeReplayer::Stop(ConflictRecord record, const SourceTxn& txn) {

@@ -4,8 +4,10 @@
 // INSERT ... ON CONFLICT DO NOTHING), asks the ConflictResolver what to do,
 // does it, and logs one pgduplex.conflicts row per conflict.
 //
-// Statements that write the table run as its owner (RoleSwitch::RoleFor);
-// savepoints, lookups of local rows and conflict rows run as the worker.
+// Statements that write the table, and lookups of its local rows,
+// tombstones and claims, run as its owner (RoleSwitch::RoleFor): they cast
+// values to the table's types, whose input and domain checks are the
+// owner's code. Savepoints and conflict rows run as the worker.
 //
 // Contract: the target connection is inside a transaction and not in
 // pipeline mode. Under policy fail it changes nothing for the conflicting

@@ -30,7 +30,7 @@ std::optional<PgTimestamp> ChangeReplayer::InsertClaimTime(const TargetRelation&
     params.push_back(row[i] ? SqlParam(row[i]) : SqlParam());
   }
   if (!claims) return std::nullopt;
-  AsWorker();
+  AsOwner(relation);
   return TimeOf(conn_.ExecParams(BuildClaimTimeSql(relation.shape), params));
 }
 
@@ -43,7 +43,7 @@ std::optional<PgTimestamp> ChangeReplayer::UpdateClaimTime(const TargetRelation&
   std::vector<SqlParam> params;
   for (const char* value : values_) params.push_back(value ? SqlParam(value) : SqlParam());
   params.emplace_back(txn.commit_time_text);
-  AsWorker();
+  AsOwner(relation);
   return TimeOf(conn_.ExecParams(sql, params));
 }
 

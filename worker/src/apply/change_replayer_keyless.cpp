@@ -41,7 +41,7 @@ std::optional<ChangeReplayer::KeylessFate> ChangeReplayer::KeylessFateOf(const T
     if (value == kUnknownValue) return std::nullopt;
     params.push_back(value ? SqlParam(value) : SqlParam());
   }
-  AsWorker();
+  AsOwner(relation);
   PgResult links = conn_.ExecParams(BuildKeylessSuccessorSql(relation.shape), params);
   std::vector<int> all(columns);
   for (size_t i = 0; i < columns; ++i) all[i] = static_cast<int>(i);

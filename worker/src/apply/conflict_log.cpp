@@ -8,7 +8,7 @@
 
 namespace pgduplex {
 
-void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
+void ConflictLog::Write(PgConnection& target, RoleSwitch& roles, const ConflictRecord& record) {
   if (record.ddl) {
     const DdlConflict& ddl = *record.ddl;
     target.ExecParams(
@@ -32,13 +32,24 @@ void ConflictLog::Write(PgConnection& target, const ConflictRecord& record) {
                                   record.local_row,
                                   LsnToString(record.source_lsn),
                                   FormatPgTimestamp(record.remote_commit_time)};
+  std::vector<SqlParam> remote;
   for (size_t i = 0; i < record.remote_values.size() && i < relation.shape.columns.size(); ++i) {
     const char* value = record.remote_values[i];
     if (value == kUnknownValue) continue;
     remote_columns.push_back(static_cast<int>(i));
-    params.push_back(value ? SqlParam(value) : SqlParam());
+    remote.push_back(value ? SqlParam(value) : SqlParam());
   }
-  target.ExecParams(BuildConflictInsertSql(relation.shape, remote_columns), params);
+  if (remote_columns.empty()) {
+    params.emplace_back();
+  } else {
+    // Typed by the table's columns as its owner (their input and domain
+    // checks are the owner's code), written as the worker.
+    roles.Switch(target, roles.RoleFor(relation.owner));
+    PgResult row = target.ExecParams(BuildRemoteRowSql(relation.shape, remote_columns), remote);
+    roles.Switch(target, 0);
+    params.push_back(row.rows() == 1 && !row.IsNull(0, 0) ? SqlParam(row.Get(0, 0)) : SqlParam());
+  }
+  target.ExecParams(BuildConflictInsertSql(), params);
   metrics_.CountConflict(record.type, record.resolution);
   // A failed one is reported by the line the worker stops with.
   if (record.resolution != Resolution::kFailed) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "apply/relation_map.h"
+#include "apply/role_switch.h"
 #include "common/config.h"
 #include "common/pg_connection.h"
 #include "common/lsn.h"
@@ -45,8 +46,10 @@ class ConflictLog {
   ConflictLog(const ConflictLog&) = delete;
   ConflictLog& operator=(const ConflictLog&) = delete;
 
-  // Synchronous statement on `target` (not in pipeline mode).
-  void Write(PgConnection& target, const ConflictRecord& record);
+  // Synchronous statements on `target` (not in pipeline mode), which is at
+  // the worker's identity; the remote row is typed as the table's owner
+  // (`roles`), and `target` is back at the worker's identity after.
+  void Write(PgConnection& target, RoleSwitch& roles, const ConflictRecord& record);
 
  private:
   std::string task_;

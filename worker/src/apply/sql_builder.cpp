@@ -434,21 +434,21 @@ std::string BuildTruncateSql(const std::vector<std::string>& quoted_tables, bool
   return sql;
 }
 
-std::string BuildConflictInsertSql(const TableShape& shape, const std::vector<int>& remote_columns) {
+std::string BuildConflictInsertSql() {
+  return "INSERT INTO pgduplex.conflicts (task, direction, relation, conflict_type, resolution, local_row, "
+         "remote_row, source_lsn, remote_commit_ts) SELECT $1, $2, $3, $4, $5, $6::jsonb, $9::jsonb, $7::pg_lsn, "
+         "$8::timestamptz";
+}
+
+std::string BuildRemoteRowSql(const TableShape& shape, const std::vector<int>& remote_columns) {
   std::string row;
-  int param = 9;
+  int param = 1;
   for (int index : remote_columns) {
     const ShapeColumn& column = shape.columns[index];
     if (!row.empty()) row += ", ";
     row += fmt::format("${}::{} AS {}", param++, column.type_name, column.quoted_name);
   }
-  std::string remote = row.empty() ? "NULL::jsonb"
-                                   : fmt::format("(SELECT pg_catalog.to_jsonb(r) FROM (SELECT {}) AS r)", row);
-  return fmt::format(
-      "INSERT INTO pgduplex.conflicts (task, direction, relation, conflict_type, resolution, local_row, "
-      "remote_row, source_lsn, remote_commit_ts) SELECT $1, $2, $3, $4, $5, $6::jsonb, {}, $7::pg_lsn, "
-      "$8::timestamptz",
-      remote);
+  return fmt::format("SELECT pg_catalog.to_jsonb(r)::text FROM (SELECT {}) AS r", row);
 }
 
 std::string FormatKey(const std::vector<std::string>& names, const std::vector<const std::string*>& values) {

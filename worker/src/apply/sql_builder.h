@@ -170,9 +170,14 @@ std::string BuildTruncateSql(const std::vector<std::string>& quoted_tables, bool
 
 // One pgduplex.conflicts row. Params: $1 task, $2 direction, $3 relation,
 // $4 conflict_type, $5 resolution, $6 local_row jsonb text (or NULL),
-// $7 source_lsn, $8 remote_commit_ts, then the values of remote_columns in
-// order, which become remote_row as jsonb typed by the target's columns.
-std::string BuildConflictInsertSql(const TableShape& shape, const std::vector<int>& remote_columns);
+// $7 source_lsn, $8 remote_commit_ts, $9 remote_row jsonb text (or NULL).
+std::string BuildConflictInsertSql();
+
+// The remote row as jsonb text typed by the target's columns: params $1..
+// are the values of remote_columns in order. Casting to the table's types
+// runs their input functions and domain checks: the table owner's code,
+// so the caller runs it as the owner.
+std::string BuildRemoteRowSql(const TableShape& shape, const std::vector<int>& remote_columns);
 
 // Column names and values as PostgreSQL prints a key: (a, b)=(1, x).
 std::string FormatKey(const std::vector<std::string>& names, const std::vector<const std::string*>& values);
