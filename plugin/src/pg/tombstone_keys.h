@@ -1,8 +1,10 @@
 /*
- * tombstone_keys.h — the pieces tombstones.cpp and value_claims.cpp share:
- * which index is a table's key, which table a partition's rows are kept
- * under, and the byte form of index values (each column's binary send
- * output behind a 4-byte length, -1 for NULL; see tombstones.cpp).
+ * tombstone_keys.h — the pieces tombstones.cpp, value_claims.cpp,
+ * keyless_successors.cpp and partition_membership.cpp share: which index
+ * is a table's key, which table a partition's rows are kept under, and the
+ * byte form of index values (each column's binary send output behind a
+ * 4-byte length, -1 for NULL; see tombstones.cpp). Most are defined in
+ * tombstone_keys.cpp.
  */
 #pragma once
 
