@@ -281,9 +281,8 @@ extern "C" Datum
 pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	Oid			schema = get_namespace_oid("pgduplex", false);
-	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
-	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	Oid			tombstones_oid;
+	Oid			index_oid;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	NamedValues nv;
 	int		   *position;
@@ -293,7 +292,7 @@ pgduplex_keyless_successor(PG_FUNCTION_ARGS)
 	TimestampTz at = 0;
 	bool		found = false;
 
-	check_lookup("keyless_successor", relid, "tombstones", tombstones_oid, index_oid);
+	check_lookup("keyless_successor", relid, "tombstones", &tombstones_oid, &index_oid);
 	InitMaterializedSRF(fcinfo, 0);
 	named_values("keyless_successor", PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &nv);
 	root = open_root(relid);

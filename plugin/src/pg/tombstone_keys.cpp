@@ -118,9 +118,15 @@ bytes_of(StringInfo key)
 }
 
 void
-check_lookup(const char *function, Oid relid, const char *table, Oid table_oid, Oid index_oid)
+check_lookup(const char *function, Oid relid, const char *table, Oid *table_oid, Oid *index_oid)
 {
-	if (!OidIsValid(table_oid) || !OidIsValid(index_oid))
+	Oid			schema = get_namespace_oid("pgduplex", false);
+	char		index[NAMEDATALEN];
+
+	snprintf(index, sizeof(index), "%s_pkey", table);
+	*table_oid = get_relname_relid(table, schema);
+	*index_oid = get_relname_relid(index, schema);
+	if (!OidIsValid(*table_oid) || !OidIsValid(*index_oid))
 		elog(ERROR, "pgduplex: table pgduplex.%s or its primary key is missing", table);
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		ereport(ERROR,

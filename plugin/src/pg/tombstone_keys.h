@@ -39,11 +39,12 @@ void		append_key_value(StringInfo key, Oid type, bool isnull, Datum value);
 bytea	   *bytes_of(StringInfo key);
 
 /*
- * Checks a lookup function's call: the pgduplex table `table` (with its
- * index `index`) exists, and the caller may SELECT from relid; ERRORs
+ * Checks a lookup function's call and finds what it reads: the pgduplex
+ * table `table` and its primary key `<table>_pkey` exist (their OIDs go to
+ * *table_oid and *index_oid), and the caller may SELECT from relid; ERRORs
  * naming `function` otherwise.
  */
-void		check_lookup(const char *function, Oid relid, const char *table, Oid table_oid, Oid index_oid);
+void		check_lookup(const char *function, Oid relid, const char *table, Oid *table_oid, Oid *index_oid);
 
 /*
  * Runs the INSERT `sql` (prepared once into *plan and kept) with `values`

@@ -325,9 +325,8 @@ extern "C" Datum
 pgduplex_tombstone_time(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	Oid			schema = get_namespace_oid("pgduplex", false);
-	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
-	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	Oid			tombstones_oid;
+	Oid			index_oid;
 	Relation	rel;
 	Relation	tombstones;
 	bytea	   *key;
@@ -336,7 +335,7 @@ pgduplex_tombstone_time(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	check_lookup("tombstone_time", relid, "tombstones", tombstones_oid, index_oid);
+	check_lookup("tombstone_time", relid, "tombstones", &tombstones_oid, &index_oid);
 	rel = open_root(relid);
 	relid = RelationGetRelid(rel);
 	key = key_of_text(rel, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2));
@@ -361,16 +360,15 @@ extern "C" Datum
 pgduplex_has_tombstones(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	Oid			schema = get_namespace_oid("pgduplex", false);
-	Oid			tombstones_oid = get_relname_relid("tombstones", schema);
-	Oid			index_oid = get_relname_relid("tombstones_pkey", schema);
+	Oid			tombstones_oid;
+	Oid			index_oid;
 	Relation	rel;
 	Relation	tombstones;
 	ScanKeyData key;
 	SysScanDesc scan;
 	bool		found;
 
-	check_lookup("has_tombstones", relid, "tombstones", tombstones_oid, index_oid);
+	check_lookup("has_tombstones", relid, "tombstones", &tombstones_oid, &index_oid);
 	rel = open_root(relid);
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
 	table_close(rel, AccessShareLock);

@@ -220,9 +220,8 @@ extern "C" Datum
 pgduplex_claim_time(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	Oid			schema = get_namespace_oid("pgduplex", false);
-	Oid			claims_oid = get_relname_relid("value_claims", schema);
-	Oid			pkey = get_relname_relid("value_claims_pkey", schema);
+	Oid			claims_oid;
+	Oid			pkey;
 	Oid			key_index;
 	NamedValues nv;
 	Relation	rel;
@@ -233,7 +232,7 @@ pgduplex_claim_time(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	check_lookup("claim_time", relid, "value_claims", claims_oid, pkey);
+	check_lookup("claim_time", relid, "value_claims", &claims_oid, &pkey);
 	named_values("claim_time", PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2), &nv);
 	rel = open_root(relid);
 	relid = RelationGetRelid(rel);
