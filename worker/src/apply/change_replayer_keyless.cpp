@@ -23,6 +23,7 @@
 #include "apply/change_replayer.h"
 #include "apply/sql_builder.h"
 #include "common/errors.h"
+#include "common/pg_time.h"
 
 namespace pgduplex {
 
@@ -80,7 +81,7 @@ void ChangeReplayer::RememberLostUpdate(const TargetRelation& relation, const st
   if (fate.now) {
     for (const auto& value : *fate.now) params.push_back(value ? SqlParam(*value) : SqlParam());
   }
-  params.push_back(SqlParam(std::to_string(fate.changed_at)));
+  params.push_back(SqlParam(FormatPgTimestamp(fate.changed_at)));
   AsOwner(relation);  // keyless_alias wants UPDATE on the table
   conn_.ExecParams(BuildKeylessAliasSql(relation.shape, fate.now.has_value()), params);
 }

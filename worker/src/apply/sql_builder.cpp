@@ -373,42 +373,39 @@ std::string BuildClaimTimeSql(const TableShape& shape) {
   return BuildLookupTimeSql(shape, "claim_time", /*with_claimed=*/true);
 }
 
+namespace {
+// ARRAY[...] of every column's name, for the pgduplex lookup functions.
+std::string ColumnNamesArray(const TableShape& shape) {
+  std::string names;
+  for (const auto& column : shape.columns) names += (names.empty() ? "" : ", ") + Literal(column.name);
+  return "ARRAY[" + names + "]::text[]";
+}
+
+// ARRAY[$first, ..] of `count` text params.
+std::string ParamsArray(size_t first, size_t count) {
+  std::string params;
+  for (size_t i = 0; i < count; ++i) params += fmt::format("{}${}", i ? ", " : "", first + i);
+  return "ARRAY[" + params + "]::text[]";
+}
+}  // namespace
+
 std::string BuildKeylessSuccessorSql(const TableShape& shape) {
-  std::string names, values;
-  for (size_t i = 0; i < shape.columns.size(); ++i) {
-    names += (i ? ", " : "") + Literal(shape.columns[i].name);
-    values += fmt::format("{}${}", i ? ", " : "", i + 1);
-  }
   return fmt::format(
       "SELECT k.hop::text, ((extract(epoch FROM k.changed_at) - 946684800) * 1000000)::bigint::text, "
       "k.successor IS NULL, s.v "
-      "FROM pgduplex.keyless_successor({}, ARRAY[{}]::text[], ARRAY[{}]::text[]) WITH ORDINALITY "
+      "FROM pgduplex.keyless_successor({}, {}, {}) WITH ORDINALITY "
       "AS k(changed_at, successor, hop) "
       "LEFT JOIN LATERAL pg_catalog.unnest(k.successor) WITH ORDINALITY AS s(v, n) ON true "
       "ORDER BY k.hop, s.n",
-      shape.last_write ? shape.last_write->table_oid : 0, names, values);
+      shape.last_write ? shape.last_write->table_oid : 0, ColumnNamesArray(shape),
+      ParamsArray(1, shape.columns.size()));
 }
 
 std::string BuildKeylessAliasSql(const TableShape& shape, bool with_successor) {
-  std::string names, values, successor = "NULL";
   const size_t n = shape.columns.size();
-  for (size_t i = 0; i < n; ++i) {
-    names += (i ? ", " : "") + Literal(shape.columns[i].name);
-    values += fmt::format("{}${}", i ? ", " : "", i + 1);
-  }
-  size_t next = n + 1;
-  if (with_successor) {
-    successor.clear();
-    for (size_t i = 0; i < n; ++i) successor += fmt::format("{}${}", i ? ", " : "", next++);
-    successor = "ARRAY[" + successor + "]::text[]";
-  }
-  // $next: microseconds since 2000-01-01 (seconds and the rest apart: a
-  // bigint times an interval goes through float8).
-  return fmt::format(
-      "SELECT pgduplex.keyless_alias({}, ARRAY[{}]::text[], ARRAY[{}]::text[], {}, "
-      "pg_catalog.timestamptz '2000-01-01 00:00:00+00' + (${}::bigint / 1000000) * interval '1 second' "
-      "+ (${}::bigint % 1000000) * interval '1 microsecond')",
-      shape.last_write ? shape.last_write->table_oid : 0, names, values, successor, next, next);
+  return fmt::format("SELECT pgduplex.keyless_alias({}, {}, {}, {}, ${}::pg_catalog.timestamptz)",
+                     shape.last_write ? shape.last_write->table_oid : 0, ColumnNamesArray(shape), ParamsArray(1, n),
+                     with_successor ? ParamsArray(n + 1, n) : "NULL", with_successor ? 2 * n + 1 : n + 1);
 }
 
 std::string BuildLastWriteTruncateSql(const TableShape& shape, const std::string& commit_time,

@@ -150,7 +150,7 @@ std::string BuildKeylessSuccessorSql(const TableShape& shape);
 // pgduplex.keyless_alias for a lost incoming UPDATE: params $1.. the
 // UPDATE's new values (every column in order), then (with_successor) the
 // values of the row it leads to here, then the local change's time
-// (microseconds since 2000-01-01).
+// (timestamptz text, FormatPgTimestamp).
 std::string BuildKeylessAliasSql(const TableShape& shape, bool with_successor);
 
 // TRUNCATE under last-write-wins: DELETE of the rows whose last writer is
